@@ -1,0 +1,115 @@
+"""Exceptions raised by evcore.
+
+Every error a user can cause with bad data is an :class:`InputError`, a subclass of
+:class:`ValueError`, that names the field, the index (where one applies) and the problem.
+Models that cannot be solved raise :class:`InfeasibleError` (with the reason) or
+:class:`UnboundedError`; a solver that fails raises :class:`SolverError` carrying the
+solver's own status text.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EvcoreError",
+    "InputError",
+    "InfeasibleError",
+    "UnboundedError",
+    "SolverError",
+]
+
+
+class EvcoreError(Exception):
+    """Base class of every exception evcore raises on purpose."""
+
+
+class InputError(EvcoreError, ValueError):
+    """Bad input data.
+
+    Parameters
+    ----------
+    field : str
+        Name of the offending argument or instance field, e.g. ``"arrival_rate"``.
+    problem : str
+        What is wrong, e.g. ``"must be non-negative, got -2.0"``.
+    index : int, tuple of int or None
+        Position of the first offending entry in ``field`` (numpy index order), or
+        ``None`` when the whole field is wrong (bad shape, bad type).
+    """
+
+    def __init__(self, field: str, problem: str, index=None):
+        self.field = field
+        self.problem = problem
+        self.index = index
+        where = field if index is None else f"{field}[{_format_index(index)}]"
+        super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self):  # keep picklable across processes (Ray, multiprocessing)
+        return (type(self), (self.field, self.problem, self.index))
+
+
+class InfeasibleError(EvcoreError):
+    """The model has no feasible solution.
+
+    Parameters
+    ----------
+    reason : str
+        Why, in the model's own terms (which demand cannot be served, which budget is short).
+    status : str or None
+        The solver's own status text when a solver established infeasibility.
+    """
+
+    def __init__(self, reason: str, status: str | None = None):
+        self.reason = reason
+        self.status = status
+        text = reason if status is None else f"{reason} (solver status: {status})"
+        super().__init__(text)
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.status))
+
+
+class UnboundedError(EvcoreError):
+    """The objective can be improved without limit.
+
+    Parameters
+    ----------
+    reason : str
+        What is unbounded.
+    status : str or None
+        The solver's own status text.
+    """
+
+    def __init__(self, reason: str, status: str | None = None):
+        self.reason = reason
+        self.status = status
+        text = reason if status is None else f"{reason} (solver status: {status})"
+        super().__init__(text)
+
+    def __reduce__(self):
+        return (type(self), (self.reason, self.status))
+
+
+class SolverError(EvcoreError):
+    """A solver failed or returned no usable answer.
+
+    Parameters
+    ----------
+    message : str
+        What evcore was doing.
+    status : str
+        The solver's own status text (for HiGHS, ``Highs.modelStatusToString``).
+    """
+
+    def __init__(self, message: str, status: str):
+        self.message = message
+        self.status = status
+        super().__init__(f"{message} (solver status: {status})")
+
+    def __reduce__(self):
+        return (type(self), (self.message, self.status))
+
+
+def _format_index(index) -> str:
+    if isinstance(index, tuple):
+        return ", ".join(str(int(i)) for i in index)
+    return str(index)

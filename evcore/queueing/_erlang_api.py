@@ -1,0 +1,245 @@
+"""Erlang B, Erlang C and M/M/c figures: validation, broadcasting, and named results.
+
+The numerical work is done by the ahead-of-time compiled Cython kernels in ``_erlang``; this
+module checks inputs once, broadcasts them with numpy's rules and hands flat contiguous
+arrays to the kernels.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import as_array, check_integer, check_nonnegative, check_positive
+from . import _erlang
+
+__all__ = ["erlang_b", "erlang_c", "mmc", "MMCResult", "min_servers"]
+
+
+def _is_plain_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _servers(field: str, value, minimum: int) -> np.ndarray:
+    return check_integer(field, as_array(field, value, dtype=None), minimum=minimum)
+
+
+def _broadcast(*arrays: np.ndarray):
+    """Broadcast, then return the common shape and flat C-contiguous copies for the kernels."""
+    try:
+        shaped = np.broadcast_arrays(*arrays)
+    except ValueError as exc:
+        from ..errors import InputError
+
+        raise InputError("arguments", f"shapes do not broadcast together: {exc}") from None
+    shape = shaped[0].shape
+    return shape, [np.ascontiguousarray(a).reshape(-1) for a in shaped]
+
+
+def _finish(out: np.ndarray, shape):
+    """A 0-d result becomes a Python float, like numpy ufuncs on scalars."""
+    out = out.reshape(shape)
+    return out.item() if out.ndim == 0 else out
+
+
+def _scalar_servers(field: str, value, minimum: int) -> int:
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        if value >= minimum:
+            return int(value)
+    return int(_servers(field, value, minimum))
+
+
+def _scalar_load(field: str, value) -> float:
+    if math.isfinite(value) and value >= 0:
+        return float(value)
+    return float(check_nonnegative(field, as_array(field, value)))
+
+
+def erlang_b(c, a):
+    """Erlang B: blocking probability of an M/M/c/c loss system.
+
+    Parameters
+    ----------
+    c : int or array_like of int
+        Number of servers, ``>= 0``. Integral floats (``5.0``) are accepted; ``5.5`` is not.
+    a : float or array_like
+        Offered load ``a = arrival_rate / service_rate`` (Erlangs), finite and ``>= 0``.
+        ``c`` and ``a`` broadcast together.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``B(c, a)``, a float for scalar inputs, otherwise an array of the broadcast shape.
+
+    Notes
+    -----
+    Computed by the stable inverse recursion ``1/B(k) = 1 + (k/a)/B(k-1)`` (no factorials),
+    accurate to about 1e-13 relative up to 10^5 servers (extended precision above 1024).
+    ``B(0, a) = 1``; ``B(c, 0) = 0`` for ``c >= 1``. Values below the double range underflow
+    to 0.
+
+    Reference: Erlang's loss formula; the recursion is the standard one (e.g. Kleinrock,
+    Queueing Systems I, §3.7).
+    """
+    if _is_plain_number(c) and _is_plain_number(a):
+        return _erlang.erlang_b_scalar(_scalar_servers("c", c, 0), _scalar_load("a", a))
+    servers = _servers("c", c, 0)
+    load = check_nonnegative("a", as_array("a", a))
+    shape, (servers, load) = _broadcast(servers, load)
+    out = np.empty(servers.shape[0])
+    _erlang.erlang_b_kernel(servers, load, out)
+    return _finish(out, shape)
+
+
+def erlang_c(c, a):
+    """Erlang C: probability that an arrival waits in an M/M/c queue.
+
+    Parameters
+    ----------
+    c : int or array_like of int
+        Number of servers, ``>= 1``.
+    a : float or array_like
+        Offered load ``a = arrival_rate / service_rate`` (Erlangs), finite and ``>= 0``.
+
+    Returns
+    -------
+    float or numpy.ndarray
+        ``C(c, a)``. For ``a >= c`` (utilisation ``rho = a/c >= 1``) the queue is unstable and
+        every arrival waits: the value is exactly 1 (never NaN).
+    """
+    if _is_plain_number(c) and _is_plain_number(a):
+        return _erlang.erlang_c_scalar(_scalar_servers("c", c, 1), _scalar_load("a", a))
+    servers = _servers("c", c, 1)
+    load = check_nonnegative("a", as_array("a", a))
+    shape, (servers, load) = _broadcast(servers, load)
+    out = np.empty(servers.shape[0])
+    _erlang.erlang_c_kernel(servers, load, out)
+    return _finish(out, shape)
+
+
+@dataclass(frozen=True, eq=False)
+class MMCResult:
+    """Steady-state figures of M/M/c queues (scalars or arrays of the broadcast shape).
+
+    Time units are those of the rates: with rates per hour, waits are in hours.
+
+    Attributes
+    ----------
+    servers : int or ndarray
+        Number of servers c.
+    arrival_rate, service_rate : float or ndarray
+        lambda and mu (per unit time).
+    wait : float or ndarray
+        Mean wait in queue Wq (time units). ``inf`` when ``utilization >= 1``.
+    queue_length : float or ndarray
+        Mean number waiting Lq = lambda Wq. ``inf`` when ``utilization >= 1``.
+    p_wait : float or ndarray
+        Probability of waiting, Erlang C. 1 when ``utilization >= 1``.
+    utilization : float or ndarray
+        rho = lambda / (c mu); values ``>= 1`` mean the queue is unstable.
+    """
+
+    servers: object
+    arrival_rate: object
+    service_rate: object
+    wait: object
+    queue_length: object
+    p_wait: object
+    utilization: object
+
+    @property
+    def stable(self):
+        """True where utilisation < 1 (a steady state exists)."""
+        return np.less(self.utilization, 1.0)
+
+    @property
+    def sojourn_time(self):
+        """Mean time in system W = Wq + 1/mu (time units)."""
+        return np.add(self.wait, np.divide(1.0, self.service_rate))
+
+    @property
+    def system_length(self):
+        """Mean number in system L = Lq + lambda/mu."""
+        return np.add(self.queue_length, np.divide(self.arrival_rate, self.service_rate))
+
+    def service_level(self, t):
+        """P(wait in queue <= t) = 1 - C exp(-(c mu - lambda) t); 0 for unstable queues.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Time limit (time units), ``>= 0``; broadcasts with the result's shape.
+        """
+        t = check_nonnegative("t", as_array("t", t), allow_inf=True)
+        excess_rate = np.subtract(np.multiply(self.servers, self.service_rate), self.arrival_rate)
+        with np.errstate(invalid="ignore", over="ignore"):
+            level = 1.0 - np.multiply(self.p_wait, np.exp(-np.multiply(excess_rate, t)))
+        level = np.where(self.stable, level, 0.0)
+        return level.item() if np.ndim(level) == 0 else level
+
+
+def mmc(c, arrival_rate, service_rate) -> MMCResult:
+    """Steady-state M/M/c figures: mean wait, queue length, probability of waiting, utilisation.
+
+    Parameters
+    ----------
+    c : int or array_like of int
+        Number of servers (chargers), ``>= 1``.
+    arrival_rate : float or array_like
+        lambda, arrivals per unit time, finite and ``>= 0``.
+    service_rate : float or array_like
+        mu, services per server per unit time, finite and ``> 0``.
+        All three broadcast together.
+
+    Returns
+    -------
+    MMCResult
+        ``wait`` (Wq), ``queue_length`` (Lq), ``p_wait`` (Erlang C), ``utilization`` (rho);
+        unstable queues (rho >= 1) have infinite wait and queue length, never NaN.
+    """
+    servers = _servers("c", c, 1)
+    arrival = check_nonnegative("arrival_rate", as_array("arrival_rate", arrival_rate))
+    service = check_positive("service_rate", as_array("service_rate", service_rate))
+    shape, (servers_flat, arrival_flat, service_flat) = _broadcast(servers, arrival, service)
+    outputs = [np.empty(servers_flat.shape[0]) for _ in range(4)]
+    _erlang.mmc_kernel(servers_flat, arrival_flat, service_flat, *outputs)
+    wait, queue_length, p_wait, utilization = (_finish(o, shape) for o in outputs)
+    return MMCResult(
+        servers=_finish(servers_flat, shape) if shape else int(servers_flat[0]),
+        arrival_rate=_finish(arrival_flat, shape),
+        service_rate=_finish(service_flat, shape),
+        wait=wait,
+        queue_length=queue_length,
+        p_wait=p_wait,
+        utilization=utilization,
+    )
+
+
+def min_servers(arrival_rate, service_rate, target_wait):
+    """Smallest number of servers c whose M/M/c mean wait in queue is at most ``target_wait``.
+
+    Parameters
+    ----------
+    arrival_rate : float or array_like
+        lambda per unit time, finite and ``>= 0``.
+    service_rate : float or array_like
+        mu per server per unit time, finite and ``> 0``.
+    target_wait : float or array_like
+        Largest acceptable mean wait Wq (time units), ``> 0``.
+
+    Returns
+    -------
+    int or numpy.ndarray of int64
+        The answer is always a stable c (``c > lambda/mu``); 1 when ``arrival_rate == 0``.
+    """
+    arrival = check_nonnegative("arrival_rate", as_array("arrival_rate", arrival_rate))
+    service = check_positive("service_rate", as_array("service_rate", service_rate))
+    target = check_positive("target_wait", as_array("target_wait", target_wait))
+    shape, (arrival, service, target) = _broadcast(arrival, service, target)
+    out = np.empty(arrival.shape[0], dtype=np.int64)
+    _erlang.min_servers_kernel(arrival, service, target, out)
+    out = out.reshape(shape)
+    return int(out) if out.ndim == 0 else out
