@@ -12,7 +12,8 @@ a chain of non-negative terms whose error propagation factor (1 - B(k)) is below
 rounding errors do not grow; no factorial or power is formed. Up to ``DOUBLE_SERVER_LIMIT``
 servers it runs in double precision, above it in extended (long double) precision so that the
 accumulated rounding stays below 1e-12 relative up to 10^5 servers and beyond. When 1/B
-exceeds the range of a double, B is returned as its (possibly subnormal or zero) value.
+exceeds the range of a double, the extended-precision path runs instead, so B comes back as
+its subnormal value (or 0 below that) rather than overflowing.
 """
 
 from cython.parallel cimport prange
@@ -27,9 +28,26 @@ cdef enum:
     PARALLEL_MIN_SIZE = 8192
 
 
+cdef inline void _block4(double k_real, double inv_load, double* offset, double* slope) noexcept nogil:
+    """Four recursion steps k..k+3 as one affine map r_{k+3} = offset + slope * r_{k-1}.
+
+    With s_j = j/a: offset = 1 + s4 + s4 s3 + s4 s3 s2 and slope = s4 s3 s2 s1; every term
+    is >= 0, so there is no cancellation, and none of it depends on r.
+    """
+    cdef double s1 = k_real * inv_load
+    cdef double s2 = (k_real + 1.0) * inv_load
+    cdef double s3 = (k_real + 2.0) * inv_load
+    cdef double s4 = (k_real + 3.0) * inv_load
+    cdef double p43 = s4 * s3
+    cdef double p432 = p43 * s2
+    offset[0] = (1.0 + s4) + (p43 + p432)
+    slope[0] = p432 * s1
+
+
 cdef inline double _erlang_b(int64 servers, double load) noexcept nogil:
     cdef int64 k
-    cdef double inv_load, inverse_b, k_real, s1, s2, s3, s4, p43, p432
+    cdef double inv_load, inverse_b, k_real, offset1, slope1, offset2, slope2
+    cdef int64 remaining
     cdef long double inverse_b_long, load_long
     if servers == 0:
         return 1.0
@@ -39,22 +57,28 @@ cdef inline double _erlang_b(int64 servers, double load) noexcept nogil:
         inv_load = 1.0 / load
         inverse_b = 1.0
         k_real = 1.0
-        # Four steps at a time: r_{k+3} = (1 + s4 + s4 s3 + s4 s3 s2) + s4 s3 s2 s1 r_{k-1}
-        # (s_j = j/a). The products do not depend on r, so only one multiply-add per four
-        # servers sits on the dependency chain; all terms are positive (no cancellation).
-        for k in range(servers // 4):
-            s1 = k_real * inv_load
-            s2 = (k_real + 1.0) * inv_load
-            s3 = (k_real + 2.0) * inv_load
-            s4 = (k_real + 3.0) * inv_load
-            p43 = s4 * s3
-            p432 = p43 * s2
-            inverse_b = ((1.0 + s4) + (p43 + p432)) + (p432 * s1) * inverse_b
+        remaining = servers
+        # Eight steps per update of r: two 4-step affine maps composed off the dependency
+        # chain, so one multiply-add on r covers eight servers (the chain's latency, not the
+        # arithmetic, bounds this loop).
+        while remaining >= 8:
+            _block4(k_real, inv_load, &offset1, &slope1)
+            _block4(k_real + 4.0, inv_load, &offset2, &slope2)
+            inverse_b = (offset2 + slope2 * offset1) + (slope2 * slope1) * inverse_b
+            k_real += 8.0
+            remaining -= 8
+        if remaining >= 4:
+            _block4(k_real, inv_load, &offset1, &slope1)
+            inverse_b = offset1 + slope1 * inverse_b
             k_real += 4.0
-        for k in range(servers % 4):
+            remaining -= 4
+        while remaining > 0:
             inverse_b = 1.0 + (k_real * inv_load) * inverse_b
             k_real += 1.0
-        return 1.0 / inverse_b
+            remaining -= 1
+        if inverse_b < INFINITY:
+            return 1.0 / inverse_b
+        # 1/B overflowed a double: B is subnormal or zero; the extended range below finds it.
     load_long = load
     inverse_b_long = 1.0
     for k in range(1, servers + 1):

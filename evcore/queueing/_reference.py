@@ -62,10 +62,10 @@ def loss_generator(servers: int, arrival_rate: float, service_rate: float) -> np
 
 
 def loss_stationary_reference(servers: int, load: float) -> np.ndarray:
-    """Truncated Poisson p_k = (a^k / k!) / sum_j (a^j / j!), k = 0..c, by ratios."""
-    weights = [1.0]
-    for k in range(1, servers + 1):
-        weights.append(weights[-1] * load / k)
+    """Truncated Poisson p_k = (a^k / k!) / sum_j (a^j / j!), k = 0..c, from log-weights."""
+    log_weights = [k * math.log(load) - math.lgamma(k + 1) for k in range(servers + 1)]
+    largest = max(log_weights)
+    weights = [math.exp(w - largest) for w in log_weights]
     total = sum(weights)
     return np.array(weights) / total
 

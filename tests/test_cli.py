@@ -1,0 +1,104 @@
+"""The ``evcore`` command: version, queue figures, demo, and exit codes on bad input."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+import evcore
+from evcore.cli import main
+from evcore.queueing import erlang_b, erlang_c
+
+
+def run(argv, capsys):
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"evcore {evcore.__version__}"
+
+
+def test_console_script_is_installed():
+    result = subprocess.run([sys.executable, "-m", "evcore", "--version"], capture_output=True, text=True, check=True)
+    assert evcore.__version__ in result.stdout
+
+
+def test_queue_mmc_json(capsys):
+    code, out, _ = run(["queue", "mmc", "-c", "4,5", "--arrival-rate", "3", "--service-rate", "1",
+                        "--target-wait", "0.05", "--wait-limit", "0.5"], capsys)
+    assert code == 0
+    payload = json.loads(out)
+    first, second = payload["results"]
+    assert second["p_wait"] == pytest.approx(erlang_c(5, 3.0), rel=1e-15)
+    assert first["servers"] == 4 and first["utilization"] == 0.75
+    assert payload["min_servers_for_target_wait"] == 6  # Wq(5) = 0.118 > 0.05 >= Wq(6) = 0.033
+    assert 0 < second["service_level"] < 1
+
+
+def test_queue_mmc_csv_to_file(tmp_path, capsys):
+    target = tmp_path / "out.csv"
+    code, out, _ = run(["queue", "mmc", "-c", "2,3", "--arrival-rate", "2.5", "--service-rate", "1",
+                        "--format", "csv", "--output", str(target)], capsys)
+    assert code == 0 and out == ""
+    rows = list(csv.DictReader(io.StringIO(target.read_text())))
+    assert [r["servers"] for r in rows] == ["2", "3"]
+    assert rows[0]["wait"] == "inf"  # unstable (rho = 1.25): reported, not NaN
+
+
+def test_queue_loss(capsys):
+    code, out, _ = run(["queue", "loss", "-c", "5", "--arrival-rate", "3", "--service-rate", "1",
+                        "--times", "0,1,50", "--initial-state", "5"], capsys)
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["results"][0]["p_all_busy"] == 1.0
+    assert payload["results"][2]["p_all_busy"] == pytest.approx(erlang_b(5, 3.0), abs=1e-12)
+    assert payload["stationary_blocking"] == pytest.approx(erlang_b(5, 3.0))
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["queue", "mmc", "-c", "3", "--arrival-rate", "-1", "--service-rate", "1"], "arrival_rate: must be non-negative"),
+        (["queue", "loss", "-c", "0", "--arrival-rate", "1", "--service-rate", "1", "--times", "1"], "c: must be at least 1"),
+        (["queue", "loss", "-c", "3", "--arrival-rate", "1", "--service-rate", "1", "--times", "1",
+          "--initial-state", "9"], "initial_state"),
+    ],
+)
+def test_bad_input_exit_code_and_message(argv, message, capsys):
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == ""
+    assert message in err and err.startswith("evcore: error:")
+
+
+def test_bad_arguments_exit_code(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["queue", "mmc", "-c", "two", "--arrival-rate", "1", "--service-rate", "1"])
+    assert info.value.code == 2
+    assert "expected comma-separated integers" in capsys.readouterr().err
+    assert main([]) == 2  # no command: help, and a non-zero code
+
+
+def test_demo_writes_results_and_figures(tmp_path, capsys):
+    out_dir = tmp_path / "demo"
+    code, out, _ = run(["demo", "--out", str(out_dir)], capsys)
+    assert code == 0
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["evcore_version"] == evcore.__version__
+    queue = summary["parts"]["queue"]
+    for name in queue["files"]:
+        path = out_dir.parent / name if not name.startswith("/") else name
+        assert (out_dir / "queue" / name.split("/")[-1]).stat().st_size > 0, path
+    pngs = sorted(p.name for p in (out_dir / "queue").glob("*.png"))
+    assert pngs == ["pile_availability.png", "station_sizing.png"]
+    assert (out_dir / "queue" / "station_sizing.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    sizing = list(csv.DictReader((out_dir / "queue" / "station_sizing.csv").open()))
+    assert all(float(r["mean_wait_min"]) <= 5.0 for r in sizing)
+    assert "[queue]" in out
