@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._compiled import import_extension
 from .._validate import as_array, check_integer, check_nonnegative, check_positive
-from . import _erlang
+
+_erlang = import_extension("evcore.queueing._erlang")
 
 __all__ = ["erlang_b", "erlang_c", "mmc", "MMCResult", "min_servers"]
 

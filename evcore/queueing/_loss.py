@@ -21,8 +21,10 @@ from .._validate import (
     check_nonnegative,
     check_shape,
 )
+from .._compiled import import_extension
 from ..errors import InputError
-from . import _native
+
+_native = import_extension("evcore.queueing._native")
 
 __all__ = ["loss_transient", "free_server_probability", "loss_stationary", "transient"]
 
