@@ -7,6 +7,8 @@ Loss-system transients (C++):
     :func:`loss_stationary` (truncated Poisson).
 Any small chain (Numba, cached):
     :func:`transient`.
+Inside Numba kernels (import :mod:`evcore.queueing.jit`; it loads Numba, this package does not):
+    ``erlang_b_jit``, ``erlang_c_jit``, ``mmc_wait_jit``: the same compiled Erlang recursion.
 
 All rates are per unit time; times and waits come back in that unit.
 """

@@ -19,8 +19,6 @@ its subnormal value (or 0 below that) rather than overflowing.
 from cython.parallel cimport prange
 from libc.math cimport floor, INFINITY
 
-ctypedef long long int64
-
 # Largest server count handled in double precision (worst-case accumulated error ~ 2*c*eps).
 cdef enum:
     DOUBLE_SERVER_LIMIT = 1024
@@ -91,6 +89,18 @@ cdef inline double _erlang_c_from_b(int64 servers, double load, double blocking)
     if load >= servers:
         return 1.0
     return servers * blocking / ((servers - load) + load * blocking)
+
+
+cdef double erlang_b_c(int64 servers, double load) noexcept nogil:
+    """Exported C entry point (see _erlang.pxd): B(c, a) for validated inputs."""
+    return _erlang_b(servers, load)
+
+
+cdef double erlang_c_c(int64 servers, double load) noexcept nogil:
+    """Exported C entry point (see _erlang.pxd): C(c, a) for validated inputs, 1 if a >= c."""
+    if load >= servers:
+        return 1.0
+    return _erlang_c_from_b(servers, load, _erlang_b(servers, load))
 
 
 cpdef double erlang_b_scalar(int64 servers, double load):

@@ -127,6 +127,9 @@ def uniformized_transient(generator, initial, times, truncation, out):
 
 def warm_up():
     """Call every kernel once on tiny inputs (used by benchmarks/bench_compile.py)."""
+    from .jit import mmc_wait_jit
+
     generator = np.array([[-1.0, 1.0], [2.0, -2.0]])
     out = np.zeros((1, 2))
     uniformized_transient(generator, np.array([1.0, 0.0]), np.array([0.5]), 1e-16, out)
+    mmc_wait_jit(3, 2.0, 1.0)
