@@ -47,7 +47,20 @@ class InputError(EvcoreError, ValueError):
         return (type(self), (self.field, self.problem, self.index))
 
 
-class InfeasibleError(EvcoreError):
+class _ReasonedError(EvcoreError):
+    """An error that states why, in the model's terms, plus the solver's own status text."""
+
+    def __init__(self, reason: str, status: str | None = None):
+        self.reason = reason
+        self.status = status
+        text = reason if status is None else f"{reason} (solver status: {status})"
+        super().__init__(text)
+
+    def __reduce__(self):  # keep picklable across processes (Ray, multiprocessing)
+        return (type(self), (self.reason, self.status))
+
+
+class InfeasibleError(_ReasonedError):
     """The model has no feasible solution.
 
     Parameters
@@ -58,17 +71,8 @@ class InfeasibleError(EvcoreError):
         The solver's own status text when a solver established infeasibility.
     """
 
-    def __init__(self, reason: str, status: str | None = None):
-        self.reason = reason
-        self.status = status
-        text = reason if status is None else f"{reason} (solver status: {status})"
-        super().__init__(text)
 
-    def __reduce__(self):
-        return (type(self), (self.reason, self.status))
-
-
-class UnboundedError(EvcoreError):
+class UnboundedError(_ReasonedError):
     """The objective can be improved without limit.
 
     Parameters
@@ -78,15 +82,6 @@ class UnboundedError(EvcoreError):
     status : str or None
         The solver's own status text.
     """
-
-    def __init__(self, reason: str, status: str | None = None):
-        self.reason = reason
-        self.status = status
-        text = reason if status is None else f"{reason} (solver status: {status})"
-        super().__init__(text)
-
-    def __reduce__(self):
-        return (type(self), (self.reason, self.status))
 
 
 class SolverError(EvcoreError):

@@ -18,7 +18,7 @@ def test_extensions_are_compiled_modules():
 def test_public_queueing_functions_use_the_compiled_kernels():
     from evcore.queueing import _erlang_api, _loss
 
-    assert _erlang_api._erlang is _erlang
+    assert _erlang_api._native_erlang is _erlang
     assert _loss._native is _native
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from .._compiled import import_extension
 from .._validate import as_array, check_integer, check_nonnegative, check_positive
 
-_erlang = import_extension("evcore.queueing._erlang")
+_native_erlang = import_extension("evcore.queueing._erlang")
 
 __all__ = ["erlang_b", "erlang_c", "mmc", "MMCResult", "min_servers"]
 
@@ -60,6 +60,18 @@ def _scalar_load(field: str, value) -> float:
     return float(check_nonnegative(field, as_array(field, value)))
 
 
+def _erlang(scalar_kernel, array_kernel, min_servers: int, c, a):
+    """Validate (c, a), then run the scalar kernel on plain numbers or the array kernel."""
+    if _is_plain_number(c) and _is_plain_number(a):
+        return scalar_kernel(_scalar_servers("c", c, min_servers), _scalar_load("a", a))
+    servers = _servers("c", c, min_servers)
+    load = check_nonnegative("a", as_array("a", a))
+    shape, (servers, load) = _broadcast(servers, load)
+    out = np.empty(servers.shape[0])
+    array_kernel(servers, load, out)
+    return _finish(out, shape)
+
+
 def erlang_b(c, a):
     """Erlang B: blocking probability of an M/M/c/c loss system.
 
@@ -86,14 +98,7 @@ def erlang_b(c, a):
     Reference: Erlang's loss formula; the recursion is the standard one (e.g. Kleinrock,
     Queueing Systems I, §3.7).
     """
-    if _is_plain_number(c) and _is_plain_number(a):
-        return _erlang.erlang_b_scalar(_scalar_servers("c", c, 0), _scalar_load("a", a))
-    servers = _servers("c", c, 0)
-    load = check_nonnegative("a", as_array("a", a))
-    shape, (servers, load) = _broadcast(servers, load)
-    out = np.empty(servers.shape[0])
-    _erlang.erlang_b_kernel(servers, load, out)
-    return _finish(out, shape)
+    return _erlang(_native_erlang.erlang_b_scalar, _native_erlang.erlang_b_kernel, 0, c, a)
 
 
 def erlang_c(c, a):
@@ -112,14 +117,7 @@ def erlang_c(c, a):
         ``C(c, a)``. For ``a >= c`` (utilisation ``rho = a/c >= 1``) the queue is unstable and
         every arrival waits: the value is exactly 1 (never NaN).
     """
-    if _is_plain_number(c) and _is_plain_number(a):
-        return _erlang.erlang_c_scalar(_scalar_servers("c", c, 1), _scalar_load("a", a))
-    servers = _servers("c", c, 1)
-    load = check_nonnegative("a", as_array("a", a))
-    shape, (servers, load) = _broadcast(servers, load)
-    out = np.empty(servers.shape[0])
-    _erlang.erlang_c_kernel(servers, load, out)
-    return _finish(out, shape)
+    return _erlang(_native_erlang.erlang_c_scalar, _native_erlang.erlang_c_kernel, 1, c, a)
 
 
 @dataclass(frozen=True, eq=False)
@@ -207,10 +205,10 @@ def mmc(c, arrival_rate, service_rate) -> MMCResult:
     service = check_positive("service_rate", as_array("service_rate", service_rate))
     shape, (servers_flat, arrival_flat, service_flat) = _broadcast(servers, arrival, service)
     outputs = [np.empty(servers_flat.shape[0]) for _ in range(4)]
-    _erlang.mmc_kernel(servers_flat, arrival_flat, service_flat, *outputs)
+    _native_erlang.mmc_kernel(servers_flat, arrival_flat, service_flat, *outputs)
     wait, queue_length, p_wait, utilization = (_finish(o, shape) for o in outputs)
     return MMCResult(
-        servers=_finish(servers_flat, shape) if shape else int(servers_flat[0]),
+        servers=_finish(servers_flat, shape),
         arrival_rate=_finish(arrival_flat, shape),
         service_rate=_finish(service_flat, shape),
         wait=wait,
@@ -242,6 +240,6 @@ def min_servers(arrival_rate, service_rate, target_wait):
     target = check_positive("target_wait", as_array("target_wait", target_wait))
     shape, (arrival, service, target) = _broadcast(arrival, service, target)
     out = np.empty(arrival.shape[0], dtype=np.int64)
-    _erlang.min_servers_kernel(arrival, service, target, out)
+    _native_erlang.min_servers_kernel(arrival, service, target, out)
     out = out.reshape(shape)
     return int(out) if out.ndim == 0 else out

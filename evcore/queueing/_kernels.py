@@ -12,6 +12,16 @@ from numba import njit
 
 
 @njit(cache=True)
+def _grown(buffer, used):
+    """``buffer`` if it has room for one more entry, else a copy twice as long."""
+    if used < buffer.shape[0]:
+        return buffer
+    grown = np.empty(2 * buffer.shape[0])
+    grown[:used] = buffer[:used]
+    return grown
+
+
+@njit(cache=True)
 def poisson_window(mean, truncation):
     """Normalised Poisson(mean) weights on [first, first + len - 1], built in log space.
 
@@ -22,8 +32,7 @@ def poisson_window(mean, truncation):
     mode = int(math.floor(mean))
     log_mean = math.log(mean)
     # Right side from the mode (log w_mode = 0); stop once the geometric tail bound is small.
-    capacity = 64
-    right = np.empty(capacity)
+    right = np.empty(64)
     right[0] = 0.0
     count_right = 1
     total = 1.0
@@ -33,17 +42,12 @@ def poisson_window(mean, truncation):
         w = math.exp(right[count_right - 1])
         if ratio < 1.0 and w * ratio / (1.0 - ratio) <= truncation * total:
             break
-        if count_right == capacity:
-            capacity *= 2
-            grown = np.empty(capacity)
-            grown[:count_right] = right[:count_right]
-            right = grown
+        right = _grown(right, count_right)
         right[count_right] = right[count_right - 1] + log_mean - math.log(k + 1)
         total += math.exp(right[count_right])
         count_right += 1
         k += 1
-    capacity = 64
-    left = np.empty(capacity)
+    left = np.empty(64)
     count_left = 0
     last = 0.0
     k = mode
@@ -52,11 +56,7 @@ def poisson_window(mean, truncation):
         w = math.exp(last)
         if ratio < 1.0 and w * ratio / (1.0 - ratio) <= truncation * total:
             break
-        if count_left == capacity:
-            capacity *= 2
-            grown = np.empty(capacity)
-            grown[:count_left] = left[:count_left]
-            left = grown
+        left = _grown(left, count_left)
         last += math.log(k) - log_mean
         left[count_left] = last
         total += math.exp(last)

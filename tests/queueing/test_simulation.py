@@ -13,6 +13,16 @@ ciw = pytest.importorskip("ciw", reason="Ciw (discrete-event simulation) is in t
 pytestmark = pytest.mark.slow
 
 
+def exponential_network(servers, arrival, service, *, loss=False):
+    """Ciw network of an M/M/c queue, or an M/M/c/c loss system when ``loss``."""
+    return ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=arrival)],
+        service_distributions=[ciw.dists.Exponential(rate=service)],
+        number_of_servers=[servers],
+        **({"queue_capacities": [0]} if loss else {}),
+    )
+
+
 def replications(network, horizon, warm_up, runs, measure):
     values = []
     for seed in range(runs):
@@ -28,11 +38,7 @@ def replications(network, horizon, warm_up, runs, measure):
 
 def test_mmc_wait_and_service_level_match_simulation():
     c, arrival, service = 4, 3.2, 1.0
-    network = ciw.create_network(
-        arrival_distributions=[ciw.dists.Exponential(rate=arrival)],
-        service_distributions=[ciw.dists.Exponential(rate=service)],
-        number_of_servers=[c],
-    )
+    network = exponential_network(c, arrival, service)
     theory = mmc(c, arrival, service)
     mean_wait, half = replications(network, 4000.0, 200.0, 8, lambda rs: np.mean([r.waiting_time for r in rs]))
     assert abs(mean_wait - theory.wait) <= half
@@ -44,12 +50,7 @@ def test_mmc_wait_and_service_level_match_simulation():
 
 def test_loss_system_blocking_matches_simulation():
     c, arrival, service = 5, 3.0, 1.0
-    network = ciw.create_network(
-        arrival_distributions=[ciw.dists.Exponential(rate=arrival)],
-        service_distributions=[ciw.dists.Exponential(rate=service)],
-        number_of_servers=[c],
-        queue_capacities=[0],
-    )
+    network = exponential_network(c, arrival, service, loss=True)
     blocked, half = replications(
         network, 6000.0, 100.0, 8, lambda rs: np.mean([r.record_type == "rejection" for r in rs])
     )
@@ -59,12 +60,7 @@ def test_loss_system_blocking_matches_simulation():
 def test_loss_transient_matches_simulated_occupancy():
     """P(all c busy at time t | empty at 0), estimated over many short independent runs."""
     c, arrival, service, t = 3, 4.0, 1.0, 0.6
-    network = ciw.create_network(
-        arrival_distributions=[ciw.dists.Exponential(rate=arrival)],
-        service_distributions=[ciw.dists.Exponential(rate=service)],
-        number_of_servers=[c],
-        queue_capacities=[0],
-    )
+    network = exponential_network(c, arrival, service, loss=True)
     runs = 3000
     full = 0
     for seed in range(runs):
