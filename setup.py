@@ -1,5 +1,6 @@
 """Build of evcore's compiled extensions (metadata lives in pyproject.toml).
 
+- evcore._runtime: C++ (csrc/runtime.cpp), a clock for Numba kernels
 - evcore.queueing._native: C++ (csrc/queueing.cpp) through pybind11
 - evcore.queueing._erlang: Cython (evcore/queueing/_erlang.pyx)
 """
@@ -14,6 +15,7 @@ from setuptools import Extension, setup
 OPENMP_FLAGS = ["-fopenmp"] if sys.platform.startswith("linux") else []
 
 cpp_extensions = [
+    Pybind11Extension("evcore._runtime", ["csrc/runtime.cpp"], cxx_std=17, extra_compile_args=["-O2"]),
     Pybind11Extension(
         "evcore.queueing._native",
         ["csrc/queueing.cpp"],
