@@ -2,7 +2,7 @@
 
     python benchmarks/bench_compile.py
 
-Each module named ``evcore.*._kernels`` exposes ``warm_up()``, which calls each of its kernels
+Each kernel module (``evcore.*._kernels``, ``evcore.*._<name>_kernels``) exposes ``warm_up()``, which calls each of its kernels
 once on tiny inputs. It is timed in fresh processes sharing a new, empty NUMBA_CACHE_DIR: the
 first run compiles and writes the cache (what a user feels once per machine), the second loads
 from it (what every later process feels). The import of the module (including numba itself)
@@ -30,7 +30,7 @@ def kernel_modules() -> list[str]:
     return sorted(
         info.name
         for info in pkgutil.walk_packages(evcore.__path__, prefix="evcore.")
-        if info.name.endswith("._kernels")
+        if info.name.endswith("_kernels")
     )
 
 

@@ -4,6 +4,8 @@ Subpackages are imported on first use, so ``import evcore`` is fast and compiles
 
 - :mod:`evcore.solvers`   HiGHS layer (bulk LP/MIP/QP hand-off, status table, cut loop)
 - :mod:`evcore.queueing`  Erlang B/C, M/M/c, M/M/c/c transients
+- :mod:`evcore.assign`    EV-to-station generalized assignment (seed 003)
+- :mod:`evcore.heuristics` search kernels shared by the planning methods
 - :mod:`evcore.errors`    the exceptions evcore raises
 """
 
@@ -13,7 +15,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("errors", "solvers", "queueing", "cli")
+_SUBPACKAGES = ("errors", "solvers", "queueing", "heuristics", "assign", "cli")
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

@@ -100,7 +100,8 @@ def as_scalar(field: str, value, dtype=float):
 def check_shape(field: str, arr: np.ndarray, shape: Sequence[int | None]) -> np.ndarray:
     """Require ``arr.shape`` to match ``shape`` (``None`` entries are free)."""
     if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-        wanted = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+        parts = ["any" if s is None else str(s) for s in shape]
+        wanted = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
         raise InputError(field, f"expected shape {wanted}, got {arr.shape}")
     return arr
 
