@@ -15,3 +15,18 @@ def import_extension(name: str):
             "from a source checkout, build it with `pip install -e .` (or run from another folder "
             "so that the installed evcore is imported)."
         ) from exc
+
+
+_WARMED: set[str] = set()
+
+
+def ensure_compiled(kernel_module) -> None:
+    """Run ``kernel_module.warm_up()`` once per process.
+
+    Solvers call this before starting their clock, so a time limit measures the search and
+    not Numba's compilation (first use on a machine) or cache loading (first use in a process).
+    """
+    name = kernel_module.__name__
+    if name not in _WARMED:
+        kernel_module.warm_up()
+        _WARMED.add(name)

@@ -28,6 +28,8 @@ __all__ = [
     "check_integer",
     "check_in_range",
     "first_index",
+    "freeze_fields",
+    "frozen_array",
 ]
 
 
@@ -200,3 +202,21 @@ def check_integer(field: str, arr: np.ndarray, *, minimum: int | None = None) ->
             index = first_index(bad)
             raise InputError(field, f"must be at least {minimum}, got {_entry(out, index)!r}", index)
     return out
+
+
+def frozen_array(value) -> np.ndarray:
+    """A C-contiguous, read-only copy (or view) of ``value``."""
+    value = np.ascontiguousarray(value)
+    value.setflags(write=False)
+    return value
+
+
+def freeze_fields(instance, **values) -> None:
+    """Store validated values on a frozen dataclass; arrays become C-contiguous and read-only.
+
+    Instances are validated once, in ``__post_init__``, and then trusted by kernels: making
+    their arrays read-only keeps them from being changed behind the validation's back.
+    ``None`` and non-array values are stored as they are.
+    """
+    for name, value in values.items():
+        object.__setattr__(instance, name, frozen_array(value) if isinstance(value, np.ndarray) else value)

@@ -4,12 +4,15 @@
   load with :func:`read_orlib_gap`.
 - :func:`solve_gap` runs any of the solvers on a GAP; all share one evaluation and one
   feasibility check (``_kernels``) and return a :class:`GAPResult`.
+- :class:`Dispatcher` assigns EVs as they request a charge over a day (``step(time,
+  new_requests)``), using M/M/c/c availability transients; :func:`simulate_day` runs a day.
 """
 
 from ._result import GAPResult
 from .exact import lp_bound, solve_exact
 from .model import EVInstance, GAPInstance, random_ev_instance, read_orlib_gap
 from .solve import METHODS, solve_gap
+from .dispatch import Assignment, ChargeRequest, City, DaySimulation, Dispatcher, generate_city, simulate_day
 
 __all__ = [
     "GAPInstance",
@@ -20,5 +23,12 @@ __all__ = [
     "solve_gap",
     "METHODS",
     "solve_exact",
+    "City",
+    "ChargeRequest",
+    "Assignment",
+    "Dispatcher",
+    "DaySimulation",
+    "generate_city",
+    "simulate_day",
     "lp_bound",
 ]

@@ -23,6 +23,7 @@ from .._validate import (
     check_nonnegative,
     check_positive,
     first_index,
+    freeze_fields,
 )
 from ..errors import InfeasibleError, InputError
 
@@ -80,10 +81,7 @@ class GAPInstance:
             shown = ", ".join(str(j) for j in orphans[:20]) + (" ..." if orphans.size > 20 else "")
             raise InfeasibleError(f"{orphans.size} job(s) fit no agent (forbidden or over capacity everywhere): "
                                   f"jobs {shown}")
-        for name, value in (("cost", cost), ("resource", resource), ("capacity", capacity), ("allowed", allowed)):
-            value = np.ascontiguousarray(value)
-            value.setflags(write=False)
-            object.__setattr__(self, name, value)
+        freeze_fields(self, cost=cost, resource=resource, capacity=capacity, allowed=allowed)
 
     @property
     def agents(self) -> int:
@@ -257,11 +255,7 @@ class EVInstance:
             value = as_array(name, getattr(self, name), ndim=0)
             check_nonnegative(name, value)
             object.__setattr__(self, name, float(value))
-        for name, value in (("driving_km", driving), ("walking_km", walking), ("destination", destination),
-                            *values.items()):
-            value = np.ascontiguousarray(value)
-            value.setflags(write=False)
-            object.__setattr__(self, name, value)
+        freeze_fields(self, driving_km=driving, walking_km=walking, destination=destination, **values)
         self._check_feasible()
 
     @property

@@ -1,0 +1,91 @@
+"""Plain-Python twins of :mod:`evcore.heuristics._kernels` (tests compare them).
+
+Each twin takes ``rng``, a ``numpy.random.RandomState``, and draws the same uniforms in the
+same order as its kernel, so a kernel seeded with ``seed_rng(s)`` and a twin given
+``RandomState(s)`` agree exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def random_index_reference(rng, n: int) -> int:
+    return min(int(rng.random_sample() * n), n - 1)
+
+
+def minimisation_fitness_reference(values) -> list[float]:
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return [0.0] * len(values)
+    best, worst = min(finite), max(finite)
+    span = worst - best
+    return [0.0 if not math.isfinite(v) else (worst - v + span / len(values) if span > 0 else 1.0) for v in values]
+
+
+def roulette_select_reference(rng, weights) -> int:
+    total = sum(weights)
+    if not total > 0:
+        return random_index_reference(rng, len(weights))
+    target = rng.random_sample() * total
+    cumulative = 0.0
+    last_positive = 0
+    for k, weight in enumerate(weights):
+        if weight > 0:
+            cumulative += weight
+            last_positive = k
+            if target < cumulative:
+                return k
+    return last_positive
+
+
+def tournament_select_reference(rng, values, size: int) -> int:
+    drawn = [random_index_reference(rng, len(values)) for _ in range(size)]
+    winner = drawn[0]
+    for challenger in drawn[1:]:
+        if values[challenger] < values[winner]:
+            winner = challenger
+    return winner
+
+
+def uniform_crossover_reference(rng, parent_a, parent_b) -> list[int]:
+    return [a if rng.random_sample() < 0.5 else b for a, b in zip(parent_a, parent_b)]
+
+
+def one_point_crossover_reference(rng, parent_a, parent_b) -> list[int]:
+    n = len(parent_a)
+    cut = 1 + random_index_reference(rng, n - 1) if n > 1 else 1
+    return list(parent_a[:cut]) + list(parent_b[cut:])
+
+
+def random_reset_mutation_reference(rng, vector, rate: float, option_lists) -> list[int]:
+    """``option_lists[j]``: the values position ``j`` may take."""
+    out = list(vector)
+    for j, choices in enumerate(option_lists):
+        if rng.random_sample() < rate:
+            out[j] = choices[random_index_reference(rng, len(choices))]
+    return out
+
+
+def geometric_temperature_reference(initial: float, ratio: float, step: int) -> float:
+    return initial * ratio**step
+
+
+def metropolis_accept_reference(rng, delta: float, temperature: float) -> bool:
+    if delta <= 0:
+        return True
+    if not temperature > 0:
+        return False
+    return bool(rng.random_sample() < math.exp(-delta / temperature))
+
+
+def insert_unique_reference(pool: list[list[int]], pool_values: list[float], candidate, value: float) -> int:
+    """Same contract as the kernel, on lists (modified in place)."""
+    worst = max(range(len(pool)), key=lambda k: (pool_values[k], -k))
+    if not value < pool_values[worst]:
+        return -1
+    if any(pool_values[k] == value and list(pool[k]) == list(candidate) for k in range(len(pool))):
+        return -1
+    pool[worst] = list(candidate)
+    pool_values[worst] = value
+    return worst

@@ -1,0 +1,118 @@
+"""Station location under logit choice: SGI on HiGHS against published optima and enumeration."""
+
+import csv
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evcore.choice import ChoiceInstance, captured_revenue, read_hm14, solve
+from evcore.choice._sgi import tangent_planes
+from evcore.errors import InputError
+
+MNL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "mnl"
+needs_mnl = pytest.mark.skipif(not MNL.is_dir(), reason=f"reference data not found at {MNL}")
+
+
+def published_optima():
+    with (MNL / "HM14_800_25_optima.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+@needs_mnl
+def test_reader_reproduces_every_published_objective():
+    """With the file's first block and the README's utility convention, all 81 optima evaluate exactly."""
+    for row in published_optima():
+        instance = read_hm14(MNL / "HM14_800_25.data", float(row["beta"]), float(row["alpha"]))
+        plan = np.zeros((instance.sites, 1, 1))
+        plan[[int(s) for s in row["open_locations_0based"].split()], 0, 0] = 1
+        assert instance.objective(plan) == pytest.approx(float(row["Z_opt"]), rel=1e-12)
+
+
+@needs_mnl
+@pytest.mark.slow
+@pytest.mark.parametrize("index", [4, 30, 60])
+def test_sgi_reaches_published_optima(index):
+    row = published_optima()[index]
+    instance = read_hm14(MNL / "HM14_800_25.data", float(row["beta"]), float(row["alpha"]))
+    result = solve(instance, stations=int(row["r"]), time_limit=120)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(float(row["Z_opt"]), rel=1e-6)
+    assert result.open_sites.tolist() == [int(s) for s in row["open_locations_0based"].split()]
+    assert result.bound >= result.objective
+
+
+def random_instance(seed, sites=4, types=2, periods=2, budget=True):
+    rng = np.random.default_rng(seed)
+    nodes = 12
+    return ChoiceInstance(
+        demand=rng.uniform(1, 10, (nodes, periods)) * np.linspace(1, 1.5, periods),
+        attraction=np.exp(rng.normal(0, 1, (nodes, sites, types))),
+        opt_out=np.exp(rng.normal(0.5, 0.5, nodes)),
+        revenue=np.linspace(1.0, 2.0, types),
+        cost=rng.uniform(50, 150, (sites, types)) * np.linspace(1, 1.5, types),
+        budget=np.full(periods, 200.0) if budget else None,
+    )
+
+
+def enumerate_plans(instance: ChoiceInstance):
+    """Every plan: per site a type (or none) per period, never dismantled nor changed, within budget."""
+    options = range(instance.types + 1)  # 0 = no station, k + 1 = type k
+    best = -np.inf
+    for choice in itertools.product(options, repeat=instance.sites * instance.periods):
+        state = np.array(choice).reshape(instance.periods, instance.sites)
+        # Once built, a site keeps its type.
+        if np.any((state[:-1] > 0) & (state[1:] != state[:-1])):
+            continue
+        plan = np.zeros((instance.sites, instance.types, instance.periods))
+        for t in range(instance.periods):
+            for j in range(instance.sites):
+                if state[t, j]:
+                    plan[j, state[t, j] - 1, t] = 1
+        if instance.budget is not None:
+            spent = np.einsum("jkt,jk->t", np.diff(plan, axis=2, prepend=0), instance.cost)
+            if np.any(spent > instance.budget + 1e-9):
+                continue
+        best = max(best, instance.objective(plan))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_sgi_equals_enumeration_with_types_periods_and_budgets(seed):
+    instance = random_instance(seed)
+    result = solve(instance, gap=1e-9)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(enumerate_plans(instance), rel=1e-7)
+    assert instance.objective(result.plan) == pytest.approx(result.objective, rel=1e-12)
+
+
+def test_h_equals_revenue_at_binary_points_and_tangents_are_upper_bounds():
+    instance = random_instance(7, sites=5, types=3, periods=1, budget=False)
+    rng = np.random.default_rng(1)
+    for _ in range(20):
+        x = np.zeros((5, 3))
+        for j in range(5):
+            k = rng.integers(-1, 3)
+            if k >= 0:
+                x[j, k] = 1
+        value, gradient = tangent_planes(instance, x.reshape(-1))
+        np.testing.assert_allclose(value, captured_revenue(instance, x), rtol=1e-12)
+        for _ in range(5):  # tangent at x lies above the revenue at any other binary point
+            y = np.zeros((5, 3))
+            for j in range(5):
+                k = rng.integers(-1, 3)
+                if k >= 0:
+                    y[j, k] = 1
+            plane = value + gradient @ (y - x).reshape(-1)
+            assert np.all(captured_revenue(instance, y) <= plane + 1e-12)
+
+
+def test_bad_input():
+    with pytest.raises(InputError, match="attraction"):
+        ChoiceInstance(demand=np.ones((2, 1)), attraction=-np.ones((2, 3, 1)), opt_out=np.ones(2), revenue=[1.0])
+    instance = random_instance(0)
+    with pytest.raises(InputError, match="stations"):
+        solve(instance, stations=9)
+    with pytest.raises(InputError, match="not available yet"):
+        solve(instance, model="multi-stage")
