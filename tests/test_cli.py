@@ -102,3 +102,34 @@ def test_demo_writes_results_and_figures(tmp_path, capsys):
     sizing = list(csv.DictReader((out_dir / "queue" / "station_sizing.csv").open()))
     assert all(float(r["mean_wait_min"]) <= 5.0 for r in sizing)
     assert "[queue]" in out
+
+
+def test_demo_includes_assign(tmp_path, capsys):
+    out_dir = tmp_path / "demo"
+    assert main(["demo", "--out", str(out_dir)]) == 0
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assign = summary["parts"]["assign"]
+    assert "HiGHS optimum" in assign["headline"]
+    rows = list(csv.DictReader((out_dir / "assign" / "methods.csv").open()))
+    exact = next(r for r in rows if r["method"] == "exact")
+    assert exact["status"] == "optimal"
+    assert all(float(r["objective"]) >= float(exact["objective"]) - 1e-6 for r in rows)
+    assert (out_dir / "assign" / "station_loads.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_assign_command_on_generated_city_and_errors(tmp_path, capsys):
+    code, out, _ = run(["assign", "--evs", "15", "--stations", "4", "--method", "exact"], capsys)
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["status"] == "optimal" and len(payload["assignment"]) == 15
+    target = tmp_path / "a.csv"
+    code, _, _ = run(["assign", "--evs", "15", "--stations", "4", "--method", "hasp", "--format", "csv",
+                      "-o", str(target)], capsys)
+    assert code == 0 and target.read_text().startswith("job,agent,cost")
+    code, out, err = run(["assign", str(tmp_path / "missing.txt")], capsys)
+    assert code == 2 and "no such file" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"driving_km": [[1.0]], "walking_km": [[1.0]], "destination": [0], "remaining_kwh": [10],'
+                   ' "consumption_kwh_per_km": [0.2], "charging_time_h": [1], "piles": [0], "price_per_hour": [1]}')
+    code, out, err = run(["assign", str(bad)], capsys)
+    assert code == 3 and "EVs 0" in err  # infeasible: names the EV

@@ -8,7 +8,7 @@ from .exact import solve_exact
 from .model import random_ev_instance
 from .solve import solve_gap
 
-__all__ = ["SCENARIOS", "scenario_instances", "compare_methods", "plot_assignment"]
+__all__ = ["SCENARIOS", "scenario_instances", "compare_methods", "plot_assignment", "plot_station_loads"]
 
 #: Seed 003's three scenarios: (EV range, station range, number of instances).
 SCENARIOS = {
@@ -66,29 +66,57 @@ def compare_methods(instances, methods, *, time_limit: float, seed: int = 0, exa
     return rows
 
 
-def plot_assignment(instance, assignment, path, *, station_xy=None, ev_xy=None, title="EV assignment"):
-    """Draw EVs and stations with a line from each EV to its station.
+def plot_assignment(assignment, station_xy, ev_xy, path, *, title="EV assignment"):
+    """Map of EVs and stations with a line from each EV to its station.
 
-    Coordinates are optional: without them stations sit on a circle and EVs near their station
-    (a schematic), which still shows loads per station.
+    Parameters
+    ----------
+    assignment : array_like of int, shape (evs,)
+    station_xy : array_like, shape (stations, 2)
+        Station coordinates (km).
+    ev_xy : array_like, shape (evs, 2)
+        EV positions (km).
     """
     from ..plotting import new_figure, save_figure
 
     assignment = np.asarray(assignment)
-    agents = int(assignment.max()) + 1 if station_xy is None else len(station_xy)
-    if station_xy is None:
-        angle = np.linspace(0, 2 * np.pi, agents, endpoint=False)
-        station_xy = np.column_stack([np.cos(angle), np.sin(angle)]) * 5.0
-    if ev_xy is None:
-        rng = np.random.default_rng(0)
-        ev_xy = station_xy[assignment] + rng.normal(0, 0.6, (assignment.size, 2))
+    station_xy, ev_xy = np.asarray(station_xy, float), np.asarray(ev_xy, float)
     fig, ax = new_figure(6.0, 6.0)
     for job, station in enumerate(assignment):
         ax.plot(*zip(ev_xy[job], station_xy[station]), color="0.75", linewidth=0.6, zorder=1)
     ax.scatter(ev_xy[:, 0], ev_xy[:, 1], s=10, c=assignment, cmap="tab20", zorder=2, label="EVs")
     ax.scatter(station_xy[:, 0], station_xy[:, 1], s=120, marker="s", c=np.arange(len(station_xy)), cmap="tab20",
                edgecolors="black", zorder=3, label="stations")
+    ax.set_xlabel("km")
+    ax.set_ylabel("km")
     ax.set_aspect("equal")
     ax.set_title(title)
     ax.legend(loc="upper right")
+    return save_figure(fig, path)
+
+
+def plot_station_loads(instance, assignments: dict, path, *, title="Capacity used per station"):
+    """Bars of the capacity each method's assignment uses at every station, against capacity.
+
+    Parameters
+    ----------
+    instance : GAPInstance
+    assignments : dict of str to array_like of int, shape (jobs,)
+        Method name -> assignment.
+    """
+    from ..plotting import new_figure, save_figure
+
+    fig, ax = new_figure(7.0, 4.0)
+    stations = np.arange(instance.agents)
+    width = 0.8 / max(len(assignments), 1)
+    for n, (name, assignment) in enumerate(assignments.items()):
+        _, loads = instance.evaluate(assignment)
+        ax.bar(stations + (n - (len(assignments) - 1) / 2) * width, loads, width, label=name)
+    ax.step(np.append(stations, stations[-1] + 1) - 0.5, np.append(instance.capacity, instance.capacity[-1]),
+            where="post", color="black", linewidth=1.2, label="capacity (piles)")
+    ax.set_xticks(stations)
+    ax.set_xlabel("station")
+    ax.set_ylabel("EVs assigned")
+    ax.set_title(title)
+    ax.legend()
     return save_figure(fig, path)
