@@ -21,99 +21,135 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..solvers import Cuts, Model
-from .model import ChoiceInstance
+from .model import ChoiceInstance, captured_revenue
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Layout:
-    """Column order: x[j, k, t] first (t-major, then site, then type), then theta[i, t]."""
+    """Decision groups over tree nodes, and the column order of the MILP.
+
+    A *group* owns one location plan x[j, k] (deterministic model: one per year; two-stage:
+    one per stage, shared by every scenario; multi-stage: one per scenario-tree node, so
+    scenarios share decisions exactly as long as they share history). Each *tree node* has
+    demand, a probability weight and one theta per user node, scored against the plan of its
+    group. Columns: x of group 0, group 1, ... (site-major, then type), then theta of tree
+    node 0, 1, ... (user nodes in order).
+    """
 
     sites: int
     types: int
-    periods: int
-    nodes: int
+    users: int
+    group_parent: np.ndarray  # (groups,), -1 for the first group
+    group_stage: np.ndarray  # (groups,)
+    node_group: np.ndarray  # (tree_nodes,)
+    node_weight: np.ndarray  # (tree_nodes,)
+    node_demand: np.ndarray  # (tree_nodes, users)
 
     @property
     def pairs(self) -> int:
         return self.sites * self.types
 
     @property
+    def groups(self) -> int:
+        return int(self.group_parent.shape[0])
+
+    @property
+    def tree_nodes(self) -> int:
+        return int(self.node_group.shape[0])
+
+    @property
     def num_x(self) -> int:
-        return self.pairs * self.periods
+        return self.pairs * self.groups
 
     @property
     def num_cols(self) -> int:
-        return self.num_x + self.nodes * self.periods
+        return self.num_x + self.users * self.tree_nodes
 
-    def x_columns(self, period: int) -> np.ndarray:
-        return period * self.pairs + np.arange(self.pairs)
+    def x_columns(self, group: int) -> np.ndarray:
+        return group * self.pairs + np.arange(self.pairs)
 
-    def theta_columns(self, period: int) -> np.ndarray:
-        return self.num_x + period * self.nodes + np.arange(self.nodes)
+    def theta_columns(self, tree_node: int) -> np.ndarray:
+        return self.num_x + tree_node * self.users + np.arange(self.users)
+
+    def objective_weights(self) -> np.ndarray:
+        """Coefficient of every theta: probability times demand."""
+        return (self.node_weight[:, None] * self.node_demand).reshape(-1)
 
     def plan(self, x: np.ndarray) -> np.ndarray:
-        """Binary plan (sites, types, periods) from a solution vector (rounded)."""
-        values = np.rint(x[: self.num_x]).reshape(self.periods, self.sites, self.types)
+        """Binary plan (sites, types, groups) from a solution vector (rounded)."""
+        values = np.rint(x[: self.num_x]).reshape(self.groups, self.sites, self.types)
         return np.moveaxis(values, 0, -1)
 
 
-def base_model(instance: ChoiceInstance, stations: int | None) -> tuple[Model, Layout]:
+def layout_for(instance: ChoiceInstance, model: str) -> Layout:
+    """The decision structure of ``model`` ("deterministic", "two-stage" or "multi-stage")."""
+    common = {"sites": instance.sites, "types": instance.types, "users": instance.nodes}
+    if model == "deterministic":
+        periods = instance.periods
+        return Layout(**common, group_parent=np.arange(periods) - 1, group_stage=np.arange(periods),
+                      node_group=np.arange(periods), node_weight=np.ones(periods), node_demand=instance.demand.T)
+    tree = instance.tree
+    if model == "multi-stage":
+        return Layout(**common, group_parent=tree.parent, group_stage=tree.stage, node_group=np.arange(tree.size),
+                      node_weight=tree.probability, node_demand=tree.demand)
+    return Layout(**common, group_parent=np.arange(tree.stages) - 1, group_stage=np.arange(tree.stages),
+                  node_group=tree.stage, node_weight=tree.probability, node_demand=tree.demand)
+
+
+def base_model(instance: ChoiceInstance, layout: Layout, stations: int | None) -> Model:
     """The MILP without capture constraints: planning rows, theta bounded by r̄.
 
-    Rows (built in bulk): at most one type per site and year; never dismantled
-    (x[j,k,t] >= x[j,k,t-1]); construction budget per year (when the instance has one);
-    exactly ``stations`` open (site, type) pairs per year (when given).
+    Rows (built in bulk): at most one type per site in each group; never dismantled nor
+    changed (x[g] >= x[parent(g)] per (site, type)); construction budget B[stage(g)] for what
+    group g builds beyond its parent (when the instance has budgets); exactly ``stations``
+    open (site, type) pairs per group (when given).
     """
-    layout = Layout(instance.sites, instance.types, instance.periods, instance.nodes)
-    pairs, periods = layout.pairs, layout.periods
+    pairs, groups, sites, types = layout.pairs, layout.groups, instance.sites, instance.types
     blocks, lower, upper = [], [], []
-    x_index = np.arange(layout.num_x).reshape(periods, instance.sites, instance.types)
+    x_index = np.arange(layout.num_x).reshape(groups, pairs)
+    has_parent = np.flatnonzero(layout.group_parent >= 0)
 
-    # One type per site and year.
-    rows = np.repeat(np.arange(periods * instance.sites), instance.types)
-    blocks.append(sp.csr_array((np.ones(layout.num_x), (rows, x_index.reshape(-1))),
-                               shape=(periods * instance.sites, layout.num_cols)))
-    lower.append(np.full(periods * instance.sites, -np.inf))
-    upper.append(np.ones(periods * instance.sites))
-    if periods > 1:  # never dismantled: x[t] - x[t-1] >= 0
-        now, before = x_index[1:].reshape(-1), x_index[:-1].reshape(-1)
+    def add(rows, cols, vals, count, low, high):
+        blocks.append(sp.csr_array((vals, (rows, cols)), shape=(count, layout.num_cols)))
+        lower.append(low)
+        upper.append(high)
+
+    # One type per site and group.
+    add(np.repeat(np.arange(groups * sites), types), x_index.reshape(-1), np.ones(layout.num_x), groups * sites,
+        np.full(groups * sites, -np.inf), np.ones(groups * sites))
+    if has_parent.size:  # never dismantled: x[g] - x[parent(g)] >= 0
+        now = x_index[has_parent].reshape(-1)
+        before = x_index[layout.group_parent[has_parent]].reshape(-1)
         count = now.size
-        rows = np.concatenate([np.arange(count), np.arange(count)])
-        blocks.append(sp.csr_array((np.concatenate([np.ones(count), -np.ones(count)]),
-                                    (rows, np.concatenate([now, before]))), shape=(count, layout.num_cols)))
-        lower.append(np.zeros(count))
-        upper.append(np.full(count, np.inf))
+        add(np.tile(np.arange(count), 2), np.concatenate([now, before]),
+            np.concatenate([np.ones(count), -np.ones(count)]), count, np.zeros(count), np.full(count, np.inf))
     existing = instance.existing.reshape(-1).astype(float)
     if instance.budget is not None:
-        # sum_m f_m (x[m, t] - x[m, t-1]) <= B[t], with x[m, -1] = existing.
+        # sum_m f_m (x[g, m] - x[parent(g), m]) <= B[stage(g)], with x[parent of the first] = existing.
         cost = instance.cost.reshape(-1)
-        rows = [np.repeat(np.arange(periods), pairs)]
-        cols = [x_index.reshape(-1)]
-        vals = [np.tile(cost, periods)]
-        if periods > 1:
-            rows.append(np.repeat(np.arange(1, periods), pairs))
-            cols.append(x_index[:-1].reshape(-1))
-            vals.append(-np.tile(cost, periods - 1))
-        blocks.append(sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                                   shape=(periods, layout.num_cols)))
-        lower.append(np.full(periods, -np.inf))
-        upper.append(instance.budget + np.concatenate([[cost @ existing], np.zeros(periods - 1)]))
+        rows = np.concatenate([np.repeat(np.arange(groups), pairs), np.repeat(has_parent, pairs)])
+        cols = np.concatenate([x_index.reshape(-1), x_index[layout.group_parent[has_parent]].reshape(-1)])
+        vals = np.concatenate([np.tile(cost, groups), -np.tile(cost, has_parent.size)])
+        already = np.where(layout.group_parent < 0, cost @ existing, 0.0)
+        add(rows, cols, vals, groups, np.full(groups, -np.inf), instance.budget[layout.group_stage] + already)
     if stations is not None:
-        rows = np.repeat(np.arange(periods), pairs)
-        blocks.append(sp.csr_array((np.ones(layout.num_x), (rows, x_index.reshape(-1))),
-                                   shape=(periods, layout.num_cols)))
-        lower.append(np.full(periods, float(stations)))
-        upper.append(np.full(periods, float(stations)))
+        add(np.repeat(np.arange(groups), pairs), x_index.reshape(-1), np.ones(layout.num_x), groups,
+            np.full(groups, float(stations)), np.full(groups, float(stations)))
 
-    best_revenue = float(instance.revenue.max())
-    objective = np.concatenate([np.zeros(layout.num_x), instance.demand.T.reshape(-1)])
-    col_lower = np.concatenate([np.tile(existing, periods), np.zeros(layout.num_cols - layout.num_x)])
-    col_upper = np.concatenate([np.ones(layout.num_x), np.full(layout.num_cols - layout.num_x, best_revenue)])
-    integrality = np.concatenate([np.ones(layout.num_x, bool), np.zeros(layout.num_cols - layout.num_x, bool)])
-    model = Model(objective=objective, constraint_matrix=sp.vstack(blocks, format="csr"),
-                  row_lower=np.concatenate(lower), row_upper=np.concatenate(upper), col_lower=col_lower,
-                  col_upper=col_upper, integrality=integrality, sense="max")
-    return model, layout
+    thetas = layout.num_cols - layout.num_x
+    objective = np.concatenate([np.zeros(layout.num_x), layout.objective_weights()])
+    col_lower = np.concatenate([np.tile(existing, groups), np.zeros(thetas)])
+    col_upper = np.concatenate([np.ones(layout.num_x), np.full(thetas, float(instance.revenue.max()))])
+    integrality = np.concatenate([np.ones(layout.num_x, bool), np.zeros(thetas, bool)])
+    return Model(objective=objective, constraint_matrix=sp.vstack(blocks, format="csr"),
+                 row_lower=np.concatenate(lower), row_upper=np.concatenate(upper), col_lower=col_lower,
+                 col_upper=col_upper, integrality=integrality, sense="max")
+
+
+def plan_value(instance: ChoiceInstance, layout: Layout, plan: np.ndarray) -> float:
+    """Expected revenue of a plan (sites, types, groups) under logit choice, exactly."""
+    rates = np.stack([captured_revenue(instance, plan[:, :, g]) for g in range(layout.groups)])  # (groups, users)
+    return float(np.sum(layout.node_weight[:, None] * layout.node_demand * rates[layout.node_group]))
 
 
 def tangent_planes(instance: ChoiceInstance, open_pairs: np.ndarray):
@@ -165,28 +201,29 @@ class SGISeparator:
     def __call__(self, x: np.ndarray):
         layout, instance = self.layout, self.instance
         plan = layout.plan(x)
-        value = instance.objective(plan)
+        value = plan_value(instance, layout, plan)
         if value > self.best_value:
             self.best_value, self.best_plan = value, plan
-        relaxation = float(instance.demand.T.reshape(-1) @ x[layout.num_x :])
+        relaxation = float(layout.objective_weights() @ x[layout.num_x :])
         self.last_relaxation = relaxation
         if relaxation - self.best_value <= self.gap * max(abs(self.best_value), 1e-12):
             return None  # the incumbent is optimal within the gap: nothing left to separate
+        planes = [tangent_planes(instance, plan[:, :, g].reshape(-1)) for g in range(layout.groups)]
         rows, cols, vals, upper = [], [], [], []
         count = 0
-        for period in range(layout.periods):
-            open_pairs = plan[:, :, period].reshape(-1)
-            h_value, gradient = tangent_planes(instance, open_pairs)
-            theta = x[layout.theta_columns(period)]
+        for tree_node in range(layout.tree_nodes):
+            group = layout.node_group[tree_node]
+            h_value, gradient = planes[group]
+            open_pairs = plan[:, :, group].reshape(-1)
+            theta = x[layout.theta_columns(tree_node)]
             violated = np.flatnonzero(theta > h_value + self.tolerance)
             if violated.size == 0:
                 continue
             # theta_i - g_i . x <= h_i - g_i . x̂
-            x_cols = layout.x_columns(period)
             k = violated.size
             rows.append(np.repeat(np.arange(count, count + k), layout.pairs + 1))
-            cols.append(np.column_stack([layout.theta_columns(period)[violated][:, None],
-                                         np.broadcast_to(x_cols, (k, layout.pairs))]).reshape(-1))
+            cols.append(np.column_stack([layout.theta_columns(tree_node)[violated][:, None],
+                                         np.broadcast_to(layout.x_columns(group), (k, layout.pairs))]).reshape(-1))
             vals.append(np.column_stack([np.ones((k, 1)), -gradient[violated]]).reshape(-1))
             upper.append(h_value[violated] - gradient[violated] @ open_pairs)
             count += k

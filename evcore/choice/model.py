@@ -40,6 +40,10 @@ class ChoiceInstance:
         Budget B[t] for new construction in year t (currency). ``None``: no budget rows.
     existing : array_like of bool, shape (sites, types), optional
         Stations standing before year 1; they stay open. Default none.
+    tree : ScenarioTree, optional
+        Demand scenarios for the two-stage and multi-stage models (its demand has one column
+        per user node and its stages match ``periods``). ``demand`` is the deterministic
+        model's demand (for example the expected demand).
     name : str
         Label for reports.
     """
@@ -51,6 +55,7 @@ class ChoiceInstance:
     cost: np.ndarray | None = None
     budget: np.ndarray | None = None
     existing: np.ndarray | None = None
+    tree: object = None
     name: str = ""
 
     def __post_init__(self):
@@ -70,6 +75,15 @@ class ChoiceInstance:
         if (existing.sum(axis=1) > 1).any():
             j = first_index(existing.sum(axis=1) > 1)
             raise InputError("existing", "at most one station type may stand at a site", j)
+        if self.tree is not None:
+            from .scenarios import ScenarioTree
+
+            if not isinstance(self.tree, ScenarioTree):
+                raise InputError("tree", f"must be a ScenarioTree, got {type(self.tree).__name__}")
+            if self.tree.demand.shape[1] != nodes:
+                raise InputError("tree", f"demand has {self.tree.demand.shape[1]} user nodes, the instance {nodes}")
+            if self.tree.stages != periods:
+                raise InputError("tree", f"has {self.tree.stages} stages, the instance {periods} periods")
         freeze_fields(self, demand=demand, attraction=attraction, opt_out=opt_out, revenue=revenue, cost=cost,
                       budget=budget, existing=existing)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -10,14 +11,13 @@ import numpy as np
 from .._validate import as_scalar
 from ..errors import InputError
 from ..solvers import SolverOptions, cut_loop
-from ._sgi import SGISeparator, base_model
+from ._sgi import SGISeparator, base_model, layout_for
 from .model import ChoiceInstance
 
-__all__ = ["ChoiceResult", "solve"]
+__all__ = ["ChoiceResult", "solve", "perfect_information_bound"]
 
-#: Models and methods available so far (the issue's two-stage / multi-stage models and the
-#: R1 / R4 formulations are not built yet).
-AVAILABLE_MODELS = ("deterministic",)
+#: Models and methods available so far (the R1 / R4 formulations are not built yet).
+AVAILABLE_MODELS = ("deterministic", "two-stage", "multi-stage")
 AVAILABLE_METHODS = ("best", "sgi")
 
 
@@ -35,10 +35,11 @@ class ChoiceResult:
         ``(bound - objective) / objective``.
     status : str
         ``"optimal"`` (within the requested gap), ``"round_limit"`` or ``"time_limit"``.
-    plan : numpy.ndarray of bool, shape (sites, types, periods)
-        x[j, k, t].
+    plan : numpy.ndarray of bool, shape (sites, types, groups)
+        x[j, k, g] per decision group: per year (deterministic, two-stage) or per scenario-tree
+        node (multi-stage, in the tree's node order).
     open_sites : numpy.ndarray of int
-        0-based sites with a station in the last period.
+        0-based sites with a station in the last period (in any scenario, multi-stage).
     rounds : int
         MILP solves in the cut loop.
     cuts : int
@@ -69,7 +70,10 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
     stations : int, optional
         Exactly this many (site, type) stations open in every period (the HM14 setting).
     model : str
-        ``"deterministic"`` (multi-period, the instance's demand).
+        ``"deterministic"`` (multi-period, ``instance.demand``); ``"two-stage"`` (one location
+        plan per year for every scenario of ``instance.tree``, maximising expected revenue);
+        ``"multi-stage"`` (decisions per scenario-tree node: they may differ once histories
+        diverge, never before).
     method : str
         ``"sgi"``: the MILP with subgradient inequalities generated on demand (the
         foundation's cut loop on HiGHS); ``"best"`` is currently ``"sgi"``.
@@ -90,7 +94,9 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
     if not isinstance(instance, ChoiceInstance):
         raise InputError("instance", f"must be a ChoiceInstance, got {type(instance).__name__}")
     if model not in AVAILABLE_MODELS:
-        raise InputError("model", f"{model!r} is not available yet; available: {list(AVAILABLE_MODELS)}")
+        raise InputError("model", f"unknown model {model!r}; available: {list(AVAILABLE_MODELS)}")
+    if model != "deterministic" and instance.tree is None:
+        raise InputError("tree", f"the {model} model needs instance.tree (a ScenarioTree)")
     if method not in AVAILABLE_METHODS:
         raise InputError("method", f"{method!r} is not available yet; available: {list(AVAILABLE_METHODS)}")
     if stations is not None:
@@ -101,7 +107,8 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
     if not gap >= 1e-9:
         raise InputError("gap", f"must be at least 1e-9, got {gap!r}")
     started = time.perf_counter()
-    milp, layout = base_model(instance, stations)
+    layout = layout_for(instance, model)
+    milp = base_model(instance, layout, stations)
     separator = SGISeparator(instance, layout, gap=gap)
     loop = cut_loop(milp, separator, SolverOptions(mip_rel_gap=min(gap, 1e-4)), max_rounds=max_rounds,
                     time_limit=time_limit, progress=progress)
@@ -113,5 +120,22 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
     status = loop.status if loop.status != "optimal" or relative_gap <= max(gap, 1e-9) * 10 else "optimal"
     plan = separator.best_plan.astype(bool)
     return ChoiceResult(objective=objective, bound=bound, gap=relative_gap, status=status, plan=plan,
-                        open_sites=np.flatnonzero(plan[:, :, -1].any(axis=1)), rounds=len(loop.rounds),
+                        open_sites=np.flatnonzero(plan[:, :, layout.group_stage == layout.group_stage.max()].any(
+                            axis=(1, 2))), rounds=len(loop.rounds),
                         cuts=separator.cuts_added, wall_time=time.perf_counter() - started)
+
+
+def perfect_information_bound(instance: ChoiceInstance, stations: int | None = None, *, gap: float = 1e-6,
+                              time_limit: float | None = None) -> float:
+    """Expected revenue with perfect information: each scenario solved on its own, weighted.
+
+    An upper bound on the multi-stage optimum (which is at least the two-stage optimum).
+    """
+    if instance.tree is None:
+        raise InputError("tree", "the perfect-information bound needs instance.tree (a ScenarioTree)")
+    tree = instance.tree
+    total = 0.0
+    for scenario, leaf in enumerate(tree.scenarios):
+        path = dataclasses.replace(instance, demand=tree.scenario_demand(scenario), tree=None)
+        total += tree.probability[leaf] * solve(path, stations, time_limit=time_limit, gap=gap).objective
+    return total

@@ -114,5 +114,5 @@ def test_bad_input():
     instance = random_instance(0)
     with pytest.raises(InputError, match="stations"):
         solve(instance, stations=9)
-    with pytest.raises(InputError, match="not available yet"):
-        solve(instance, model="multi-stage")
+    with pytest.raises(InputError, match="needs instance.tree"):
+        solve(instance, model="multi-stage")  # no tree
