@@ -96,13 +96,18 @@ def layout_for(instance: ChoiceInstance, model: str) -> Layout:
                   node_group=tree.stage, node_weight=tree.probability, node_demand=tree.demand)
 
 
-def base_model(instance: ChoiceInstance, layout: Layout, stations: int | None) -> Model:
-    """The MILP without capture constraints: planning rows, theta bounded by r̄.
+def planning_rows(instance: ChoiceInstance, layout: Layout, stations: int | None, num_cols: int):
+    """Rows on the location variables x (the first ``layout.num_x`` columns), built in bulk.
 
-    Rows (built in bulk): at most one type per site in each group; never dismantled nor
-    changed (x[g] >= x[parent(g)] per (site, type)); construction budget B[stage(g)] for what
-    group g builds beyond its parent (when the instance has budgets); exactly ``stations``
-    open (site, type) pairs per group (when given).
+    At most one type per site in each group; never dismantled nor changed
+    (x[g] >= x[parent(g)] per (site, type)); construction budget B[stage(g)] for what group g
+    builds beyond its parent (when the instance has budgets); exactly ``stations`` open
+    (site, type) pairs per group (when given). Shared by every formulation.
+
+    Returns
+    -------
+    matrix : scipy.sparse.csr_array, shape (rows, num_cols)
+    lower, upper : numpy.ndarray, shape (rows,)
     """
     pairs, groups, sites, types = layout.pairs, layout.groups, instance.sites, instance.types
     blocks, lower, upper = [], [], []
@@ -110,11 +115,10 @@ def base_model(instance: ChoiceInstance, layout: Layout, stations: int | None) -
     has_parent = np.flatnonzero(layout.group_parent >= 0)
 
     def add(rows, cols, vals, count, low, high):
-        blocks.append(sp.csr_array((vals, (rows, cols)), shape=(count, layout.num_cols)))
+        blocks.append(sp.csr_array((vals, (rows, cols)), shape=(count, num_cols)))
         lower.append(low)
         upper.append(high)
 
-    # One type per site and group.
     add(np.repeat(np.arange(groups * sites), types), x_index.reshape(-1), np.ones(layout.num_x), groups * sites,
         np.full(groups * sites, -np.inf), np.ones(groups * sites))
     if has_parent.size:  # never dismantled: x[g] - x[parent(g)] >= 0
@@ -123,27 +127,37 @@ def base_model(instance: ChoiceInstance, layout: Layout, stations: int | None) -
         count = now.size
         add(np.tile(np.arange(count), 2), np.concatenate([now, before]),
             np.concatenate([np.ones(count), -np.ones(count)]), count, np.zeros(count), np.full(count, np.inf))
-    existing = instance.existing.reshape(-1).astype(float)
     if instance.budget is not None:
         # sum_m f_m (x[g, m] - x[parent(g), m]) <= B[stage(g)], with x[parent of the first] = existing.
         cost = instance.cost.reshape(-1)
         rows = np.concatenate([np.repeat(np.arange(groups), pairs), np.repeat(has_parent, pairs)])
         cols = np.concatenate([x_index.reshape(-1), x_index[layout.group_parent[has_parent]].reshape(-1)])
         vals = np.concatenate([np.tile(cost, groups), -np.tile(cost, has_parent.size)])
-        already = np.where(layout.group_parent < 0, cost @ existing, 0.0)
+        already = np.where(layout.group_parent < 0, cost @ instance.existing.reshape(-1).astype(float), 0.0)
         add(rows, cols, vals, groups, np.full(groups, -np.inf), instance.budget[layout.group_stage] + already)
     if stations is not None:
         add(np.repeat(np.arange(groups), pairs), x_index.reshape(-1), np.ones(layout.num_x), groups,
             np.full(groups, float(stations)), np.full(groups, float(stations)))
+    return sp.vstack(blocks, format="csr"), np.concatenate(lower), np.concatenate(upper)
 
+
+def location_bounds(instance: ChoiceInstance, layout: Layout):
+    """Bounds and integrality of x: existing stations are fixed open."""
+    existing = np.tile(instance.existing.reshape(-1).astype(float), layout.groups)
+    return existing, np.ones(layout.num_x)
+
+
+def base_model(instance: ChoiceInstance, layout: Layout, stations: int | None) -> Model:
+    """The SGI master: planning rows on x, theta in [0, r̄] with weight probability × demand."""
+    matrix, lower, upper = planning_rows(instance, layout, stations, layout.num_cols)
     thetas = layout.num_cols - layout.num_x
+    x_lower, x_upper = location_bounds(instance, layout)
     objective = np.concatenate([np.zeros(layout.num_x), layout.objective_weights()])
-    col_lower = np.concatenate([np.tile(existing, groups), np.zeros(thetas)])
-    col_upper = np.concatenate([np.ones(layout.num_x), np.full(thetas, float(instance.revenue.max()))])
     integrality = np.concatenate([np.ones(layout.num_x, bool), np.zeros(thetas, bool)])
-    return Model(objective=objective, constraint_matrix=sp.vstack(blocks, format="csr"),
-                 row_lower=np.concatenate(lower), row_upper=np.concatenate(upper), col_lower=col_lower,
-                 col_upper=col_upper, integrality=integrality, sense="max")
+    return Model(objective=objective, constraint_matrix=matrix, row_lower=lower, row_upper=upper,
+                 col_lower=np.concatenate([x_lower, np.zeros(thetas)]),
+                 col_upper=np.concatenate([x_upper, np.full(thetas, float(instance.revenue.max()))]),
+                 integrality=integrality, sense="max")
 
 
 def plan_value(instance: ChoiceInstance, layout: Layout, plan: np.ndarray) -> float:

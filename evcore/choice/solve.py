@@ -11,14 +11,16 @@ import numpy as np
 from .._validate import as_scalar
 from ..errors import InputError
 from ..solvers import SolverOptions, cut_loop
-from ._sgi import SGISeparator, base_model, layout_for
+from ..solvers import solve as solve_model
+from ._r1 import r1_model
+from ._sgi import SGISeparator, base_model, layout_for, plan_value
 from .model import ChoiceInstance
 
 __all__ = ["ChoiceResult", "solve", "perfect_information_bound"]
 
-#: Models and methods available so far (the R1 / R4 formulations are not built yet).
+#: Models and methods available so far (the R4 formulation is not built yet).
 AVAILABLE_MODELS = ("deterministic", "two-stage", "multi-stage")
-AVAILABLE_METHODS = ("best", "sgi")
+AVAILABLE_METHODS = ("best", "sgi", "r1")
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,9 +43,13 @@ class ChoiceResult:
     open_sites : numpy.ndarray of int
         0-based sites with a station in the last period (in any scenario, multi-stage).
     rounds : int
-        MILP solves in the cut loop.
+        MILP solves (the cut loop's rounds for SGI, 1 for R1).
     cuts : int
-        Subgradient inequalities added.
+        Subgradient inequalities added (SGI).
+    size : dict
+        ``rows``, ``columns``, ``nonzeros`` of the formulation handed to HiGHS (for SGI: the
+        master before cuts).
+    method : str
     wall_time : float
         Seconds.
     """
@@ -56,6 +62,8 @@ class ChoiceResult:
     open_sites: np.ndarray
     rounds: int
     cuts: int
+    size: dict
+    method: str
     wall_time: float
 
 
@@ -76,7 +84,8 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
         diverge, never before).
     method : str
         ``"sgi"``: the MILP with subgradient inequalities generated on demand (the
-        foundation's cut loop on HiGHS); ``"best"`` is currently ``"sgi"``.
+        foundation's cut loop on HiGHS); ``"r1"``: y = 1/D with McCormick products, one MILP;
+        ``"best"`` is currently ``"sgi"``.
     time_limit : float, optional
         Seconds for the whole cut loop; the best plan so far comes back with its bound.
     gap : float
@@ -108,21 +117,39 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
         raise InputError("gap", f"must be at least 1e-9, got {gap!r}")
     started = time.perf_counter()
     layout = layout_for(instance, model)
+    if method == "r1":
+        return _solve_r1(instance, layout, stations, time_limit, gap, progress, started)
     milp = base_model(instance, layout, stations)
     separator = SGISeparator(instance, layout, gap=gap)
     loop = cut_loop(milp, separator, SolverOptions(mip_rel_gap=min(gap, 1e-4)), max_rounds=max_rounds,
                     time_limit=time_limit, progress=progress)
     separator(loop.x)  # score the final incumbent too (it may be the best plan)
-    objective = separator.best_value
     bound = min(loop.bound, separator.last_relaxation) if np.isfinite(loop.bound) else separator.last_relaxation
+    return _result(instance, layout, separator.best_plan, bound, loop.status, gap, milp, len(loop.rounds),
+                   separator.cuts_added, "sgi", started)
+
+
+def _solve_r1(instance, layout, stations, time_limit, gap, progress, started) -> ChoiceResult:
+    milp, x_columns = r1_model(instance, layout, stations)
+    result = solve_model(milp, SolverOptions(time_limit=time_limit, mip_rel_gap=max(gap, 1e-9)), progress=progress)
+    plan = layout.plan(result.x)
+    return _result(instance, layout, plan, float(result.mip_bound), result.status, gap, milp, 1, 0, "r1", started)
+
+
+def _result(instance, layout, plan, bound, status, gap, milp, rounds, cuts, method, started) -> ChoiceResult:
+    objective = plan_value(instance, layout, plan)
     bound = max(bound, objective)
     relative_gap = (bound - objective) / max(abs(objective), 1e-12)
-    status = loop.status if loop.status != "optimal" or relative_gap <= max(gap, 1e-9) * 10 else "optimal"
-    plan = separator.best_plan.astype(bool)
+    # HiGHS's feasibility tolerance (1e-6 on rows) bounds how far the bound can be closed, so
+    # "optimal" means within max(gap, 1e-6) (with slack for tolerances summed over rows).
+    if status == "optimal" and relative_gap > 10 * max(gap, 1e-6):
+        status = "gap_not_closed"
+    plan = plan.astype(bool)
+    last_stage = layout.group_stage == layout.group_stage.max()
+    size = {"rows": milp.num_rows, "columns": milp.num_cols, "nonzeros": int(milp.constraint_matrix.nnz)}
     return ChoiceResult(objective=objective, bound=bound, gap=relative_gap, status=status, plan=plan,
-                        open_sites=np.flatnonzero(plan[:, :, layout.group_stage == layout.group_stage.max()].any(
-                            axis=(1, 2))), rounds=len(loop.rounds),
-                        cuts=separator.cuts_added, wall_time=time.perf_counter() - started)
+                        open_sites=np.flatnonzero(plan[:, :, last_stage].any(axis=(1, 2))), rounds=rounds, cuts=cuts,
+                        size=size, method=method, wall_time=time.perf_counter() - started)
 
 
 def perfect_information_bound(instance: ChoiceInstance, stations: int | None = None, *, gap: float = 1e-6,

@@ -93,3 +93,13 @@ def test_deterministic_tree_path_matches_deterministic_model():
     as_tree = solve(instance, model="multi-stage", gap=1e-9)
     direct = solve(dataclasses.replace(instance, demand=instance.tree.scenario_demand(0)), gap=1e-9)
     assert as_tree.objective == pytest.approx(direct.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize(("seed", "model"), [(0, "deterministic"), (1, "two-stage"), (2, "multi-stage")])
+def test_r1_equals_sgi(seed, model):
+    instance = tree_instance(seed, types=2)
+    sgi = solve(instance, model=model, method="sgi", gap=1e-9)
+    r1 = solve(instance, model=model, method="r1", gap=1e-9)
+    assert r1.status == "optimal"
+    assert r1.objective == pytest.approx(sgi.objective, rel=1e-6)
+    assert r1.size["columns"] > sgi.size["columns"]
