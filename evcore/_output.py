@@ -54,3 +54,18 @@ def write_csv(rows: list[dict], path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(rows_to_csv(rows))
     return path
+
+
+def emit(payload: dict, rows: list[dict], output_format: str, output=None) -> int:
+    """Write a command's result: ``payload`` as JSON or ``rows`` as CSV, to a file or stdout.
+
+    Returns the exit code 0, so command handlers can ``return emit(...)``.
+    """
+    import sys
+
+    text = json.dumps(to_jsonable(payload), indent=2) + "\n" if output_format == "json" else rows_to_csv(rows)
+    if output:
+        Path(output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0

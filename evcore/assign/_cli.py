@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from .._output import rows_to_csv, to_jsonable, write_csv, write_json
+from .._output import emit, write_csv, write_json
 from ..errors import InputError
-from .model import EVInstance, GAPInstance, random_ev_instance, read_orlib_gap
+from .model import EVInstance, random_ev_instance, read_orlib_gap
 from .solve import METHODS, solve_gap
 
 
@@ -66,12 +65,7 @@ def _run(args) -> int:
         "objective": result.objective, "feasible": result.feasible, "bound": result.bound, "gap": result.gap,
         "seconds": result.wall_time, "seed": result.seed, "assignment": result.assignment,
     }
-    text = json.dumps(to_jsonable(payload), indent=2) + "\n" if args.format == "json" else rows_to_csv(rows)
-    if args.output:
-        Path(args.output).write_text(text)
-    else:
-        sys.stdout.write(text)
-    return 0
+    return emit(payload, rows, args.format, args.output)
 
 
 def demo(out_dir: Path) -> dict:

@@ -15,6 +15,7 @@ binary points (subgradient inequalities), added only where an incumbent violates
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -202,26 +203,33 @@ class SGISeparator:
     adding it again would not move the solution.
     """
 
-    def __init__(self, instance: ChoiceInstance, layout: Layout, *, gap: float, tolerance: float = 1e-6):
+    def __init__(self, instance: ChoiceInstance, layout: Layout, *, gap: float, tolerance: float = 1e-6,
+                 fractional: bool = False):
         self.instance = instance
         self.layout = layout
         self.gap = gap
         self.tolerance = tolerance
+        self.fractional = fractional
         self.best_value = -np.inf
         self.best_plan = None
         self.last_relaxation = np.inf
         self.cuts_added = 0
+        self.history: list[Cuts] = []
 
     def __call__(self, x: np.ndarray):
         layout, instance = self.layout, self.instance
-        plan = layout.plan(x)
-        value = plan_value(instance, layout, plan)
-        if value > self.best_value:
-            self.best_value, self.best_plan = value, plan
         relaxation = float(layout.objective_weights() @ x[layout.num_x :])
         self.last_relaxation = relaxation
-        if relaxation - self.best_value <= self.gap * max(abs(self.best_value), 1e-12):
-            return None  # the incumbent is optimal within the gap: nothing left to separate
+        if self.fractional:
+            # LP phase: h is concave on the whole cube, so tangents at fractional points are valid.
+            plan = np.moveaxis(x[: layout.num_x].reshape(layout.groups, layout.sites, layout.types), 0, -1)
+        else:
+            plan = layout.plan(x)
+            value = plan_value(instance, layout, plan)
+            if value > self.best_value:
+                self.best_value, self.best_plan = value, plan
+            if relaxation - self.best_value <= self.gap * max(abs(self.best_value), 1e-12):
+                return None  # the incumbent is optimal within the gap: nothing left to separate
         planes = [tangent_planes(instance, plan[:, :, g].reshape(-1)) for g in range(layout.groups)]
         rows, cols, vals, upper = [], [], [], []
         count = 0
@@ -246,4 +254,17 @@ class SGISeparator:
         self.cuts_added += count
         matrix = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                               shape=(count, layout.num_cols))
-        return Cuts(matrix, np.full(count, -np.inf), np.concatenate(upper))
+        cuts = Cuts(matrix, np.full(count, -np.inf), np.concatenate(upper))
+        self.history.append(cuts)
+        return cuts
+
+
+def with_cuts(model: Model, cuts: list[Cuts]) -> Model:
+    """``model`` with the rows of ``cuts`` appended (to seed a MIP with cuts found on its LP)."""
+    if not cuts:
+        return model
+    return dataclasses.replace(
+        model,
+        constraint_matrix=sp.vstack([model.constraint_matrix, *(c.matrix for c in cuts)], format="csr"),
+        row_lower=np.concatenate([model.row_lower, *(c.lower for c in cuts)]),
+        row_upper=np.concatenate([model.row_upper, *(c.upper for c in cuts)]))

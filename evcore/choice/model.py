@@ -29,7 +29,8 @@ class ChoiceInstance:
     demand : array_like, shape (nodes, periods)
         Charging demand d[i, t] of each user node and year (units of demand, e.g. users).
     attraction : array_like, shape (nodes, sites, types)
-        Logit weight v[i, j, k] = exp(utility) of a type-k station at site j for node i (> 0).
+        Logit weight v[i, j, k] = exp(utility) of a type-k station at site j for node i
+        (>= 0; 0 when the station is outside the node's choice set).
     opt_out : array_like, shape (nodes,)
         Weight v0[i] of not using a public station (charging at home, or a competitor) (> 0).
     revenue : array_like, shape (types,)
@@ -61,8 +62,9 @@ class ChoiceInstance:
     def __post_init__(self):
         demand = check_nonnegative("demand", as_array("demand", self.demand, ndim=2))
         nodes, periods = demand.shape
-        attraction = check_positive("attraction", as_array("attraction", self.attraction, ndim=3,
-                                                            shape=(nodes, None, None)))
+        # Zero attraction: the station is outside the node's choice set (v0 > 0 keeps D > 0).
+        attraction = check_nonnegative("attraction", as_array("attraction", self.attraction, ndim=3,
+                                                               shape=(nodes, None, None)))
         sites, types = attraction.shape[1:]
         opt_out = check_positive("opt_out", as_array("opt_out", self.opt_out, shape=(nodes,)))
         revenue = check_nonnegative("revenue", as_array("revenue", self.revenue, shape=(types,)))

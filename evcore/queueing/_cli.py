@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from .._output import rows_to_csv, to_jsonable, write_csv, write_json
-from ..errors import InputError
+from .._output import emit, write_csv, write_json
 from ._erlang_api import erlang_b, min_servers, mmc
 from ._loss import free_server_probability, loss_transient
 
@@ -58,17 +56,6 @@ def register(subparsers, name: str) -> None:
     loss.set_defaults(handler=_run_loss)
 
 
-def _emit(args, payload: dict, rows: list[dict]) -> int:
-    import json
-
-    text = json.dumps(to_jsonable(payload), indent=2) + "\n" if args.format == "json" else rows_to_csv(rows)
-    if args.output:
-        Path(args.output).write_text(text)
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
 def _run_mmc(args) -> int:
     servers = np.array(args.servers)
     result = mmc(servers, args.arrival_rate, args.service_rate)
@@ -90,7 +77,7 @@ def _run_mmc(args) -> int:
     payload = {"model": "M/M/c", "results": rows}
     if args.target_wait is not None:
         payload["min_servers_for_target_wait"] = min_servers(args.arrival_rate, args.service_rate, args.target_wait)
-    return _emit(args, payload, rows)
+    return emit(payload, rows, args.format, args.output)
 
 
 def _run_loss(args) -> int:
@@ -112,7 +99,7 @@ def _run_loss(args) -> int:
         if args.service_rate > 0 else None,
         "results": rows,
     }
-    return _emit(args, payload, rows)
+    return emit(payload, rows, args.format, args.output)
 
 
 def demo(out_dir: Path) -> dict:
