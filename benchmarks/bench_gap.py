@@ -87,19 +87,31 @@ def section_orlib(methods, time_limit: float, quick: bool) -> None:
     names = sorted((n for n in known if n.startswith("cattrysse1994/")), key=lambda n: (int(n.split("gap")[1].split("-")[0]), n))
     if quick:
         names = names[::5]
-    stats = {m: {"optimal": 0, "gaps": [], "times": []} for m in methods}
+    stats = {m: {"optimal": 0, "gaps": [], "times": [], "to_best": []} for m in methods}
+    per_instance = []
     for name in names:
         instance = read_orlib_gap(GAP_DATA / name)
+        row = [name.split("/")[1], known[name]]
         for method in methods:
             result = solve_gap(instance, method=method, time_limit=time_limit, seed=0)
             value = result.objective if result.feasible else float("nan")
+            # Heuristics that cannot prove optimality run to the limit; the trace says when
+            # the final value was found.
+            to_best = float(result.trace[-1, 0]) if len(result.trace) else result.wall_time
             stats[method]["optimal"] += bool(value <= known[name] + 1e-6)
             stats[method]["gaps"].append(gap_percent(value, known[name]))
             stats[method]["times"].append(result.wall_time)
+            stats[method]["to_best"].append(to_best)
+            row += [stats[method]["gaps"][-1], to_best]
+        per_instance.append(row)
+    header = ["problem", "optimum"]
+    for method in methods:
+        header += [f"{method} gap %", f"{method} s to best"]
+    print_table(f"OR-Library gap1-gap12, per problem ({time_limit:g} s limit per method)", header, per_instance)
     rows = [[m, f"{s['optimal']}/{len(names)}", float(np.nanmean(s["gaps"])), float(np.nanmax(s["gaps"])),
-             float(np.mean(s["times"])), float(np.max(s["times"]))] for m, s in stats.items()]
+             float(np.max(s["to_best"])), float(np.max(s["times"]))] for m, s in stats.items()]
     print_table(f"OR-Library gap1-gap12 ({len(names)} problems, {time_limit:g} s limit per method)",
-                ["method", "optimal", "mean gap %", "max gap %", "mean s", "max s"], rows)
+                ["method", "optimal", "mean gap %", "max gap %", "max s to best", "max s"], rows)
 
 
 def section_chu(methods, time_limit: float, quick: bool, with_pymoo: bool) -> None:

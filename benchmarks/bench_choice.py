@@ -1,0 +1,85 @@
+"""Station location under logit choice: formulations side by side, in one run.
+
+    python benchmarks/bench_choice.py [--cases N] [--time-limit S]
+
+1. HM14_800_25 (published optima, ../shared/data/mnl): SGI (tangent planes on demand, the
+   foundation's cut loop on HiGHS) against R1 (y = 1/D with McCormick products, one MILP):
+   time, rounds, cuts, gap to the published optimum, formulation size (rows, columns,
+   non-zeros; the paper's Table I).
+2. A multi-stage synthetic city (scenario tree): deterministic, two-stage and multi-stage
+   models with SGI and R1, and the perfect-information bound.
+
+Target (issue): SGI >= 10x faster than R1 at the median; every HM14_800_25 case within 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _table import print_table  # noqa: E402
+
+from evcore.choice import perfect_information_bound, read_hm14, solve, synthetic_city  # noqa: E402
+
+MNL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnl"
+
+
+def section_hm14(cases: int, time_limit: float) -> None:
+    with (MNL / "HM14_800_25_optima.csv").open() as handle:
+        optima = list(csv.DictReader(handle))
+    chosen = optima[:: max(1, len(optima) // cases)][:cases] if cases < len(optima) else optima
+    rows, ratios = [], []
+    for row in chosen:
+        instance = read_hm14(MNL / "HM14_800_25.data", float(row["beta"]), float(row["alpha"]))
+        target = float(row["Z_opt"])
+        line = [f"b={row['beta']} a={row['alpha']} r={row['r']}", target]
+        times = {}
+        for method in ("sgi", "r1"):
+            result = solve(instance, stations=int(row["r"]), method=method, time_limit=time_limit)
+            times[method] = result.wall_time if result.status == "optimal" else float("inf")
+            line += [result.wall_time, result.status, 100 * (target - result.objective) / target,
+                     f"{result.size['rows']}x{result.size['columns']} ({result.size['nonzeros']} nz)"]
+            if method == "sgi":
+                line.insert(len(line) - 1, f"{result.rounds}/{result.cuts}")
+        ratios.append(times["r1"] / times["sgi"])
+        rows.append(line)
+    header = ["case", "optimum", "SGI s", "SGI status", "SGI gap %", "SGI rounds/cuts", "SGI size",
+              "R1 s", "R1 status", "R1 gap %", "R1 size"]
+    print_table(f"HM14_800_25: {len(rows)} cases, {time_limit:g} s limit per method", header, rows)
+    finite = [r for r in ratios if np.isfinite(r)]
+    print(f"\nR1 time / SGI time: median {np.median(ratios):.3g} "
+          f"({len(ratios) - len(finite)} R1 runs hit the time limit, counted as infinite)")
+
+
+def section_tree(time_limit: float) -> None:
+    city = synthetic_city(40, 8, 1, 4, branching=(2, 2, 2), seed=3, subcentre=True, budget=150.0, growth_sd=0.2)
+    rows = []
+    for model in ("deterministic", "two-stage", "multi-stage"):
+        for method in ("sgi", "r1"):
+            result = solve(city.instance, model=model, method=method, time_limit=time_limit)
+            rows.append([model, method, result.objective, result.status, result.wall_time, result.rounds,
+                         f"{result.size['rows']}x{result.size['columns']}"])
+    perfect = perfect_information_bound(city.instance)
+    rows.append(["perfect information", "sgi", perfect, "bound", float("nan"), "", ""])
+    print_table("Synthetic growing city (40 users, 8 sites, 4 years, 8 scenarios, one station a year)",
+                ["model", "method", "objective", "status", "seconds", "rounds", "size"], rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=9, help="HM14 cases, spread over the 81 (81: all)")
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    args = parser.parse_args()
+    if not MNL.is_dir():
+        sys.exit(f"reference data not found at {MNL}")
+    section_hm14(args.cases, args.time_limit)
+    section_tree(args.time_limit)
+
+
+if __name__ == "__main__":
+    main()
