@@ -13,14 +13,15 @@ from ..errors import InputError
 from ..solvers import SolverOptions, cut_loop
 from ..solvers import solve as solve_model
 from ._r1 import r1_model
+from ._r4 import default_scale, r4_model
 from ._sgi import SGISeparator, base_model, layout_for, plan_value, with_cuts
 from .model import ChoiceInstance
 
 __all__ = ["ChoiceResult", "solve", "perfect_information_bound"]
 
-#: Models and methods available so far (the R4 formulation is not built yet).
+#: Models and methods available.
 AVAILABLE_MODELS = ("deterministic", "two-stage", "multi-stage")
-AVAILABLE_METHODS = ("best", "sgi", "r1")
+AVAILABLE_METHODS = ("best", "sgi", "r1", "r4")
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,7 +70,7 @@ class ChoiceResult:
 
 def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "deterministic", method: str = "best",
           time_limit: float | None = None, *, gap: float = 1e-6, max_rounds: int = 500, lp_rounds: int = 0,
-          progress: bool = False) -> ChoiceResult:
+          r4_scale: float | None = None, progress: bool = False) -> ChoiceResult:
     """Choose where (and which type of) stations stand each year to maximise captured revenue.
 
     Parameters
@@ -85,7 +86,8 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
     method : str
         ``"sgi"``: the MILP with subgradient inequalities generated on demand (the
         foundation's cut loop on HiGHS); ``"r1"``: y = 1/D with McCormick products, one MILP;
-        ``"best"`` is currently ``"sgi"``.
+        ``"r4"``: binary expansion of the integer-scaled denominator (an approximation: see
+        ``r4_scale``); ``"best"`` is currently ``"sgi"``.
     time_limit : float, optional
         Seconds for the whole cut loop; the best plan so far comes back with its bound.
     gap : float
@@ -98,6 +100,10 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
         fractional optima (valid because h is concave on the whole cube) and hands them to the
         MILP; 0 (the default, the paper's plain SGI) turns the phase off. It did not pay off on
         the synthetic multi-type instances tried so far.
+    r4_scale : float, optional
+        R4 only: utilities are multiplied by it and rounded to integers (default: the smallest
+        utility becomes 1000 units). The plan is scored with the true utilities; the bound is
+        the rounded model's.
     progress : bool
         One line per round (objective of the relaxation, rows added).
 
@@ -122,8 +128,8 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
         raise InputError("gap", f"must be at least 1e-9, got {gap!r}")
     started = time.perf_counter()
     layout = layout_for(instance, model)
-    if method == "r1":
-        return _solve_r1(instance, layout, stations, time_limit, gap, progress, started)
+    if method in ("r1", "r4"):
+        return _solve_single_milp(instance, layout, stations, method, r4_scale, time_limit, gap, progress, started)
     milp = base_model(instance, layout, stations)
     # Phase 1 (cheap): tangent planes at the LP relaxation's fractional optima, until the LP
     # bound stops moving; they are valid for the MILP and spare it most of its rounds.
@@ -147,11 +153,17 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
                    separator.cuts_added, "sgi", started)
 
 
-def _solve_r1(instance, layout, stations, time_limit, gap, progress, started) -> ChoiceResult:
-    milp, x_columns = r1_model(instance, layout, stations)
+def _solve_single_milp(instance, layout, stations, method, r4_scale, time_limit, gap, progress,
+                       started) -> ChoiceResult:
+    """R1 or R4: one MILP on HiGHS, its plan scored with the true utilities."""
+    if method == "r1":
+        milp = r1_model(instance, layout, stations)[0]
+    else:
+        scale = default_scale(instance) if r4_scale is None else as_scalar("r4_scale", r4_scale)
+        milp = r4_model(instance, layout, stations, scale)
     result = solve_model(milp, SolverOptions(time_limit=time_limit, mip_rel_gap=max(gap, 1e-9)), progress=progress)
     plan = layout.plan(result.x)
-    return _result(instance, layout, plan, float(result.mip_bound), result.status, gap, milp, 1, 0, "r1", started)
+    return _result(instance, layout, plan, float(result.mip_bound), result.status, gap, milp, 1, 0, method, started)
 
 
 def _result(instance, layout, plan, bound, status, gap, milp, rounds, cuts, method, started) -> ChoiceResult:
