@@ -196,5 +196,5 @@ def perfect_information_bound(instance: ChoiceInstance, stations: int | None = N
     total = 0.0
     for scenario, leaf in enumerate(tree.scenarios):
         path = dataclasses.replace(instance, demand=tree.scenario_demand(scenario), tree=None)
-        total += tree.probability[leaf] * solve(path, stations, time_limit=time_limit, gap=gap).objective
+        total += float(tree.probability[leaf]) * solve(path, stations, time_limit=time_limit, gap=gap).objective
     return total
