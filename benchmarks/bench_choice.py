@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _table import print_table  # noqa: E402
 
 from evcore.choice import perfect_information_bound, read_hm14, solve, synthetic_city  # noqa: E402
+from evcore.errors import SolverError  # noqa: E402
 
 MNL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnl"
 
@@ -42,7 +44,15 @@ def section_hm14(cases: int, time_limit: float) -> None:
         line = [f"b={row['beta']} a={row['alpha']} r={row['r']}", target]
         times = {}
         for method in ("sgi", "r1"):
-            result = solve(instance, stations=int(row["r"]), method=method, time_limit=time_limit)
+            started = time.perf_counter()
+            try:
+                result = solve(instance, stations=int(row["r"]), method=method, time_limit=time_limit)
+            except SolverError as error:  # R1's numerical trouble is part of the comparison
+                times[method] = float("inf")
+                line += [time.perf_counter() - started, f"error ({error.status})", float("nan"), "-"]
+                if method == "sgi":
+                    line.insert(len(line) - 1, "-")
+                continue
             times[method] = result.wall_time if result.status == "optimal" else float("inf")
             line += [result.wall_time, result.status, 100 * (target - result.objective) / target,
                      f"{result.size['rows']}x{result.size['columns']} ({result.size['nonzeros']} nz)"]
@@ -68,11 +78,15 @@ def section_r4(cases: int, time_limit: float) -> None:
         largest = float((instance.opt_out + instance.attraction.max(axis=2).sum(axis=1)).max())
         scale = 2.0**20 / largest
         hidden = float(np.mean(np.rint(scale * instance.attraction) == 0))
-        result = solve(instance, stations=int(row["r"]), method="r4", time_limit=time_limit, r4_scale=scale)
         target = float(row["Z_opt"])
-        rows.append([f"b={row['beta']} a={row['alpha']} r={row['r']}", target, result.wall_time, result.status,
-                     100 * (target - result.objective) / target, f"{100 * hidden:.1f}%",
-                     f"{result.size['rows']}x{result.size['columns']}"])
+        case = f"b={row['beta']} a={row['alpha']} r={row['r']}"
+        try:
+            result = solve(instance, stations=int(row["r"]), method="r4", time_limit=time_limit, r4_scale=scale)
+        except SolverError as error:
+            rows.append([case, target, float("nan"), f"error ({error.status})", float("nan"), f"{100 * hidden:.1f}%", "-"])
+            continue
+        rows.append([case, target, result.wall_time, result.status, 100 * (target - result.objective) / target,
+                     f"{100 * hidden:.1f}%", f"{result.size['rows']}x{result.size['columns']}"])
     print_table("R4 on HM14_800_25 (utilities scaled so the largest denominator is ~2^20)",
                 ["case", "optimum", "seconds", "status", "gap to optimum %", "utilities rounded to 0", "size"], rows)
 

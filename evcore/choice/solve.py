@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_scalar
-from ..errors import InputError
+from ..errors import InfeasibleError, InputError, SolverError
 from ..solvers import SolverOptions, cut_loop
 from ..solvers import solve as solve_model
 from ._r1 import r1_model
@@ -161,7 +161,19 @@ def _solve_single_milp(instance, layout, stations, method, r4_scale, time_limit,
     else:
         scale = default_scale(instance) if r4_scale is None else as_scalar("r4_scale", r4_scale)
         milp = r4_model(instance, layout, stations, scale)
-    result = solve_model(milp, SolverOptions(time_limit=time_limit, mip_rel_gap=max(gap, 1e-9)), progress=progress)
+    try:
+        result = solve_model(milp, SolverOptions(time_limit=time_limit, mip_rel_gap=max(gap, 1e-9)),
+                             progress=progress)
+    except InfeasibleError as error:
+        # Every plan that satisfies the planning rows is feasible for R1/R4, so HiGHS's claim is
+        # either about the planning rows (then it stands) or numerical (utilities spanning many
+        # orders of magnitude make the McCormick bounds nearly coincide).
+        solve_model(dataclasses.replace(base_model(instance, layout, stations), objective=np.zeros(layout.num_cols)))
+        span = float(np.log10(instance.attraction[instance.attraction > 0].max()
+                              / instance.attraction[instance.attraction > 0].min()))
+        raise SolverError(f"HiGHS declared the {method.upper()} formulation infeasible although the planning rows are "
+                          f"feasible: numerical trouble (utilities span {span:.0f} orders of magnitude); "
+                          "method='sgi' is exact here", error.status) from None
     plan = layout.plan(result.x)
     return _result(instance, layout, plan, float(result.mip_bound), result.status, gap, milp, 1, 0, method, started)
 

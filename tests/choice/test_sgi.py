@@ -116,3 +116,21 @@ def test_bad_input():
         solve(instance, stations=9)
     with pytest.raises(InputError, match="needs instance.tree"):
         solve(instance, model="multi-stage")  # no tree
+
+
+@needs_mnl
+def test_r1_numerical_trouble_is_not_reported_as_infeasibility():
+    """HM14 with beta = 5 has utilities spanning ~78 orders of magnitude; R1's McCormick bounds
+    nearly coincide and HiGHS calls it infeasible. evcore must say so, not call the instance
+    infeasible (SGI solves it exactly)."""
+    from evcore.errors import InfeasibleError, SolverError
+
+    instance = read_hm14(MNL / "HM14_800_25.data", 5.0, 0.05)
+    try:
+        result = solve(instance, stations=5, method="r1", time_limit=60)
+    except InfeasibleError:  # pragma: no cover - the failure this test guards against
+        pytest.fail("a feasible instance was reported infeasible")
+    except SolverError as error:
+        assert "numerical trouble" in str(error)
+    else:  # a HiGHS version without the trouble must then find the right answer
+        assert result.objective == pytest.approx(solve(instance, stations=5).objective, rel=1e-6)
