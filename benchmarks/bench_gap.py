@@ -78,6 +78,12 @@ def pymoo_ga(instance, time_limit: float, seed: int):
     return (instance.evaluate(assignment)[0] if instance.is_feasible(assignment) else float("nan")), elapsed
 
 
+def run(instance, method: str, time_limit: float):
+    """One seeded solve: (objective, or nan when nothing feasible was found; the result)."""
+    result = solve_gap(instance, method=method, time_limit=time_limit, seed=0)
+    return (result.objective if result.feasible else float("nan")), result
+
+
 def gap_percent(value: float, optimum: float) -> float:
     return float("nan") if not np.isfinite(value) else 100.0 * (value - optimum) / optimum
 
@@ -93,8 +99,7 @@ def section_orlib(methods, time_limit: float, quick: bool) -> None:
         instance = read_orlib_gap(GAP_DATA / name)
         row = [name.split("/")[1], known[name]]
         for method in methods:
-            result = solve_gap(instance, method=method, time_limit=time_limit, seed=0)
-            value = result.objective if result.feasible else float("nan")
+            value, result = run(instance, method, time_limit)
             # Heuristics that cannot prove optimality run to the limit; the trace says when
             # the final value was found.
             to_best = float(result.trace[-1, 0]) if len(result.trace) else result.wall_time
@@ -128,8 +133,7 @@ def section_chu(methods, time_limit: float, quick: bool, with_pymoo: bool) -> No
         instance = read_orlib_gap(GAP_DATA / name)
         row = [name.split("/")[1], known[name]]
         for method in methods:
-            result = solve_gap(instance, method=method, time_limit=time_limit, seed=0)
-            value = result.objective if result.feasible else float("nan")
+            value, result = run(instance, method, time_limit)
             gaps[method].append(gap_percent(value, known[name]))
             row += [gaps[method][-1], result.wall_time]
         if with_pymoo:
