@@ -193,6 +193,42 @@ def tangent_planes(instance: ChoiceInstance, open_pairs: np.ndarray):
     return value, gradient
 
 
+def submodular_planes(instance: ChoiceInstance, open_pairs: np.ndarray):
+    """Submodular cut at a binary point, for equal revenues r (Nemhauser-Wolsey).
+
+    With equal revenues node i's revenue is ``f_i(S) = r g(V_S)``, ``g(z) = z / (z + v0_i)``
+    concave increasing in the summed attraction ``V_S``, hence submodular and nondecreasing in
+    the set S of open (site, type) pairs. For every S (N: all pairs):
+
+        f(S) <= f(Ŝ) + sum_{m in S - Ŝ} ρ_m(Ŝ) - sum_{m in Ŝ - S} ρ_m(N - m),
+
+    with marginal gains ``ρ_m(A) = f(A + m) - f(A)``. Openings are priced at ρ_m(Ŝ) <= g'(V)v_m
+    (tighter than the tangent plane), closings at the smallest marginal ρ_m(N - m) (looser).
+
+    Returns
+    -------
+    value : numpy.ndarray, shape (nodes,)
+        f_i(Ŝ).
+    slope : numpy.ndarray, shape (nodes, sites * types)
+        ρ_m(Ŝ) for closed pairs, ρ_m(N - m) for open ones: the cut reads
+        ``theta_i <= value_i + slope_i . (x - x̂)``.
+    """
+    weights = instance.attraction.reshape(instance.nodes, -1)
+    revenue = float(instance.revenue.max())
+    opt_out = instance.opt_out[:, None]
+    total = (weights @ open_pairs)[:, None]
+    everything = weights.sum(axis=1, keepdims=True)
+
+    def share(z):
+        return z / (z + opt_out)
+
+    value = revenue * share(total)[:, 0]
+    gain_if_opened = revenue * (share(total + weights) - share(total))
+    smallest_loss = revenue * (share(everything) - share(everything - weights))
+    slope = np.where(open_pairs[None, :] > 0.5, smallest_loss, gain_if_opened)
+    return value, slope
+
+
 class SGISeparator:
     """``separate(x)`` for :func:`evcore.solvers.cut_loop`: tangent cuts where theta exceeds h.
 
@@ -204,7 +240,11 @@ class SGISeparator:
     """
 
     def __init__(self, instance: ChoiceInstance, layout: Layout, *, gap: float, tolerance: float = 1e-6,
-                 fractional: bool = False):
+                 fractional: bool = False, submodular: bool = False):
+        if submodular and (fractional or np.ptp(instance.revenue) > 0):
+            raise ValueError("submodular cuts need equal revenues and binary points")
+        # Submodular cuts price openings tighter, tangent planes closings: add both.
+        self.plane_families = (tangent_planes, submodular_planes) if submodular else (tangent_planes,)
         self.instance = instance
         self.layout = layout
         self.gap = gap
@@ -230,25 +270,26 @@ class SGISeparator:
                 self.best_value, self.best_plan = value, plan
             if relaxation - self.best_value <= self.gap * max(abs(self.best_value), 1e-12):
                 return None  # the incumbent is optimal within the gap: nothing left to separate
-        planes = [tangent_planes(instance, plan[:, :, g].reshape(-1)) for g in range(layout.groups)]
         rows, cols, vals, upper = [], [], [], []
         count = 0
-        for tree_node in range(layout.tree_nodes):
-            group = layout.node_group[tree_node]
-            h_value, gradient = planes[group]
-            open_pairs = plan[:, :, group].reshape(-1)
-            theta = x[layout.theta_columns(tree_node)]
-            violated = np.flatnonzero(theta > h_value + self.tolerance)
-            if violated.size == 0:
-                continue
-            # theta_i - g_i . x <= h_i - g_i . x̂
-            k = violated.size
-            rows.append(np.repeat(np.arange(count, count + k), layout.pairs + 1))
-            cols.append(np.column_stack([layout.theta_columns(tree_node)[violated][:, None],
-                                         np.broadcast_to(layout.x_columns(group), (k, layout.pairs))]).reshape(-1))
-            vals.append(np.column_stack([np.ones((k, 1)), -gradient[violated]]).reshape(-1))
-            upper.append(h_value[violated] - gradient[violated] @ open_pairs)
-            count += k
+        for family in self.plane_families:
+            planes = [family(instance, plan[:, :, g].reshape(-1)) for g in range(layout.groups)]
+            for tree_node in range(layout.tree_nodes):
+                group = layout.node_group[tree_node]
+                h_value, gradient = planes[group]
+                open_pairs = plan[:, :, group].reshape(-1)
+                theta = x[layout.theta_columns(tree_node)]
+                violated = np.flatnonzero(theta > h_value + self.tolerance)
+                if violated.size == 0:
+                    continue
+                # theta_i - g_i . x <= h_i - g_i . x̂
+                k = violated.size
+                rows.append(np.repeat(np.arange(count, count + k), layout.pairs + 1))
+                cols.append(np.column_stack([layout.theta_columns(tree_node)[violated][:, None],
+                                             np.broadcast_to(layout.x_columns(group), (k, layout.pairs))]).reshape(-1))
+                vals.append(np.column_stack([np.ones((k, 1)), -gradient[violated]]).reshape(-1))
+                upper.append(h_value[violated] - gradient[violated] @ open_pairs)
+                count += k
         if count == 0:
             return None
         self.cuts_added += count

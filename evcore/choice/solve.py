@@ -21,7 +21,7 @@ __all__ = ["ChoiceResult", "solve", "perfect_information_bound"]
 
 #: Models and methods available.
 AVAILABLE_MODELS = ("deterministic", "two-stage", "multi-stage")
-AVAILABLE_METHODS = ("best", "sgi", "r1", "r4")
+AVAILABLE_METHODS = ("best", "sgi", "submodular", "r1", "r4")
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,7 +87,10 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
         ``"sgi"``: the MILP with subgradient inequalities generated on demand (the
         foundation's cut loop on HiGHS); ``"r1"``: y = 1/D with McCormick products, one MILP;
         ``"r4"``: binary expansion of the integer-scaled denominator (an approximation: see
-        ``r4_scale``); ``"best"`` is currently ``"sgi"``.
+        ``r4_scale``); ``"submodular"``: the same cut loop adding, for each violated node,
+        both the tangent plane and the Nemhauser-Wolsey submodular cut (tighter on openings)
+        (equal revenues only); ``"best"``: ``"submodular"`` when all revenues are equal, else
+        ``"sgi"``.
     time_limit : float, optional
         Seconds for the whole cut loop; the best plan so far comes back with its bound.
     gap : float
@@ -139,7 +142,11 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
                  time_limit=None if time_limit is None else time_limit / 4, tolerance=1e-5)
     seeded = with_cuts(milp, lp_separator.history)
     remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1e-3)
-    separator = SGISeparator(instance, layout, gap=gap)
+    equal_revenues = float(np.ptp(instance.revenue)) == 0.0
+    if method == "submodular" and not equal_revenues:
+        raise InputError("method", "submodular cuts need equal revenues for every station type; use 'sgi'")
+    submodular = method == "submodular" or (method == "best" and equal_revenues)
+    separator = SGISeparator(instance, layout, gap=gap, submodular=submodular)
     loop = cut_loop(seeded, separator, SolverOptions(mip_rel_gap=min(gap, 1e-4)), max_rounds=max_rounds,
                     time_limit=remaining, progress=progress)
     separator.cuts_added += lp_separator.cuts_added
@@ -150,7 +157,7 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
     if loop.status == "optimal":
         bound = min(bound, separator.last_relaxation)
     return _result(instance, layout, separator.best_plan, bound, loop.status, gap, milp, len(loop.rounds),
-                   separator.cuts_added, "sgi", started)
+                   separator.cuts_added, "submodular" if submodular else "sgi", started)
 
 
 def _solve_single_milp(instance, layout, stations, method, r4_scale, time_limit, gap, progress,

@@ -134,3 +134,41 @@ def test_r1_numerical_trouble_is_not_reported_as_infeasibility():
         assert "numerical trouble" in str(error)
     else:  # a HiGHS version without the trouble must then find the right answer
         assert result.objective == pytest.approx(solve(instance, stations=5).objective, rel=1e-6)
+
+
+def test_submodular_cuts_are_valid_at_every_binary_point():
+    from evcore.choice._sgi import submodular_planes
+
+    rng = np.random.default_rng(3)
+    instance = ChoiceInstance(demand=np.ones((15, 1)), attraction=np.exp(rng.normal(0, 1.5, (15, 6, 2))),
+                              opt_out=np.exp(rng.normal(0, 1, 15)), revenue=[2.0, 2.0])
+    for _ in range(50):
+        anchor = (rng.uniform(size=12) < 0.4).astype(float)
+        value, slope = submodular_planes(instance, anchor)
+        np.testing.assert_allclose(value, captured_revenue(instance, anchor.reshape(6, 2)), rtol=1e-12)
+        for _ in range(10):
+            point = (rng.uniform(size=12) < 0.4).astype(float)
+            cut = value + slope @ (point - anchor)
+            assert np.all(captured_revenue(instance, point.reshape(6, 2)) <= cut + 1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_submodular_method_equals_enumeration_with_equal_revenues(seed):
+    instance = random_instance(seed)
+    equal = ChoiceInstance(demand=instance.demand, attraction=instance.attraction, opt_out=instance.opt_out,
+                           revenue=[1.5, 1.5], cost=instance.cost, budget=instance.budget)
+    result = solve(equal, method="best", gap=1e-9)
+    assert result.method == "submodular" and result.status == "optimal"
+    assert result.objective == pytest.approx(enumerate_plans(equal), rel=1e-7)
+    with pytest.raises(InputError, match="equal revenues"):
+        solve(instance, method="submodular")
+
+
+@needs_mnl
+def test_best_method_reaches_a_published_optimum():
+    row = published_optima()[66]
+    instance = read_hm14(MNL / "HM14_800_25.data", float(row["beta"]), float(row["alpha"]))
+    result = solve(instance, stations=int(row["r"]), method="best", time_limit=120)
+    assert result.method == "submodular" and result.status == "optimal"
+    assert result.objective == pytest.approx(float(row["Z_opt"]), rel=1e-6)
+    assert result.open_sites.tolist() == [int(s) for s in row["open_locations_0based"].split()]
