@@ -28,7 +28,7 @@ from numba.extending import get_cython_function_address
 
 from .._compiled import import_extension
 
-__all__ = ["erlang_b_jit", "erlang_c_jit", "mmc_wait_jit"]
+__all__ = ["erlang_b_jit", "erlang_c_jit", "mmc_wait_jit", "erlang_b_next", "mmc_wait_from_b"]
 
 import_extension("evcore.queueing._erlang")  # a clear message if the extension was not built
 
@@ -51,3 +51,28 @@ def mmc_wait_jit(servers, arrival_rate, service_rate):
     if load >= servers:
         return math.inf
     return erlang_c_jit(servers, load) / (service_rate * (servers - load))
+
+
+@njit(cache=True)
+def erlang_b_next(servers, load, previous):
+    """``B(servers, load)`` from ``B(servers - 1, load)``: one step of the stable recursion.
+
+    Scans over growing server counts (staffing, station sizing) then cost O(1) per count
+    instead of O(servers); start from ``B(0, load) = 1`` or from :data:`erlang_b_jit`.
+    """
+    return load * previous / (servers + load * previous)
+
+
+@njit(cache=True)
+def mmc_wait_from_b(servers, arrival_rate, service_rate, erlang_b):
+    """Mean M/M/c wait in queue from ``erlang_b = B(servers, arrival_rate / service_rate)``.
+
+    Uses ``C = c B / (c - a (1 - B))``; 0 without arrivals, ``inf`` when unstable.
+    """
+    if arrival_rate == 0.0:
+        return 0.0
+    load = arrival_rate / service_rate
+    if load >= servers:
+        return math.inf
+    erlang_c = servers * erlang_b / (servers - load * (1.0 - erlang_b))
+    return erlang_c / (service_rate * (servers - load))

@@ -1,0 +1,118 @@
+"""Compiled siting kernels against their plain twins (evcore.siting._reference)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from evcore.queueing import erlang_b, mmc
+from evcore.queueing.jit import erlang_b_next, mmc_wait_from_b
+from evcore.siting import SitingParameters, plan_result, random_case
+from evcore.siting import _kernels as kernels
+from evcore.siting import _reference as reference
+from evcore.siting.solve import _problem
+
+
+@pytest.mark.parametrize("load", [10.0, 120.0, 999.5])
+def test_erlang_step_helpers_match_the_queueing_module(load):
+    b = 1.0
+    for servers in range(1, 400):
+        b = erlang_b_next(servers, load, b)
+        if servers in (1, 7, 150, 399):
+            assert b == pytest.approx(erlang_b(servers, load), rel=1e-11, abs=1e-300)
+            expected = mmc(servers, load, 1.0).wait
+            got = mmc_wait_from_b(servers, load, 1.0, b)
+            assert (math.isinf(expected) and math.isinf(got)) or got == pytest.approx(expected, rel=1e-10)
+
+
+def test_textbook_wait_matches_the_queueing_module():
+    for servers, arrivals, hours in [(1, 0.5, 1.0), (5, 3.0, 1.0), (40, 5.5, 6.0), (300, 280.0, 1.0)]:
+        assert reference.mmc_wait(servers, arrivals, hours) == pytest.approx(
+            mmc(servers, arrivals, 1.0 / hours).wait, rel=1e-10)
+
+
+@pytest.mark.parametrize("split", ["fixed", "optimise"])
+@pytest.mark.parametrize("weight", [0.5, 0.9])
+def test_station_design_matches_enumeration(split, weight):
+    instance = random_case(4, seed=0, split=split,
+                           parameters=SitingParameters(investment_weight=weight, max_piles=400))
+    design = _problem(instance)[12]
+    out = np.empty(4)
+    for load in [0.0, 1.0, 37.0, 240.0, 600.0, 1100.0]:
+        kernels.station_design(load, design, out)
+        cost, slow, fast, wait = reference.station_design(instance, load)
+        if math.isinf(cost):
+            assert math.isinf(out[0]) and out[1] == -1
+            continue
+        assert out[0] == pytest.approx(cost, rel=1e-11)
+        assert (int(out[1]), int(out[2])) == (slow, fast)
+        assert out[3] == pytest.approx(wait, rel=1e-9, abs=1e-15)
+        assert wait <= instance.parameters.max_wait_hours
+        assert slow + fast >= instance.parameters.min_piles
+
+
+def test_optimised_split_is_never_worse_than_fixed():
+    fixed = random_case(4, seed=0, split="fixed")
+    free = fixed.with_changes(split="optimise")
+    out_fixed, out_free = np.empty(4), np.empty(4)
+    for load in [0.0, 50.0, 700.0, 2500.0]:
+        kernels.station_design(load, _problem(fixed)[12], out_fixed)
+        kernels.station_design(load, _problem(free)[12], out_free)
+        assert out_free[0] <= out_fixed[0] + 1e-9
+
+
+def _instances():
+    base = random_case(9, seed=5, sites=7, parameters=SitingParameters(max_piles=800))
+    yield base
+    yield base.with_changes(max_distance_km=25.0)
+    yield base.with_changes(stations=3, split="optimise")
+    yield base.with_changes(service_range_km=6.0)
+
+
+@pytest.mark.parametrize("instance", list(_instances()), ids=["free", "range", "count", "spacing"])
+def test_plan_evaluation_matches_reference(instance):
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        plan = (rng.random(instance.num_sites) < 0.5).astype(np.int8)
+        result = plan_result(instance, plan)
+        expected = reference.plan_costs(instance, plan)
+        assert np.array_equal(result.assigned_site, expected["assigned_site"])
+        assert bool(result.violations) == (expected["violations"] > 0)  # messages group a count mismatch
+        if expected["violations"] == 0:
+            assert result.objective == pytest.approx(expected["objective"], rel=1e-12)
+            assert result.investment_cost == pytest.approx(expected["investment"], rel=1e-12)
+            assert result.user_cost == pytest.approx(expected["user"], rel=1e-12)
+            assert np.array_equal(result.slow_piles, expected["slow"])
+            assert np.array_equal(result.fast_piles, expected["fast"])
+        else:
+            assert result.objective >= 5e7 and not result.feasible
+
+
+@pytest.mark.parametrize("instance", list(_instances()), ids=["free", "range", "count", "spacing"])
+def test_incremental_flips_track_full_evaluation(instance):
+    prob = _problem(instance)
+    required = -1 if instance.stations is None else instance.stations
+    is_open, assigned, load, cost, totals, work = kernels._new_state(prob)
+    kernels._evaluate(prob, required, is_open, assigned, load, cost, totals, work)
+    rng = np.random.default_rng(1)
+    check = kernels._new_state(prob)
+    for _ in range(200):
+        site = int(rng.integers(instance.num_sites))
+        kernels._flip(prob, site, is_open, assigned, load, cost, totals, work)
+        check[0][:] = is_open
+        kernels._evaluate(prob, required, *check[:5], check[5])
+        assert totals[0] == pytest.approx(check[4][0], rel=1e-9, abs=1e-6)
+        assert totals[1] == check[4][1]  # violations
+        assert np.array_equal(assigned, check[1])
+        assert np.allclose(load, check[2])
+
+
+def test_enumeration_matches_itertools():
+    instance = random_case(8, seed=2, sites=8, parameters=SitingParameters(max_piles=800), max_distance_km=30.0)
+    prob = _problem(instance)
+    best_open = np.zeros(instance.num_sites, np.int8)
+    best, visited, timed_out = kernels.enumerate_plans(prob, -1, math.inf, best_open)
+    expected, plan = reference.enumerate_best(instance)
+    assert visited == 2 ** instance.num_sites and not timed_out
+    assert best == pytest.approx(expected, rel=1e-10)
+    assert plan_result(instance, best_open).objective == pytest.approx(expected, rel=1e-12)

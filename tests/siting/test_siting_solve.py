@@ -1,0 +1,113 @@
+"""evcore.siting.solve: exact enumeration against itertools, heuristics against the exact optimum."""
+
+import numpy as np
+import pytest
+
+from evcore.errors import InfeasibleError, InputError
+from evcore.siting import SitingParameters, plan_result, random_case, solve
+from evcore.siting import _reference as reference
+
+SMALL = dict(parameters=SitingParameters(max_piles=800))
+QUICK = {"sa": {}, "ga": {"population": 400, "generations": 60}, "aco": {"ants": 300, "iterations": 60}}
+
+
+@pytest.mark.parametrize("changes", [{}, {"stations": 3}, {"max_distance_km": 25.0}, {"split": "optimise"}],
+                         ids=["free", "count", "range", "split"])
+def test_exact_equals_brute_force(changes):
+    instance = random_case(9, seed=7, sites=8, **SMALL).with_changes(**changes)
+    result = solve(instance, "exact")
+    expected, plan = reference.enumerate_best(instance)
+    assert result.status == "optimal" and result.feasible
+    assert result.objective == pytest.approx(expected, rel=1e-12)
+    assert result.open_sites == tuple(np.flatnonzero(plan))
+    assert result.iterations == 2 ** 8
+    costs = reference.plan_costs(instance, plan)
+    assert result.total_cost == pytest.approx(costs["investment"] + costs["user"], rel=1e-12)
+    w = instance.parameters.investment_weight
+    assert result.objective == pytest.approx(w * result.investment_cost + (1 - w) * result.user_cost, rel=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("split", ["fixed", "optimise"])
+def test_heuristics_reach_the_exact_optimum_on_20_candidates(split):
+    for seed in range(3):
+        instance = random_case(20, seed=seed, split=split)
+        exact = solve(instance, "exact")
+        assert exact.status == "optimal"
+        found = {method: solve(instance, method, seed=0, **settings).objective for method, settings in QUICK.items()}
+        assert found["sa"] == pytest.approx(exact.objective, rel=1e-9)
+        assert found["ga"] == pytest.approx(exact.objective, rel=1e-9)
+        assert found["aco"] <= exact.objective * 1.01
+        assert min(found.values()) >= exact.objective * (1 - 1e-12)  # nobody beats the optimum
+
+
+@pytest.mark.parametrize("method", ["sa", "ga", "aco"])
+def test_same_seed_same_answer(method):
+    instance = random_case(15, seed=3)
+    first = solve(instance, method, seed=11, **QUICK[method])
+    again = solve(instance, method, seed=11, **QUICK[method])
+    assert first.objective == again.objective and first.open_sites == again.open_sites
+    assert np.array_equal(first.trace[:, 1], again.trace[:, 1])
+    assert np.all(np.diff(first.trace[:, 1]) <= 0)  # best-so-far never worsens
+    assert first.status == "completed" and first.seed == 11
+
+
+def test_result_fields_and_station_count():
+    instance = random_case(12, seed=1, stations=4)
+    result = solve(instance, "sa", seed=0)
+    assert result.stations == 4 and result.feasible and result.violations == ()
+    opened = list(result.open_sites)
+    assert np.all(result.piles[opened] >= instance.parameters.min_piles)
+    assert np.all(np.delete(result.piles, opened) == 0)
+    assert np.all(result.mean_wait_hours <= instance.parameters.max_wait_hours)
+    assert result.kva_total == pytest.approx(result.kva.sum())
+    assert set(result.assigned_site) <= set(opened)
+    assert result.station_load.sum() == pytest.approx(instance.demand_per_day.sum())
+    parts = result.cost_breakdown
+    assert result.investment_cost == pytest.approx(
+        parts["land"] + parts["facilities"] + parts["piles"] + parts["operating"] + parts["fixed_operating"])
+    assert result.user_cost == pytest.approx(parts["energy"] + parts["travel_time"] + parts["queueing"])
+
+
+def test_time_limit_returns_best_so_far():
+    instance = random_case(30, seed=2)
+    result = solve(instance, "ga", seed=0, time_limit=0.0, population=200, generations=10_000)
+    assert result.status == "time_limit" and result.iterations < 10_000
+    assert np.isfinite(result.objective) and result.stations >= 1
+
+
+def test_violations_are_named():
+    instance = random_case(6, seed=0, sites=6, max_distance_km=10.0, **SMALL)
+    far = int(np.argmax(instance.distance_km[:, 0]))
+    plan = np.zeros(6, np.int8)
+    plan[0] = 1
+    result = plan_result(instance, plan)
+    if instance.distance_km[far, 0] > 10.0:
+        assert not result.feasible
+        assert any(v.startswith(f"anxiety range: demand point {far + 1} ") for v in result.violations)
+    crowded = instance.with_changes(parameters={"max_piles": 6})
+    overloaded = plan_result(crowded, np.ones(6, np.int8))
+    assert any(v.startswith("wait limit: station at site") for v in overloaded.violations)
+
+
+def test_unservable_demand_raises_with_reason():
+    instance = random_case(5, seed=0, sites=2, **SMALL).with_changes(max_distance_km=1e-3)
+    with pytest.raises(InfeasibleError, match="no candidate site within max_distance_km"):
+        solve(instance, "sa")
+    tiny = random_case(5, seed=0, parameters=SitingParameters(max_piles=5))
+    with pytest.raises(InfeasibleError, match="cannot be served with a mean wait"):
+        solve(tiny, "exact")
+
+
+def test_bad_arguments():
+    instance = random_case(5, seed=0)
+    with pytest.raises(InputError, match="method"):
+        solve(instance, "tabu")
+    with pytest.raises(InputError, match="not settings of 'sa'"):
+        solve(instance, "sa", population=3)
+    with pytest.raises(InputError, match="cooling"):
+        solve(instance, "sa", cooling=1.5)
+    with pytest.raises(InputError, match="time_limit"):
+        solve(instance, "sa", time_limit=-1)
+    with pytest.raises(InputError, match="at most 24"):
+        solve(random_case(30, seed=0), "exact")
