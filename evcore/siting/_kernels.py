@@ -856,6 +856,15 @@ def enumerate_plans(prob, required, deadline, best_open):
     return best, visited, False
 
 
+@njit(cache=True)
+def evaluate_batch(prob, required, plans, out):
+    """Objective of every row of ``plans`` (int8, shape (k, sites)) into ``out`` (k,)."""
+    is_open, assigned, load, cost, totals, work = _new_state(prob)
+    for k in range(plans.shape[0]):
+        _evaluate(prob, required, plans[k], assigned, load, cost, totals, work)
+        out[k] = totals[OBJECTIVE]
+
+
 # --------------------------------------------------------------------------- move throughput
 
 @njit(cache=True)
@@ -906,6 +915,7 @@ def warm_up():
     genetic(prob, 1, 0, 4, 2, 1, 0.5, 0.5, True, math.inf, best_open, trace)
     ant_colony(prob, -1, 0, 3, 2, 0.5, 1.0, 0.5, 0.05, True, math.inf, best_open, trace)
     enumerate_plans(prob, -1, math.inf, best_open)
+    evaluate_batch(prob, -1, np.ones((2, 2), np.int8), np.empty(2))
     move_throughput(prob, -1, 0, 4, True)
     move_throughput(prob, -1, 0, 4, False)
     out = np.empty(4)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,7 +121,20 @@ class SitingResult:
 PENALTY = 5.0e7
 
 
+#: Problem tuples per instance: the station-design memo inside fills as searches visit loads,
+#: so repeated solves of one instance (Pareto tables, repeated runs) start warm.
+_PROBLEMS: "weakref.WeakKeyDictionary[SitingInstance, dict]" = weakref.WeakKeyDictionary()
+
+
 def _problem(instance: SitingInstance, penalty: float = PENALTY):
+    """The kernels' problem tuple for ``instance`` (built once per instance and penalty)."""
+    per_instance = _PROBLEMS.setdefault(instance, {})
+    if penalty not in per_instance:
+        per_instance[penalty] = _build_problem(instance, penalty)
+    return per_instance[penalty]
+
+
+def _build_problem(instance: SitingInstance, penalty: float):
     """The kernels' problem tuple (see ``_kernels``) for ``instance``."""
     p = instance.parameters
     w = p.investment_weight

@@ -72,10 +72,11 @@ def _instances():
 @pytest.mark.parametrize("instance", list(_instances()), ids=["free", "range", "count", "spacing"])
 def test_plan_evaluation_matches_reference(instance):
     rng = np.random.default_rng(0)
+    designs = {}
     for _ in range(12):
         plan = (rng.random(instance.num_sites) < 0.5).astype(np.int8)
         result = plan_result(instance, plan)
-        expected = reference.plan_costs(instance, plan)
+        expected = reference.plan_costs(instance, plan, designs=designs)
         assert np.array_equal(result.assigned_site, expected["assigned_site"])
         assert bool(result.violations) == (expected["violations"] > 0)  # messages group a count mismatch
         if expected["violations"] == 0:
@@ -116,3 +117,11 @@ def test_enumeration_matches_itertools():
     assert visited == 2 ** instance.num_sites and not timed_out
     assert best == pytest.approx(expected, rel=1e-10)
     assert plan_result(instance, best_open).objective == pytest.approx(expected, rel=1e-12)
+
+
+def test_batch_evaluation_matches_plan_result():
+    instance = random_case(10, seed=4, sites=6, **{"parameters": SitingParameters(max_piles=800)})
+    plans = (np.random.default_rng(2).random((8, 6)) < 0.5).astype(np.int8)
+    out = np.empty(8)
+    kernels.evaluate_batch(_problem(instance), -1, plans, out)
+    assert out == pytest.approx([plan_result(instance, plan).objective for plan in plans], rel=1e-12)

@@ -1,5 +1,7 @@
 """evcore.siting.solve: exact enumeration against itertools, heuristics against the exact optimum."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,51 @@ def test_bad_arguments():
         solve(instance, "sa", time_limit=-1)
     with pytest.raises(InputError, match="at most 24"):
         solve(random_case(30, seed=0), "exact")
+
+
+def test_analysis_tables_and_figures(tmp_path):
+    from evcore.siting.analysis import (
+        ablation_table, pareto_table, plan_table, plot_convergence, plot_pareto, plot_plan, run_statistics,
+        weight_sensitivity)
+
+    instance = random_case(12, seed=2)
+    rows, results = pareto_table(instance, range(2, 4), methods=("sa", "ga"), settings={"ga": QUICK["ga"]})
+    assert [(r["method"], r["station_count"]) for r in rows] == [("sa", 2), ("sa", 3), ("ga", 2), ("ga", 3)]
+    assert all(r["stations"] == r["station_count"] and r["feasible"] for r in rows)
+    exact = solve(instance.with_changes(stations=3), "exact")
+    assert results[("sa", 3)].objective == pytest.approx(exact.objective, rel=1e-9)
+    stats, runs = run_statistics(instance, methods=("sa",), runs=3)
+    assert stats[0]["runs"] == 3 and len(runs["sa"]) == 3
+    assert stats[0]["best_objective"] == pytest.approx(min(r.objective for r in runs["sa"]), abs=1e-4)
+    table = plan_table(instance, exact)
+    served = " ".join(row["points_served"] for row in table).split()
+    assert sorted(served, key=int) == list(instance.point_names)  # every point served once
+    ablations, _ = ablation_table(instance)
+    full = ablations[0]["total_cost"]
+    # planning with a simplified model can never beat the full model's plan, priced by the full model
+    assert all(row["objective"] >= ablations[0]["objective"] - 1e-6 for row in ablations)
+    assert ablations[0]["extra_cost_vs_full_model"] == 0 and full > 0
+    sensitivity, _ = weight_sensitivity(instance, weights=(0.7, 0.3))
+    assert [row["investment_weight"] for row in sensitivity] == [0.7, 0.3]
+    for path in (plot_plan(instance, exact, tmp_path / "plan.png"),
+                 plot_convergence(results and {"sa": results[("sa", 2)]}, tmp_path / "conv.png"),
+                 plot_pareto(rows, tmp_path / "pareto.png")):
+        assert path.stat().st_size > 1000
+
+
+def test_cli_and_demo(tmp_path, capsys):
+    import json
+
+    from evcore.cli import main
+
+    code = main(["siting", "--points", "10", "--method", "exact", "--stations", "2", "--pareto", "1-3",
+                 "--figures", str(tmp_path / "fig")])
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and payload["status"] == "optimal" and len(payload["open_sites"]) == 2
+    assert [row["station_count"] for row in payload["pareto"]] == [1, 2, 3]
+    assert all(Path(f).exists() for f in payload["figures"])
+    assert main(["siting", "--pareto", "5-x"]) == 2
+    from evcore.siting._cli import demo
+
+    part = demo(tmp_path / "demo")
+    assert "optimum" in part["headline"] and all(Path(f).exists() for f in part["files"])
