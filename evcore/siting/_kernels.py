@@ -584,6 +584,20 @@ def local_descent(prob, required, is_open, assigned, load, cost, totals, work, d
 
 
 @njit(cache=True)
+def _polish(prob, required, best, best_open, is_open, assigned, load, cost, totals, work, deadline, trace,
+            rows, start):
+    """Local descent from the best plan; returns the (possibly improved) best and trace rows."""
+    is_open[:] = best_open
+    _evaluate(prob, required, is_open, assigned, load, cost, totals, work)
+    local_descent(prob, required, is_open, assigned, load, cost, totals, work, deadline)
+    if totals[OBJECTIVE] < best:
+        best = totals[OBJECTIVE]
+        best_open[:] = is_open
+        rows = _record(trace, rows, start, best)
+    return best, rows
+
+
+@njit(cache=True)
 def _record(trace, row, start, value):
     if row < trace.shape[0]:
         trace[row, 0] = now_jit() - start
@@ -627,13 +641,8 @@ def anneal(prob, required, seed, initial_temperature, cooling, temperature_steps
             timed_out = True
             break
     if polish:
-        is_open[:] = best_open
-        _evaluate(prob, required, is_open, assigned, load, cost, totals, work)
-        local_descent(prob, required, is_open, assigned, load, cost, totals, work, deadline)
-        if totals[OBJECTIVE] < best:
-            best = totals[OBJECTIVE]
-            best_open[:] = is_open
-            rows = _record(trace, rows, start, best)
+        best, rows = _polish(prob, required, best, best_open, is_open, assigned, load, cost, totals, work,
+                             deadline, trace, rows, start)
     return best, moves, steps, timed_out, rows
 
 
@@ -731,13 +740,8 @@ def genetic(prob, required, seed, population_size, generations, elite_count, cro
             timed_out = True
             break
     if polish:
-        is_open[:] = best_open
-        _evaluate(prob, required, is_open, assigned, load, cost, totals, work)
-        local_descent(prob, required, is_open, assigned, load, cost, totals, work, deadline)
-        if totals[OBJECTIVE] < best:
-            best = totals[OBJECTIVE]
-            best_open[:] = is_open
-            rows = _record(trace, rows, start, best)
+        best, rows = _polish(prob, required, best, best_open, is_open, assigned, load, cost, totals, work,
+                             deadline, trace, rows, start)
     return best, evaluations, done, timed_out, rows
 
 
