@@ -44,9 +44,10 @@ DESIGN_FIELDS = (
     "investment_weight", "slow_share", "fast_share", "slow_pile_annual", "fast_pile_annual",
     "queue_cost_per_vehicle_hour", "operating_hours_per_day", "slow_charge_hours",
     "fast_charge_hours", "max_wait_hours", "min_piles", "max_piles", "optimise_split",
+    "slow_pile_kva", "fast_pile_kva", "max_station_kva",
 )
 (W_INVEST, SLOW_SHARE, FAST_SHARE, SLOW_ANNUAL, FAST_ANNUAL, QUEUE_COST, HOURS, T_SLOW, T_FAST,
- MAX_WAIT, MIN_PILES, MAX_PILES, OPTIMISE_SPLIT) = range(len(DESIGN_FIELDS))
+ MAX_WAIT, MIN_PILES, MAX_PILES, OPTIMISE_SPLIT, SLOW_KVA, FAST_KVA, MAX_KVA) = range(len(DESIGN_FIELDS))
 
 # totals[] layout: objective, violation count, open stations, spacing violations, total demand
 # (vehicles/day, at least 1), required open count (-1 = free)
@@ -76,8 +77,8 @@ def station_design(load, p, out):
     """Cheapest pile design of a station serving ``load`` vehicles/day.
 
     Minimises ``w (n_slow c_slow + n_fast c_fast) + (1 - w) 365 C_t W L`` over pile counts with
-    ``min_piles <= n_slow + n_fast <= max_piles`` and mean wait ``W = A W_slow + B W_fast <=
-    max_wait`` (eqs. 9-17), either along the fixed split ``n_slow = round(A Q)`` or over all
+    ``min_piles <= n_slow + n_fast <= max_piles``, installed kVA at most ``max_station_kva`` and
+    mean wait ``W = A W_slow + B W_fast <= max_wait`` (eqs. 9-17), either along the fixed split ``n_slow = round(A Q)`` or over all
     splits. Scans stop once pile cost alone reaches the best cost, which is exact because the
     queue term is non-negative and pile cost grows with the count. Waits come from Erlang B
     stepped one server at a time (:func:`evcore.queueing.jit.erlang_b_next`).
@@ -114,8 +115,8 @@ def station_design(load, p, out):
             n_s = int(math.floor(share_s * piles + 0.5))
             n_f = piles - n_s
             pile_cost = w * (n_s * p[SLOW_ANNUAL] + n_f * p[FAST_ANNUAL])
-            if pile_cost >= best:
-                break
+            if pile_cost >= best or n_s * p[SLOW_KVA] + n_f * p[FAST_KVA] > p[MAX_KVA]:
+                break  # both grow with the pile count
             wait = 0.0
             if lam_s > 0.0:
                 slow_filled = _fill_waits(slow_waits, slow_b, slow_filled, n_s, share_s, lam_s, p[T_SLOW])
@@ -134,7 +135,7 @@ def station_design(load, p, out):
         f_low = 0 if lam_f == 0.0 else int(math.floor(lam_f * p[T_FAST])) + 1
         for n_s in range(s_low, max_piles + 1):
             slow_cost = w * n_s * p[SLOW_ANNUAL]
-            if slow_cost + w * f_low * p[FAST_ANNUAL] >= best:
+            if slow_cost + w * f_low * p[FAST_ANNUAL] >= best or n_s * p[SLOW_KVA] + f_low * p[FAST_KVA] > p[MAX_KVA]:
                 break
             slow_wait = 0.0
             if lam_s > 0.0:
@@ -144,7 +145,7 @@ def station_design(load, p, out):
                 continue
             for n_f in range(max(f_low, min_piles - n_s), max_piles - n_s + 1):
                 pile_cost = slow_cost + w * n_f * p[FAST_ANNUAL]
-                if pile_cost >= best:
+                if pile_cost >= best or n_s * p[SLOW_KVA] + n_f * p[FAST_KVA] > p[MAX_KVA]:
                     break
                 fast_wait = 0.0
                 if lam_f > 0.0:
@@ -909,7 +910,7 @@ def warm_up():
     """Compile every kernel on a two-site problem (the types ``evcore.siting.solve`` passes)."""
     demand = np.array([10.0, 20.0])
     distance = np.array([[0.0, 1.0], [1.0, 0.0]])
-    design = np.array([0.5, 0.28, 0.72, 1.0, 2.0, 0.7, 20.0, 6.0, 1.0, 0.5, 5.0, 50.0, 0.0])
+    design = np.array([0.5, 0.28, 0.72, 1.0, 2.0, 0.7, 20.0, 6.0, 1.0, 0.5, 5.0, 50.0, 0.0, 6.1, 104.5, math.inf])
     prob = (demand, np.array([[0, 1], [1, 0]], np.int64), np.array([2, 2], np.int64),
             np.array([[0, 1], [1, 0]], np.int64), np.array([0, 2, 4], np.int64), np.array([0, 1, 0, 1], np.int64),
             distance * 1.0, np.array([1.0, 1.0]), 1.0, 5.0e7, np.zeros((1, 1)), 0.0, design, np.full(31, np.nan))

@@ -67,6 +67,10 @@ def station_design(instance: SitingInstance, load: float, max_piles: int | None 
             break
         if w * (slow + fast) * cheapest_pile >= best[0]:
             break  # no larger station can be cheaper: the queue term is >= 0
+        if (slow * p.slow_pile_kw + fast * p.fast_pile_kw) * p.kva_per_kw > p.max_station_kva:
+            if instance.split == "fixed":
+                break  # kVA grows with the pile count
+            continue
         wait = 0.0
         if lam_slow > 0:
             wait += p.slow_share * mmc_wait(slow, lam_slow, p.slow_charge_hours)

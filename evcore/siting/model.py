@@ -132,6 +132,11 @@ class SitingParameters:
         ``K1`` = 0.9, ``K2`` = 0.9, ``cos(phi)`` = 0.93 (eq. 22).
     min_piles, max_piles : int
         ``5 <= Q_j <= Qmax`` for a built station (GB/T 50966-2024 asks at least 5).
+    max_station_kva : float
+        Largest installed capacity of one station (kVA, from its pile counts with eq. 22's
+        coefficients), e.g. a transformer rating; ``inf`` (default) for none. §2.3's capacity
+        constraint as printed bounds a station's input power by its own pile power, which
+        always holds; this is the grid-side reading.
     """
 
     investment_weight: float = 0.5
@@ -167,6 +172,7 @@ class SitingParameters:
     power_factor: float = 0.93
     min_piles: int = 5
     max_piles: int = 2000
+    max_station_kva: float = float("inf")
 
     def __post_init__(self):
         for item in fields(self):
@@ -180,6 +186,9 @@ class SitingParameters:
                 object.__setattr__(self, item.name, number)
                 continue
             number = as_scalar(item.name, value)
+            if item.name == "max_station_kva" and number == np.inf:
+                object.__setattr__(self, item.name, float(number))
+                continue
             if not np.isfinite(number) or number < 0:
                 raise InputError(item.name, f"must be finite and >= 0, got {number!r}")
             object.__setattr__(self, item.name, float(number))
@@ -190,7 +199,7 @@ class SitingParameters:
         if abs(sum(self.fast_tariff_weights) - 1.0) > 1e-9:
             raise InputError("fast_tariff_weights", f"must sum to 1, got {self.fast_tariff_weights}")
         for name in ("speed_kmh", "slow_charge_hours", "fast_charge_hours", "operating_hours_per_day",
-                     "power_factor", "max_wait_hours"):
+                     "power_factor", "max_wait_hours", "max_station_kva"):
             if getattr(self, name) <= 0:
                 raise InputError(name, f"must be > 0, got {getattr(self, name)!r}")
         if self.power_factor > 1:
@@ -243,6 +252,11 @@ class SitingParameters:
     def kva_per_kw(self) -> float:
         """``K1 K2 / cos(phi)`` of eq. (22)."""
         return self.simultaneity * self.load_rate / self.power_factor
+
+    @property
+    def pile_kva(self) -> tuple[float, float]:
+        """Installed kVA of one (slow, fast) pile: ``Pw K1 K2 / cos(phi)``."""
+        return self.slow_pile_kw * self.kva_per_kw, self.fast_pile_kw * self.kva_per_kw
 
     def split(self, piles):
         """Slow and fast pile counts of stations of ``piles`` piles under the fixed shares.

@@ -155,7 +155,8 @@ def _build_problem(instance: SitingInstance, penalty: float):
     slow_annual, fast_annual = p.annual_pile_cost
     design = np.array([w, p.slow_share, p.fast_share, slow_annual, fast_annual, p.queue_cost_per_vehicle_hour,
                        p.operating_hours_per_day, p.slow_charge_hours, p.fast_charge_hours, p.max_wait_hours,
-                       p.min_piles, p.max_piles, 1.0 if instance.split == "optimise" else 0.0])
+                       p.min_piles, p.max_piles, 1.0 if instance.split == "optimise" else 0.0,
+                       *p.pile_kva, p.max_station_kva])
     demand = np.array(instance.demand_per_day, dtype=np.float64)  # writable: one compiled signature
     total = demand.sum()
     integral = bool(np.all(demand == np.floor(demand))) and total < 5e7
@@ -193,8 +194,9 @@ def _check_servable(instance: SitingInstance) -> None:
         if math.isinf(scratch[0]):
             raise InfeasibleError(
                 f"demand point {instance.point_names[i]} alone ({instance.demand_per_day[i]:g} vehicles/day) "
-                f"cannot be served with a mean wait <= {p.max_wait_hours:g} h by at most {p.max_piles} piles; "
-                f"raise max_piles or max_wait_hours", status="no plan")
+                f"cannot be served with a mean wait <= {p.max_wait_hours:g} h by at most {p.max_piles} piles "
+                f"and {p.max_station_kva:g} kVA; raise max_piles, max_station_kva or max_wait_hours",
+                status="no plan")
 
 
 def _settings(method: str, overrides: dict, instance: SitingInstance) -> dict:
@@ -367,7 +369,8 @@ def plan_result(instance: SitingInstance, is_open, *, method: str = "given", sta
         _kernels.station_design(float(load[j]), prob[12], scratch)
         if math.isinf(scratch[0]):
             violations.append(f"wait limit: station at site {instance.site_names[j]} cannot keep the mean wait <= "
-                              f"{p.max_wait_hours:g} h with at most {p.max_piles} piles "
+                              f"{p.max_wait_hours:g} h with at most {p.max_piles} piles and "
+                              f"{p.max_station_kva:g} kVA "
                               f"(load {load[j]:g} vehicles/day)")
             continue
         slow[j], fast[j], wait[j] = int(scratch[1]), int(scratch[2]), scratch[3]

@@ -32,10 +32,10 @@ def test_textbook_wait_matches_the_queueing_module():
 
 
 @pytest.mark.parametrize("split", ["fixed", "optimise"])
-@pytest.mark.parametrize("weight", [0.5, 0.9])
-def test_station_design_matches_enumeration(split, weight):
-    instance = random_case(4, seed=0, split=split,
-                           parameters=SitingParameters(investment_weight=weight, max_piles=400))
+@pytest.mark.parametrize("weight, kva_cap", [(0.5, float("inf")), (0.9, float("inf")), (0.5, 9000.0)])
+def test_station_design_matches_enumeration(split, weight, kva_cap):
+    instance = random_case(4, seed=0, split=split, parameters=SitingParameters(
+        investment_weight=weight, max_piles=400, max_station_kva=kva_cap))
     design = _problem(instance)[12]
     out = np.empty(4)
     for load in [0.0, 1.0, 37.0, 240.0, 600.0, 1100.0]:
@@ -49,6 +49,8 @@ def test_station_design_matches_enumeration(split, weight):
         assert out[3] == pytest.approx(wait, rel=1e-9, abs=1e-15)
         assert wait <= instance.parameters.max_wait_hours
         assert slow + fast >= instance.parameters.min_piles
+        slow_kva, fast_kva = instance.parameters.pile_kva
+        assert slow * slow_kva + fast * fast_kva <= kva_cap
 
 
 def test_optimised_split_is_never_worse_than_fixed():

@@ -36,10 +36,11 @@ def test_heuristics_reach_the_exact_optimum_on_20_candidates(split):
         instance = random_case(20, seed=seed, split=split)
         exact = solve(instance, "exact")
         assert exact.status == "optimal"
-        found = {method: solve(instance, method, seed=0, **settings).objective for method, settings in QUICK.items()}
-        assert found["sa"] == pytest.approx(exact.objective, rel=1e-9)
-        assert found["ga"] == pytest.approx(exact.objective, rel=1e-9)
-        assert found["aco"] <= exact.objective * 1.01
+        # SA and GA with reduced budgets, ACO as the paper configures it
+        found = {method: solve(instance, method, seed=0, **settings).objective
+                 for method, settings in {**QUICK, "aco": {}}.items()}
+        for method in found:
+            assert found[method] == pytest.approx(exact.objective, rel=1e-9), method
         assert min(found.values()) >= exact.objective * (1 - 1e-12)  # nobody beats the optimum
 
 
