@@ -29,7 +29,6 @@ from numba import njit
 from ..heuristics._kernels import (
     geometric_temperature,
     metropolis_accept,
-    minimisation_fitness,
     random_index,
     roulette_select,
     seed_rng,
@@ -711,7 +710,7 @@ def genetic(prob, required, seed, population_size, generations, elite_count, cro
     timed_out = False
     elite_count = min(elite_count, population_size)
     for _ in range(generations):
-        ranking = np.argsort(values)
+        ranking = np.argsort(values, kind="mergesort")  # stable: ties keep index order
         for k in range(elite_count):
             offspring[k] = population[ranking[k]]
         for k in range(elite_count, population_size):
