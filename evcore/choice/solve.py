@@ -204,10 +204,11 @@ def _result(instance, layout, plan, bound, status, gap, milp, rounds, cuts, meth
 
 
 def perfect_information_bound(instance: ChoiceInstance, stations: int | None = None, *, gap: float = 1e-6,
-                              time_limit: float | None = None) -> float:
+                              time_limit: float | None = None, method: str = "best") -> float:
     """Expected revenue with perfect information: each scenario solved on its own, weighted.
 
-    An upper bound on the multi-stage optimum (which is at least the two-stage optimum).
+    An upper bound on the multi-stage optimum (which is at least the two-stage optimum);
+    ``method`` is any method of :func:`solve`.
     """
     if instance.tree is None:
         raise InputError("tree", "the perfect-information bound needs instance.tree (a ScenarioTree)")
@@ -215,5 +216,6 @@ def perfect_information_bound(instance: ChoiceInstance, stations: int | None = N
     total = 0.0
     for scenario, leaf in enumerate(tree.scenarios):
         path = dataclasses.replace(instance, demand=tree.scenario_demand(scenario), tree=None)
-        total += float(tree.probability[leaf]) * solve(path, stations, time_limit=time_limit, gap=gap).objective
+        total += float(tree.probability[leaf]) * solve(path, stations, method=method, time_limit=time_limit,
+                                                       gap=gap).objective
     return total
