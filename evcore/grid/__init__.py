@@ -13,6 +13,7 @@ Reference: seed 002 (Grid-ECO), §II-C (grid-impact index, eqs. 3-9) and §III-B
 
 from .model import ELEMENT_KINDS, LOAD_MODELS, Feeder
 from .powerflow import NonConvergenceError, PowerFlowResult, power_flow
+from .sensitivity import SensitivityResult, compare_engines, grid_impact_index, sensitivity_sweep
 
 __all__ = [
     "Feeder",
@@ -21,4 +22,8 @@ __all__ = [
     "power_flow",
     "PowerFlowResult",
     "NonConvergenceError",
+    "sensitivity_sweep",
+    "SensitivityResult",
+    "grid_impact_index",
+    "compare_engines",
 ]

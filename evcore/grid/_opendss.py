@@ -266,3 +266,37 @@ def _read_loads(circuit, element):
         load_branch_zipv=np.array(zipv, dtype=float).reshape(nb, 7),
         load_branch_cvr=np.array(cvr, dtype=float).reshape(nb, 2),
     )
+
+
+def opendss_sweep(path, candidates, *, regulator_taps=None, rating_kw=7.2, power_factor=0.95, tolerance=1e-10,
+                  progress=False):
+    """The sensitivity sweep driven through OpenDSS: one charger load moved node to node, one solve each.
+
+    The yardstick of :func:`evcore.grid.sensitivity_sweep`: the base case is solved first (settling
+    the regulators when ``regulator_taps`` is None), controls are then switched off so that every
+    perturbation sees the same taps, and a constant-power (model 1) single-phase load of
+    ``rating_kw`` at ``power_factor`` is placed on each candidate node in turn.
+
+    Returns ``(node_names, magnitude_pu)`` with ``magnitude_pu`` of shape (K, n).
+    """
+    dss = _compile(path, regulator_taps, tolerance=tolerance, max_iterations=100)
+    circuit = dss.ActiveCircuit
+    dss.Text.Command = "set controlmode=off"
+    names = [s.lower() for s in circuit.YNodeOrder]
+    base = _node_bases(circuit, names)
+    kvar = rating_kw * math.tan(math.acos(power_factor))
+    first = str(candidates[0])
+    dss.Text.Command = (f"New Load.evcore_charger bus1={first} phases=1 conn=wye model=1 "
+                        f"kV={float(base[names.index(first)]) / 1000.0!r} kW={float(rating_kw)!r} kvar={float(kvar)!r}")
+    out = np.empty((len(candidates), len(names)))
+    for k, node in enumerate(candidates):
+        kv = float(base[names.index(str(node).lower())]) / 1000.0
+        dss.Text.Command = f"Load.evcore_charger.bus1={node} kV={kv!r}"
+        circuit.Solution.Solve()
+        if not circuit.Solution.Converged:
+            raise InputError("candidates", f"OpenDSS did not converge with the charger at {node}")
+        volts = np.asarray(circuit.YNodeVarray, dtype=float).view(complex)
+        out[k] = np.abs(volts) / base
+        if progress and (k + 1) % 50 == 0:
+            print(f"[opendss sweep] {k + 1}/{len(candidates)}")
+    return names, out

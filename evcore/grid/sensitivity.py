@@ -1,0 +1,406 @@
+"""Grid-impact sensitivity sweeps: VI-, CI- and GI-indices and prioritisation weights.
+
+For every candidate phase node one charger (``rating_kw`` at power factor ``power_factor``,
+constant power, wye to ground) is added to the base case and the feeder re-solved. Then, following
+seed 002 §II-C:
+
+* eq. (4): net voltage deviation of node ``i``:
+  ``dV_i = | |V_i'| - |V_i| | + penalty * (max(0, vmin - |V_i'|) + max(0, |V_i'| - vmax))`` (pu);
+* eq. (3): ``VI = sum_i dV_i`` over all nodes and phases (the normalisation is eq. 7);
+* eq. (6): net current deviation of transformer phase ``t`` (first winding, every transformer and
+  regulator): ``dI_t = | |I_t'| - |I_t| | / I_rated + penalty * max(0, |I_t'| - I_rated) / I_rated``
+  (per unit of its rating, so that transformers of different sizes add up);
+* eq. (5): ``CI = sum_t dI_t``;
+* eq. (7): ``GI = w_V * VI / max(VI) + w_C * CI / max(CI)``;
+* eq. (8): ``w_V = sum(VI / max VI) / (sum(VI / max VI) + sum(CI / max CI))``, ``w_C = 1 - w_V``: the
+  index whose normalised impacts are larger overall dominates;
+* eq. (9): priority weights ``exp(-GI / temperature) / sum exp(-GI / temperature)`` (negative softmax).
+
+The seed's numeric parameters (charger rating, power factor, penalty factor) are not legible in the
+text we have; they are parameters here with documented defaults.
+
+Two engines:
+
+``"exact"``
+    A full non-linear re-solve per candidate to the power-flow tolerance, warm-started from the base
+    solution and iterating with the base case's factorised Jacobian (chord Newton: the perturbation is
+    one charger, so it contracts in a few steps); a candidate that does not contract falls back to
+    full Newton. Candidates run in ``workers`` threads (the C++ kernel releases the GIL).
+``"linear"``
+    One factorised Jacobian at the base case; all perturbations solved at once as right-hand sides
+    (first order in the charger current).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from .._validate import as_scalar, check_in_range, check_positive
+from ..errors import InputError
+from . import _reference
+from .model import Feeder
+from .powerflow import NonConvergenceError, _interleave, _system, power_flow
+
+__all__ = ["SensitivityResult", "sensitivity_sweep", "grid_impact_index", "compare_engines", "candidate_nodes"]
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Outcome of a sensitivity sweep (K candidates, n nodes, T monitored transformer phases).
+
+    Attributes
+    ----------
+    candidates : tuple of str, shape (K,)
+        Candidate phase nodes (``"632.1"``).
+    voltage_pu : array, shape (K, n)
+        Node voltage magnitudes with the charger at each candidate, pu.
+    base_voltage_pu : array, shape (n,)
+    transformer_current_a : array, shape (K, T)
+    base_transformer_current_a : array, shape (T,)
+    transformer_labels : tuple of str, shape (T,)
+    vi, ci : arrays, shape (K,)
+        Voltage and current impact indices, eqs. (3) and (5).
+    vi_normalised, ci_normalised : arrays, shape (K,)
+    weight_voltage, weight_current : float
+        Eq. (8).
+    gi : array, shape (K,)
+        Grid impact index, eq. (7).
+    priority : array, shape (K,)
+        Negative-softmax prioritisation weights, eq. (9), summing to 1.
+    engine : str
+    iterations : array of int, shape (K,)
+        Iterations per candidate (0 for the linear engine).
+    seconds : float
+        Wall time of the sweep (base case included).
+    """
+
+    candidates: tuple
+    voltage_pu: np.ndarray
+    base_voltage_pu: np.ndarray
+    transformer_current_a: np.ndarray
+    base_transformer_current_a: np.ndarray
+    transformer_labels: tuple
+    vi: np.ndarray
+    ci: np.ndarray
+    vi_normalised: np.ndarray
+    ci_normalised: np.ndarray
+    weight_voltage: float
+    weight_current: float
+    gi: np.ndarray
+    priority: np.ndarray
+    engine: str
+    iterations: np.ndarray
+    seconds: float
+
+    def rows(self) -> list:
+        """One table row per candidate."""
+        return [dict(candidate=c, vi=float(self.vi[k]), ci=float(self.ci[k]), gi=float(self.gi[k]),
+                     priority=float(self.priority[k]), min_voltage_pu=float(self.voltage_pu[k].min()),
+                     iterations=int(self.iterations[k]))
+                for k, c in enumerate(self.candidates)]
+
+
+def candidate_nodes(feeder: Feeder, candidates=None) -> tuple:
+    """Phase nodes to sweep: ``None`` = every node except the source bus; bus names expand to their phases."""
+    source_bus = feeder.node_bus[feeder.source_nodes[0]]
+    if candidates is None:
+        return tuple(s for s, b in zip(feeder.node_names, feeder.node_bus) if b != source_bus)
+    out = []
+    buses = feeder.node_bus
+    for c in candidates:
+        c = str(c).lower()
+        if c in feeder.node_names:
+            out.append(c)
+        else:
+            nodes = [s for s, b in zip(feeder.node_names, buses) if b == c]
+            if not nodes:
+                raise InputError("candidates", f"{c!r} is neither a node ('632.1') nor a bus of the feeder")
+            out.extend(nodes)
+    return tuple(dict.fromkeys(out))
+
+
+def _transformer_monitor(feeder: Feeder):
+    """Sparse map ``v -> first-winding phase currents`` of transformers and regulators, with ratings."""
+    rows, cols, vals, ratings, labels = [], [], [], [], []
+    k = 0
+    for e in feeder.transformer_elements():
+        y = feeder.element_yprim(e)
+        nodes = feeder.element_nodes(e)
+        per_terminal = len(nodes) // int(feeder.element_terminals[e])
+        for c in range(per_terminal):
+            if nodes[c] < 0:
+                continue
+            live = nodes >= 0
+            rows.extend([k] * int(live.sum()))
+            cols.extend(nodes[live].tolist())
+            vals.extend(y[c, live].tolist())
+            ratings.append(feeder.element_rated_current_a[e])
+            labels.append(f"{feeder.element_names[e]}:{feeder.node_names[nodes[c]]}")
+            k += 1
+    T = sp.csr_matrix((np.array(vals, dtype=complex), (rows, cols)), shape=(k, feeder.n_nodes))
+    return T, np.array(ratings, dtype=float), tuple(labels)
+
+
+def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, rated_current_a, *,
+                      vmin_pu=0.95, vmax_pu=1.05, penalty=10.0, temperature=1.0):
+    """VI, CI, GI and priority weights from perturbed and base magnitudes (eqs. 3-9).
+
+    Parameters
+    ----------
+    voltage_pu : array, shape (K, n)
+    base_voltage_pu : array, shape (n,)
+    current_a : array, shape (K, T)
+    base_current_a : array, shape (T,)
+    rated_current_a : array, shape (T,)   (nan: no rating, no penalty and deviations in A / 1 A)
+
+    Returns
+    -------
+    dict with ``vi, ci, vi_normalised, ci_normalised, weight_voltage, weight_current, gi, priority``.
+    """
+    dv = np.abs(voltage_pu - base_voltage_pu)
+    dv = dv + penalty * (np.maximum(0.0, vmin_pu - voltage_pu) + np.maximum(0.0, voltage_pu - vmax_pu))
+    vi = dv.sum(axis=1)
+    rating = np.where(np.isnan(rated_current_a), 1.0, rated_current_a)
+    over = np.where(np.isnan(rated_current_a), 0.0, np.maximum(0.0, current_a - rating))
+    di = (np.abs(current_a - base_current_a) + penalty * over) / rating
+    ci = di.sum(axis=1) if di.size else np.zeros(voltage_pu.shape[0])
+    vi_n = vi / vi.max() if vi.size and vi.max() > 0 else np.zeros_like(vi)
+    ci_n = ci / ci.max() if ci.size and ci.max() > 0 else np.zeros_like(ci)
+    total = vi_n.sum() + ci_n.sum()
+    w_v = float(vi_n.sum() / total) if total > 0 else 0.5
+    w_c = 1.0 - w_v
+    gi = w_v * vi_n + w_c * ci_n
+    z = -gi / temperature
+    z = np.exp(z - z.max())
+    return dict(vi=vi, ci=ci, vi_normalised=vi_n, ci_normalised=ci_n, weight_voltage=w_v, weight_current=w_c,
+                gi=gi, priority=z / z.sum())
+
+
+class _Perturbation:
+    """The base system plus one charger branch whose node changes per candidate (own arrays per thread)."""
+
+    def __init__(self, sysm, charger_va):
+        self.sysm = sysm
+        s = sysm
+        self.branch_from = np.concatenate([s.branch_from, [0]])
+        self.branch_to = np.concatenate([s.branch_to, [-1]])
+        self.power_va = np.concatenate([s.power_va, [charger_va]])
+        self.load_base_v = np.concatenate([s.load_base_v, [1.0]])
+        self.model = np.concatenate([s.model, [1]])
+        self.vmin = np.concatenate([s.vmin, [0.95]])
+        self.vmax = np.concatenate([s.vmax, [1.05]])
+        self.vlow = np.concatenate([s.vlow, [0.5]])
+        self.zipv = np.vstack([s.zipv, np.zeros((1, 7))])
+        self.cvr = np.vstack([s.cvr, [[1.0, 2.0]]])
+        self.jac_pos = np.vstack([s.jac_pos, -np.ones((1, 16), dtype=np.int64)])
+        self.mismatch = np.empty(s.n, dtype=complex)
+        self.jac = np.empty(s.nnz)
+        self.current = np.empty(len(self.branch_from), dtype=complex)
+        # positions of every node's diagonal 2x2 block in the Jacobian data
+        n2 = 2 * s.n
+        keys = np.repeat(np.arange(n2), np.diff(s.jac_indptr)).astype(np.int64) * n2 + s.jac_indices
+        diag = []
+        for dr, dc in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            want = (2 * np.arange(s.n) + dr).astype(np.int64) * n2 + 2 * np.arange(s.n) + dc
+            diag.append(np.searchsorted(keys, want))
+        self.diag_pos = np.stack(diag, axis=1)
+
+    def place(self, node):
+        self.branch_from[-1] = node
+        self.load_base_v[-1] = self.sysm.base_v[node]
+        self.jac_pos[-1, :4] = self.diag_pos[node]
+
+    def assemble(self, v):
+        from .powerflow import _native
+
+        s = self.sysm
+        _native().assemble(v, s.y_indptr, s.y_indices, s.y_data, s.i_source, self.branch_from, self.branch_to,
+                           self.power_va, self.load_base_v, self.model, self.vmin, self.vmax, self.vlow,
+                           self.zipv, self.cvr, s.jac_base, self.jac_pos, self.mismatch, self.jac, self.current)
+        return self.mismatch
+
+    def jacobian(self):
+        s = self.sysm
+        return sp.csr_matrix((self.jac.copy(), s.jac_indices, s.jac_indptr), shape=(2 * s.n, 2 * s.n))
+
+
+def _exact_candidates(sysm, nodes, charger_va, v_base, lu_base, tolerance_pu, base_kva, max_chord):
+    pert = _Perturbation(sysm, charger_va)
+    current_base = base_kva * 1000.0 / sysm.base_v
+    out_v = np.empty((len(nodes), sysm.n), dtype=complex)
+    iters = np.zeros(len(nodes), dtype=np.int64)
+    for k, node in enumerate(nodes):
+        pert.place(node)
+        v = v_base.copy()
+        done = False
+        for it in range(max_chord + 1):
+            mismatch = pert.assemble(v)
+            scaled = np.abs(mismatch) / current_base
+            allowance = sysm.roundoff_allowance(v) / current_base
+            if (scaled <= np.maximum(tolerance_pu, allowance)).all():
+                done = True
+                break
+            dx = lu_base.solve(-_interleave(mismatch))
+            v = v + dx[0::2] + 1j * dx[1::2]
+        if not done:  # fall back to full Newton on this candidate
+            for it2 in range(30):
+                mismatch = pert.assemble(v)
+                scaled = np.abs(mismatch) / current_base
+                allowance = sysm.roundoff_allowance(v) / current_base
+                if (scaled <= np.maximum(tolerance_pu, allowance)).all():
+                    done = True
+                    break
+                dx = spla.splu(pert.jacobian().tocsc()).solve(-_interleave(mismatch))
+                v = v + dx[0::2] + 1j * dx[1::2]
+            it += it2 + 1
+            if not done:
+                raise NonConvergenceError(
+                    f"candidate {sysm.feeder.node_names[node]}: power flow did not converge "
+                    f"(largest mismatch {scaled.max():.3e} pu at {sysm.feeder.node_names[int(scaled.argmax())]})",
+                    "max_iterations")
+        out_v[k] = v
+        iters[k] = it
+    return out_v, iters
+
+
+def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2, power_factor: float = 0.95,
+                      engine: str = "exact", vmin_pu: float = 0.95, vmax_pu: float = 1.05,
+                      penalty: float = 10.0, temperature: float = 1.0, tolerance_pu: float = 1e-9,
+                      base_kva: float = 1000.0, workers: int = 1, max_chord_iterations: int = 20,
+                      progress: bool = False) -> SensitivityResult:
+    """Grid-impact sweep over candidate phase nodes (seed 002 §II-C, eqs. 3-9).
+
+    Parameters
+    ----------
+    feeder : Feeder
+    candidates : sequence of str, optional
+        Phase nodes (``"632.1"``) or buses (all their phases); default every node but the source bus.
+    rating_kw : float
+        Active power of one charger, kW (> 0).
+    power_factor : float
+        Lagging power factor of the charger, in (0, 1].
+    engine : {"exact", "linear"}
+    vmin_pu, vmax_pu : float
+        Voltage limits of the penalty, eq. (4).
+    penalty : float
+        Penalty factor of limit violations, eqs. (4) and (6).
+    temperature : float
+        Softmax temperature of eq. (9).
+    tolerance_pu, base_kva : float
+        Power-flow tolerance and its power base (see :func:`evcore.grid.power_flow`).
+    workers : int
+        Threads of the exact engine.
+    max_chord_iterations : int
+        Chord iterations before a candidate falls back to full Newton.
+    progress : bool
+        Print one line per chunk of candidates.
+
+    Returns
+    -------
+    SensitivityResult
+    """
+    rating_kw = as_scalar("rating_kw", rating_kw, float)
+    check_positive("rating_kw", np.asarray(rating_kw))
+    power_factor = as_scalar("power_factor", power_factor, float)
+    check_in_range("power_factor", np.asarray(power_factor), 1e-6, 1.0)
+    penalty = as_scalar("penalty", penalty, float)
+    check_in_range("penalty", np.asarray(penalty), 0.0, np.inf)
+    check_positive("temperature", np.asarray(as_scalar("temperature", temperature, float)))
+    workers = as_scalar("workers", workers, int)
+    if workers < 1:
+        raise InputError("workers", f"must be at least 1, got {workers}")
+    if engine not in ("exact", "linear"):
+        raise InputError("engine", f"must be 'exact' or 'linear', got {engine!r}")
+    started = time.perf_counter()
+    names = candidate_nodes(feeder, candidates)
+    nodes = np.array([feeder.node_index(c) for c in names], dtype=np.int64)
+    charger_va = rating_kw * 1000.0 * complex(1.0, math.tan(math.acos(power_factor)))
+
+    base = power_flow(feeder, tolerance_pu=tolerance_pu, base_kva=base_kva)
+    sysm = _system(feeder)
+    v_base = base.voltage_v
+    _, J0, _ = sysm.assemble(v_base)
+    lu = spla.splu(J0.tocsc())
+    T, rating, labels = _transformer_monitor(feeder)
+
+    if engine == "exact":
+        chunks = np.array_split(np.arange(len(nodes)), max(1, min(len(nodes), 4 * workers)))
+        chunks = [c for c in chunks if c.size]
+
+        def run(chunk):
+            return _exact_candidates(sysm, nodes[chunk], charger_va, v_base, lu, tolerance_pu, base_kva,
+                                     max_chord_iterations)
+
+        if workers == 1:
+            parts = []
+            for i, c in enumerate(chunks):
+                parts.append(run(c))
+                if progress:
+                    print(f"[grid sweep] {i + 1}/{len(chunks)} chunks, {sum(p[0].shape[0] for p in parts)} candidates")
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                parts = list(pool.map(run, chunks))
+        v_all = np.vstack([p[0] for p in parts]) if parts else np.zeros((0, sysm.n), complex)
+        iters = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    else:
+        # First order in the charger, its own admittance included (rank-2 update per candidate):
+        # (J0 + E_a D_a E_a^T) dx = -E_a i_a  =>  dx = -Z_a (I + D_a Z_aa)^-1 i_a,  Z_a = J0^-1 E_a.
+        k_count = len(nodes)
+        cols = np.arange(k_count)
+        unit = np.zeros((2 * sysm.n, 2 * k_count))
+        unit[2 * nodes, 2 * cols] = 1.0
+        unit[2 * nodes + 1, 2 * cols + 1] = 1.0
+        Z = np.ascontiguousarray(lu.solve(np.asfortranarray(unit))).reshape(2 * sysm.n, k_count, 2)  # Z[:, k, :] = J0^-1 E_a(k)
+        va = v_base[nodes]
+        g, dg = _reference.load_admittance(
+            np.abs(va), np.full(k_count, charger_va), sysm.base_v[nodes], np.ones(k_count, np.int64),
+            np.full(k_count, 0.95), np.full(k_count, 1.05), np.full(k_count, 0.5), np.zeros((k_count, 7)),
+            np.tile([1.0, 2.0], (k_count, 1)))
+        i_c = g * va
+        m = np.abs(va)
+        gv = dg * va
+        u, w = va.real / m, va.imag / m
+        D = np.empty((k_count, 2, 2))
+        D[:, 0, 0] = g.real + gv.real * u
+        D[:, 0, 1] = -g.imag + gv.real * w
+        D[:, 1, 0] = g.imag + gv.imag * u
+        D[:, 1, 1] = g.real + gv.imag * w
+        Zaa = np.stack([Z[2 * nodes, cols, :], Z[2 * nodes + 1, cols, :]], axis=1)  # (K, 2, 2)
+        small = np.eye(2)[None] + D @ Zaa
+        coef = np.linalg.solve(small, np.stack([i_c.real, i_c.imag], axis=1)[..., None])[..., 0]  # (K, 2)
+        dx = -np.einsum("rkc,kc->rk", Z, coef)
+        v_all = v_base[None, :] + (dx[0::2] + 1j * dx[1::2]).T
+        iters = np.zeros(len(nodes), dtype=np.int64)
+
+    vm = np.abs(v_all) / sysm.base_v
+    im = np.abs(v_all @ T.T.toarray()) if T.shape[0] else np.zeros((len(nodes), 0))
+    base_im = np.abs(T @ v_base)
+    idx = grid_impact_index(vm, base.magnitude_pu, im, base_im, rating, vmin_pu=vmin_pu, vmax_pu=vmax_pu,
+                            penalty=penalty, temperature=temperature)
+    return SensitivityResult(
+        candidates=names, voltage_pu=vm, base_voltage_pu=base.magnitude_pu, transformer_current_a=im,
+        base_transformer_current_a=base_im, transformer_labels=labels, engine=engine, iterations=iters,
+        seconds=time.perf_counter() - started, **idx)
+
+
+def compare_engines(exact: SensitivityResult, linear: SensitivityResult) -> dict:
+    """How far the linearised sweep is from the exact one."""
+    if exact.candidates != linear.candidates:
+        raise InputError("linear", "the two sweeps must cover the same candidates")
+    from scipy.stats import spearmanr
+
+    rho = spearmanr(exact.gi, linear.gi).statistic if len(exact.gi) > 2 else float("nan")
+    return dict(
+        max_voltage_difference_pu=float(np.abs(exact.voltage_pu - linear.voltage_pu).max()),
+        max_gi_difference=float(np.abs(exact.gi - linear.gi).max()),
+        max_priority_difference=float(np.abs(exact.priority - linear.priority).max()),
+        gi_rank_correlation=float(rho),
+        same_best_candidate=bool(np.argmin(exact.gi) == np.argmin(linear.gi)),
+    )
