@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
+from ._elements import load_base_v, load_branch_pairs
 
 __all__ = ["feeder_from_opendss", "opendss_engine", "opendss_solve", "TAP_STEP_PU", "MAX_TAP_STEPS"]
 
@@ -214,12 +215,11 @@ def _read_loads(circuit, element):
             nph = loads.Phases
             delta = loads.IsDelta
             refs = np.asarray(element.NodeRef, dtype=np.int64) - 1
-            nconds = len(refs)
             m = int(loads.Model)
             if m not in (1, 2, 3, 4, 5, 8):
                 raise InputError("path", f"Load.{loads.Name}: load model {m} is not supported by evcore.grid")
             kv = loads.kV
-            vb = kv * 1000.0 if (delta or nph not in (2, 3)) else kv * 1000.0 / math.sqrt(3.0)
+            vb = load_base_v(kv, nph, delta)
             status_factor = 1.0 if loads.Status in (1, 2) else mult
             s_phase = complex(loads.kW, loads.kvar) * 1000.0 * status_factor / nph
             vl = float(element.Properties("vlowpu").Val)
@@ -229,14 +229,9 @@ def _read_loads(circuit, element):
                 if z.size != 7:
                     raise InputError("path", f"Load.{loads.Name}: model 8 needs 7 ZIPV values")
                 zz = z
-            for ph in range(nph):
-                if delta:
-                    j = ph + 1 if ph + 1 < nconds else 0
-                else:
-                    j = nconds - 1
-                a, b = refs[ph], refs[j]
-                if a < 0:  # orient the branch so that its first node is a real node
-                    a, b, sign = b, a, -1
+            for a, b in load_branch_pairs(list(refs), nph, delta):
+                if a < 0:  # orient the branch so that its first node is a real node (g is odd in v)
+                    a, b = b, a
                 if a < 0:
                     continue
                 owner.append(k)
