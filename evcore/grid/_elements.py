@@ -122,7 +122,10 @@ def transformer_yprim(name, phases, windings, x_pct):
     zb = np.empty((nw - 1, nw - 1), dtype=complex)
     for i in range(1, nw):
         for j in range(1, nw):
-            zb[i - 1, j - 1] = zpair[(0, i)] if i == j else (zpair[(0, i)] + zpair[(0, j)] - zpair[(min(i, j), max(i, j))]) / 2
+            if i == j:
+                zb[i - 1, j - 1] = zpair[(0, i)]
+            else:
+                zb[i - 1, j - 1] = (zpair[(0, i)] + zpair[(0, j)] - zpair[(min(i, j), max(i, j))]) / 2
     A = np.hstack([-np.ones((nw - 1, 1)), np.eye(nw - 1)])
     y_pu = A.T @ np.linalg.inv(zb) @ A
     vbase = []

@@ -149,7 +149,7 @@ def _transformer_monitor(feeder: Feeder):
 
 
 def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, rated_current_a, *,
-                      vmin_pu=0.95, vmax_pu=1.05, penalty=10.0, temperature=1.0):
+                      vmin_pu=0.95, vmax_pu=1.05, penalty=10.0, temperature=1.0, penalty_mode="perturbed"):
     """VI, CI, GI and priority weights from perturbed and base magnitudes (eqs. 3-9).
 
     Parameters
@@ -159,16 +159,33 @@ def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, ra
     current_a : array, shape (K, T)
     base_current_a : array, shape (T,)
     rated_current_a : array, shape (T,)   (nan: no rating, no penalty and deviations in A / 1 A)
+    penalty_mode : {"perturbed", "increase"}
+        ``"perturbed"`` (the seed's wording): penalise every violation of the perturbed state, including
+        those already present in the base case; ``"increase"``: penalise only the growth of violations
+        over the base case, so that existing violations do not add the same offset to every candidate.
 
     Returns
     -------
     dict with ``vi, ci, vi_normalised, ci_normalised, weight_voltage, weight_current, gi, priority``.
     """
-    dv = np.abs(voltage_pu - base_voltage_pu)
-    dv = dv + penalty * (np.maximum(0.0, vmin_pu - voltage_pu) + np.maximum(0.0, voltage_pu - vmax_pu))
-    vi = dv.sum(axis=1)
+    if penalty_mode not in ("perturbed", "increase"):
+        raise InputError("penalty_mode", f"must be 'perturbed' or 'increase', got {penalty_mode!r}")
+
+    def v_violation(v):
+        return np.maximum(0.0, vmin_pu - v) + np.maximum(0.0, v - vmax_pu)
+
     rating = np.where(np.isnan(rated_current_a), 1.0, rated_current_a)
-    over = np.where(np.isnan(rated_current_a), 0.0, np.maximum(0.0, current_a - rating))
+
+    def i_violation(i):
+        return np.where(np.isnan(rated_current_a), 0.0, np.maximum(0.0, i - rating))
+
+    v_pen = v_violation(voltage_pu)
+    over = i_violation(current_a)
+    if penalty_mode == "increase":
+        v_pen = np.maximum(0.0, v_pen - v_violation(base_voltage_pu))
+        over = np.maximum(0.0, over - i_violation(base_current_a))
+    dv = np.abs(voltage_pu - base_voltage_pu) + penalty * v_pen
+    vi = dv.sum(axis=1)
     di = (np.abs(current_a - base_current_a) + penalty * over) / rating
     ci = di.sum(axis=1) if di.size else np.zeros(voltage_pu.shape[0])
     vi_n = vi / vi.max() if vi.size and vi.max() > 0 else np.zeros_like(vi)
@@ -274,7 +291,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
                       engine: str = "exact", vmin_pu: float = 0.95, vmax_pu: float = 1.05,
                       penalty: float = 10.0, temperature: float = 1.0, tolerance_pu: float = 1e-9,
                       base_kva: float = 1000.0, workers: int = 1, max_chord_iterations: int = 20,
-                      progress: bool = False) -> SensitivityResult:
+                      penalty_mode: str = "perturbed", progress: bool = False) -> SensitivityResult:
     """Grid-impact sweep over candidate phase nodes (seed 002 §II-C, eqs. 3-9).
 
     Parameters
@@ -291,6 +308,8 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
         Voltage limits of the penalty, eq. (4).
     penalty : float
         Penalty factor of limit violations, eqs. (4) and (6).
+    penalty_mode : {"perturbed", "increase"}
+        See :func:`grid_impact_index`.
     temperature : float
         Softmax temperature of eq. (9).
     tolerance_pu, base_kva : float
@@ -357,7 +376,8 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
         unit = np.zeros((2 * sysm.n, 2 * k_count))
         unit[2 * nodes, 2 * cols] = 1.0
         unit[2 * nodes + 1, 2 * cols + 1] = 1.0
-        Z = np.ascontiguousarray(lu.solve(np.asfortranarray(unit))).reshape(2 * sysm.n, k_count, 2)  # Z[:, k, :] = J0^-1 E_a(k)
+        # Z[:, k, :] = J0^-1 E_a(k); SuperLU wants Fortran-ordered right-hand sides
+        Z = np.ascontiguousarray(lu.solve(np.asfortranarray(unit))).reshape(2 * sysm.n, k_count, 2)
         va = v_base[nodes]
         g, dg = _reference.load_admittance(
             np.abs(va), np.full(k_count, charger_va), sysm.base_v[nodes], np.ones(k_count, np.int64),
@@ -383,7 +403,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     im = np.abs(v_all @ T.T.toarray()) if T.shape[0] else np.zeros((len(nodes), 0))
     base_im = np.abs(T @ v_base)
     idx = grid_impact_index(vm, base.magnitude_pu, im, base_im, rating, vmin_pu=vmin_pu, vmax_pu=vmax_pu,
-                            penalty=penalty, temperature=temperature)
+                            penalty=penalty, temperature=temperature, penalty_mode=penalty_mode)
     return SensitivityResult(
         candidates=names, voltage_pu=vm, base_voltage_pu=base.magnitude_pu, transformer_current_a=im,
         base_transformer_current_a=base_im, transformer_labels=labels, engine=engine, iterations=iters,

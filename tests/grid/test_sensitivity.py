@@ -61,3 +61,15 @@ def test_grid_impact_index_closed_form():
     assert np.allclose(out["gi"], gi)
     assert np.allclose(out["priority"], np.exp(-gi) / np.exp(-gi).sum())
     assert out["priority"][1] > out["priority"][0]  # lower impact, higher priority
+
+
+def test_increase_mode_ignores_violations_already_in_the_base_case():
+    base_v = np.array([0.94, 1.0])  # node 0 already below 0.95
+    volts = np.array([[0.939, 0.99], [0.94, 0.995]])
+    none = np.zeros((2, 0))
+    lit = grid_impact_index(volts, base_v, none, np.zeros(0), np.zeros(0), penalty=10.0)
+    inc = grid_impact_index(volts, base_v, none, np.zeros(0), np.zeros(0), penalty=10.0, penalty_mode="increase")
+    assert np.allclose(lit["vi"], [0.001 + 0.01 + 10 * 0.011, 0.005 + 10 * 0.01])
+    assert np.allclose(inc["vi"], [0.001 + 0.01 + 10 * 0.001, 0.005])
+    with pytest.raises(InputError):
+        grid_impact_index(volts, base_v, none, np.zeros(0), np.zeros(0), penalty_mode="other")
