@@ -195,3 +195,138 @@ def assemble(v, y_indptr, y_indices, y_data, i_source, branch_from, branch_to, p
     ok = jac_pos >= 0
     np.add.at(jac, jac_pos[ok], signed[ok])
     out_jac[:] = jac
+
+
+def _residual(v, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to, power_va,
+              base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, tolerance):
+    n = v.shape[0]
+    rows = np.repeat(np.arange(n), np.diff(y_indptr))
+    mismatch = np.zeros(n, dtype=complex)
+    np.add.at(mismatch, rows, y_data * v[y_indices])
+    mismatch -= i_source
+    vb = np.where(branch_to >= 0, v[np.maximum(branch_to, 0)], 0.0)
+    vab = v[branch_from] - vb
+    g, _ = load_admittance(np.abs(vab), power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr)
+    cur = g * vab
+    np.add.at(mismatch, branch_from, cur)
+    to = branch_to >= 0
+    np.add.at(mismatch, branch_to[to], -cur[to])
+    scaled = np.abs(mismatch) / current_base
+    bound = np.zeros(n)
+    np.add.at(bound, rows, abs_y * np.abs(v[y_indices]))
+    bound = (bound + np.abs(i_source)) * row_terms * np.finfo(float).eps / current_base
+    ok = bool(np.all((scaled <= tolerance) | (scaled <= bound)))
+    worst_node = int(np.argmax(np.where(np.isnan(scaled), np.inf, scaled)))
+    return mismatch, float(scaled[worst_node]), ok, worst_node
+
+
+def _lu_solve(l_indptr, l_indices, l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c, rhs):
+    """``J^-1 rhs`` from SuperLU's factors ``P_r J P_c = L U`` (strictly lower L, strictly upper U, 1/diag U)."""
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import spsolve_triangular
+
+    n2 = rhs.shape[0]
+    L = (sp.csc_matrix((l_data, l_indices, l_indptr), shape=(n2, n2)) + sp.eye(n2)).tocsr()
+    U = (sp.csc_matrix((u_data, u_indices, u_indptr), shape=(n2, n2)) + sp.diags(1.0 / u_inv_diag)).tocsr()
+    y = np.empty(n2)
+    y[perm_r] = rhs
+    z = spsolve_triangular(L, y, lower=True, unit_diagonal=True)
+    z = spsolve_triangular(U, z, lower=False)
+    return z[perm_c]
+
+
+def chord_solve(v, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to, power_va,
+                base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices, l_data, u_indptr,
+                u_indices, u_data, u_inv_diag, perm_r, perm_c, tolerance, max_iterations):
+    """Chord Newton in place from ``v`` with fixed factors of a Jacobian (twin of the C++ ``chord_solve``).
+
+    Each iteration evaluates the current mismatch and applies ``J^-1`` from the factors; it stops when
+    every node is within ``max(tolerance, rounding bound)`` (per unit), after ``max_iterations``, or when
+    the largest mismatch fails to fall by 10 % (stalled). Returns ``(iterations, converged, worst, node)``.
+    """
+    previous = np.inf
+    net = (y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to, power_va,
+           base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr)
+    for it in range(max_iterations + 1):
+        mismatch, worst, ok, node = _residual(v, *net, tolerance)
+        if ok or it == max_iterations or not (it == 0 or worst < 0.9 * previous):
+            return it, ok, worst, node
+        previous = worst
+        rhs = np.empty(2 * v.shape[0])
+        rhs[0::2] = -mismatch.real
+        rhs[1::2] = -mismatch.imag
+        dx = _lu_solve(l_indptr, l_indices, l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c, rhs)
+        v += dx[0::2] + 1j * dx[1::2]
+    return max_iterations, False, worst, node
+
+
+def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to, power_va,
+          base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices, l_data, u_indptr, u_indices,
+          u_data, u_inv_diag, perm_r, perm_c, nodes, charger_va, charger_base_v, tolerance, max_iterations, threads,
+          linear, out_v, out_iterations, out_converged):
+    """One solve per candidate with a constant-power (model 1) charger at ``nodes[k]`` (twin of C++ ``sweep``).
+
+    Exact (``linear=False``): chord Newton with the fixed factors; if it stalls, chord Newton again from
+    the base solution with the charger's own Jacobian added by a rank-2 (Woodbury) update, more patient.
+    Linear: one such Woodbury-Newton step from the base solution.
+    """
+    lu = (l_indptr, l_indices, l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c)
+    n2 = 2 * v_base.shape[0]
+    for k, node in enumerate(nodes):
+        ext = (np.append(branch_from, node), np.append(branch_to, -1), np.append(power_va, charger_va),
+               np.append(base_v, charger_base_v[k]), np.append(model, 1), np.append(vmin_pu, 0.95),
+               np.append(vmax_pu, 1.05), np.append(vlow_pu, 0.5), np.vstack([zipv, np.zeros((1, 7))]),
+               np.vstack([cvr, [[1.0, 2.0]]]))
+        net = (y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, *ext)
+        v = v_base.copy()
+        it, ok = 0, False
+        if not linear:
+            it, ok, _, _ = chord_solve(v, *net, *lu, tolerance, max_iterations)
+        if not ok:
+            unit = np.zeros((n2, 2))
+            unit[2 * node, 0] = 1.0
+            unit[2 * node + 1, 1] = 1.0
+            za = np.column_stack([_lu_solve(*lu, unit[:, 0]), _lu_solve(*lu, unit[:, 1])])
+            v = v_base.copy()
+            if linear:
+                _woodbury_chord(v, net, lu, za, node, 0.0, 1, 2)
+                it2, ok = 1, True
+            else:
+                it2, ok = _woodbury_chord(v, net, lu, za, node, tolerance, 4 * max_iterations, 8)
+            it += it2
+        out_v[k] = v
+        out_iterations[k] = it
+        out_converged[k] = ok
+
+
+def _woodbury_chord(v, net, lu, za, node, tolerance, max_iterations, patience):
+    """Chord Newton whose steps solve with ``J + E_a D E_a^T`` (D: the charger's own 2x2 Jacobian)."""
+    best, idle = np.inf, 0
+    charger = tuple(np.atleast_1d(a[-1]) for a in net[7:])  # the appended branch's data
+    for it in range(max_iterations + 1):
+        mismatch, worst, ok, _ = _residual(v, *net, tolerance)
+        if ok or it == max_iterations or not np.isfinite(worst):
+            return it, ok
+        if worst < 0.9 * best:
+            best, idle = worst, 0
+        else:
+            idle += 1
+            if idle >= patience:
+                return it, False
+        rhs = np.empty(2 * v.shape[0])
+        rhs[0::2] = -mismatch.real
+        rhs[1::2] = -mismatch.imag
+        y = _lu_solve(*lu, rhs)
+        va = v[node]
+        g, dg = load_admittance(np.atleast_1d(abs(va)), charger[2], charger[3], charger[4], charger[5], charger[6],
+                                charger[7], charger[8].reshape(1, 7), charger[9].reshape(1, 2))
+        g, dg = g[0], dg[0]
+        m = abs(va)
+        gv = dg * va
+        D = np.array([[g.real + gv.real * va.real / m, -g.imag + gv.real * va.imag / m],
+                      [g.imag + gv.imag * va.real / m, g.real + gv.imag * va.imag / m]])
+        zaa = za[[2 * node, 2 * node + 1], :]
+        c = np.linalg.solve(np.eye(2) + D @ zaa, D @ y[[2 * node, 2 * node + 1]])
+        dx = y - za @ c
+        v += dx[0::2] + 1j * dx[1::2]
+    return max_iterations, False

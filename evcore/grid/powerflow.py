@@ -51,8 +51,10 @@ class PowerFlowResult:
         The same in volts.
     magnitude_pu, angle_deg : arrays, shape (n,)
     element_names : tuple of str, shape (E,)
-    element_currents_a : tuple of complex arrays
-        Current into every conductor of every element (terminal 1 conductors first), A.
+    conductor_currents_a : complex array, shape (C,)
+        Current into every conductor of every element (element by element, terminal 1 first), A;
+        ``element_currents_a`` splits it per element.
+    element_offsets : int array, shape (E + 1,)
     element_losses_va : complex array, shape (E,)
         Power consumed by each element (W + j var): line and transformer losses, capacitor vars.
     losses_va : complex
@@ -75,7 +77,8 @@ class PowerFlowResult:
     magnitude_pu: np.ndarray
     angle_deg: np.ndarray
     element_names: tuple
-    element_currents_a: tuple
+    conductor_currents_a: np.ndarray
+    element_offsets: np.ndarray
     element_losses_va: np.ndarray
     losses_va: complex
     source_power_va: complex
@@ -85,12 +88,17 @@ class PowerFlowResult:
     status: str
     solve_seconds: float
 
+    @property
+    def element_currents_a(self) -> tuple:
+        """Conductor currents per element, A (a tuple of complex arrays)."""
+        return tuple(np.split(self.conductor_currents_a, self.element_offsets[1:-1]))
+
     def element_current(self, name: str) -> np.ndarray:
         """Conductor currents of element ``name`` (``"line.650632"``), A."""
         key = name.lower()
         for i, s in enumerate(self.element_names):
             if s == key:
-                return self.element_currents_a[i]
+                return self.conductor_currents_a[self.element_offsets[i]:self.element_offsets[i + 1]]
         raise InputError("name", f"unknown element {name!r}")
 
 
@@ -153,8 +161,8 @@ class _System:
         self.jac_pos = np.where(load_keys >= 0, np.searchsorted(keys, np.maximum(load_keys, 0)), -1).astype(np.int64)
         self.nnz = len(keys)
 
-    def assemble(self, v, engine="native", power_va=None):
-        """Mismatch (A), Jacobian CSR and branch currents at ``v``."""
+    def assemble(self, v, engine="native", power_va=None, build_jacobian=True):
+        """Mismatch (A), Jacobian CSR (None unless ``build_jacobian``) and branch currents at ``v``."""
         mismatch = np.empty(self.n, dtype=complex)
         jac = np.empty(self.nnz)
         current = np.empty(len(self.branch_from), dtype=complex)
@@ -169,8 +177,59 @@ class _System:
             _reference.assemble(*args)
         else:
             raise InputError("engine", f"must be 'native' or 'reference', got {engine!r}")
+        if not build_jacobian:
+            return mismatch, None, current
         J = sp.csr_matrix((jac, self.jac_indices, self.jac_indptr), shape=(2 * self.n, 2 * self.n))
         return mismatch, J, current
+
+    def network_args(self, base_kva):
+        """Arrays the chord kernels take for the network and loads (after ``v``)."""
+        if not hasattr(self, "_abs_y"):
+            self.roundoff_allowance(np.ones(self.n, dtype=complex))
+        current_base = base_kva * 1000.0 / self.base_v
+        return (self.y_indptr, self.y_indices, self.y_data, np.abs(self.y_data), self.i_source, current_base,
+                self._row_terms,
+                self.branch_from, self.branch_to, self.power_va, self.load_base_v, self.model, self.vmin,
+                self.vmax, self.vlow, self.zipv, self.cvr)
+
+    @staticmethod
+    def factor_args(lu):
+        """SuperLU's factors as the chord kernels take them: strictly lower ``L`` and strictly upper
+        ``U`` (CSC), ``1 / diag(U)``, and the row and column permutations (``P_r J P_c = L U``)."""
+        def strict(M, lower):
+            M = M.tocsc()
+            cols = np.repeat(np.arange(M.shape[1]), np.diff(M.indptr))
+            keep = M.indices > cols if lower else M.indices < cols
+            kept_cols = cols[keep]
+            order = np.lexsort((M.indices[keep], kept_cols))  # sorted rows within each column
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(kept_cols, minlength=M.shape[1]))])
+            return (np.ascontiguousarray(indptr, dtype=np.int64),
+                    np.ascontiguousarray(M.indices[keep][order], dtype=np.int32),  # int32: less memory traffic
+                    np.ascontiguousarray(M.data[keep][order]))
+
+        return (*strict(lu.L, True), *strict(lu.U, False), np.ascontiguousarray(1.0 / lu.U.diagonal()),
+                np.ascontiguousarray(lu.perm_r, dtype=np.int64), np.ascontiguousarray(lu.perm_c, dtype=np.int64))
+
+    @staticmethod
+    def factorise(J):
+        """SuperLU of the real Jacobian: minimum-degree ordering on ``J^T + J`` and diagonal pivots where
+        they are at least a tenth of the column's largest (the pattern is symmetric), which keeps the
+        fill small. Every solve that uses these factors checks the true mismatch, so a less accurate
+        factorisation costs iterations, never correctness."""
+        return spla.splu(J.tocsc(), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.1,
+                         options=dict(SymmetricMode=True))
+
+    def chord_start(self):
+        """Start voltage and factorised Jacobian there, both cached: every solve of this feeder starts from
+        the nominal-impedance solution, so one factorisation serves all of them."""
+        cached = getattr(self, "_chord_start", None)
+        if cached is None:
+            v0 = self.initial_voltage()
+            _, J, _ = self.assemble(v0, "native")
+            lu = self.factorise(J)
+            cached = (v0, lu, self.factor_args(lu))
+            self._chord_start = cached
+        return cached
 
     def roundoff_allowance(self, v):
         """Rounding-error bound of every node's current sum ``(nnz_i + 2) * eps * sum_j |Y_ij| |v_j|``, A."""
@@ -197,7 +256,7 @@ class _System:
                            shape=(self.n, self.n))
         A = (f.admittance_matrix() + Yl).tocsc()
         try:
-            return spla.splu(A).solve(self.i_source)
+            return spla.splu(A).solve(self.i_source.astype(complex))
         except RuntimeError as exc:
             raise SolverError("the nodal admittance matrix is singular (a node without any path to the "
                               "source or to ground?)", str(exc)) from exc
@@ -287,45 +346,65 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
     max_iterations = as_scalar("max_iterations", max_iterations, int)
     base_kva = as_scalar("base_kva", base_kva, float)
     check_positive("base_kva", np.asarray(base_kva))
+    if engine not in ("native", "reference"):
+        raise InputError("engine", f"must be 'native' or 'reference', got {engine!r}")
     started = time.perf_counter()
     sysm = _system(feeder)
+    start, _, factors = sysm.chord_start()
     if initial_voltage is None:
-        v0 = sysm.initial_voltage()
+        v = start.copy()
     else:
-        v0 = np.asarray(initial_voltage, dtype=complex)
-        if v0.shape != (sysm.n,):
-            raise InputError("initial_voltage", f"needs shape ({sysm.n},), got {v0.shape}")
-        v0 = v0 * sysm.base_v
-    v, iterations, worst, _ = newton(sysm, v0, tolerance_pu, max_iterations, base_kva, engine)
+        v = np.array(initial_voltage, dtype=complex)
+        if v.shape != (sysm.n,):
+            raise InputError("initial_voltage", f"needs shape ({sysm.n},), got {v.shape}")
+        v = v * sysm.base_v
+    # Chord Newton with the Jacobian factorised once per feeder (C++ loop); full Newton if it stalls.
+    chord = _native().chord_solve if engine == "native" else _reference.chord_solve
+    iterations, converged, worst, _ = chord(v, *sysm.network_args(base_kva), *factors, tolerance_pu,
+                                            max_iterations)
+    if not converged:
+        v, extra, worst, _ = newton(sysm, v, tolerance_pu, max_iterations, base_kva, engine)
+        iterations += extra
     return _result(feeder, sysm, v, iterations, worst, time.perf_counter() - started, engine)
 
 
 def element_currents(feeder: Feeder, v):
-    """Conductor currents of every element, flat (C,), A: ``Yprim @ v`` element by element, in bulk."""
-    rows, cols, owner = feeder._element_triplets()
-    counts = np.diff(feeder.element_offsets)
-    sq = counts ** 2
-    local = np.arange(len(owner)) - np.repeat(np.cumsum(sq) - sq, sq)
-    start = feeder.element_offsets[:-1][owner]
-    crow = start + local // counts[owner]
-    ccol = start + local % counts[owner]
-    v_ext = np.concatenate([v, [0.0]])  # ground = last
-    vc = v_ext[np.where(feeder.conductor_nodes >= 0, feeder.conductor_nodes, len(v))]
-    c = int(feeder.element_offsets[-1])
-    M = sp.csr_matrix((feeder.yprim, (crow, ccol)), shape=(c, c))
+    """Conductor currents of every element, flat (C,), A: ``Yprim @ v`` element by element, in bulk.
+
+    Returns ``(currents, conductor_voltages)``.
+    """
+    cached = feeder._cache.get("conductor_map")
+    if cached is None:
+        rows, cols, owner = feeder._element_triplets()
+        counts = np.diff(feeder.element_offsets)
+        sq = counts ** 2
+        local = np.arange(len(owner)) - np.repeat(np.cumsum(sq) - sq, sq)
+        start = feeder.element_offsets[:-1][owner]
+        crow = start + local // counts[owner]
+        ccol = start + local % counts[owner]
+        c = int(feeder.element_offsets[-1])
+        M = sp.csr_matrix((feeder.yprim, (crow, ccol)), shape=(c, c))
+        gather = np.where(feeder.conductor_nodes >= 0, feeder.conductor_nodes, feeder.n_nodes)
+        cached = (M, gather)
+        feeder._cache["conductor_map"] = cached
+    M, gather = cached
+    vc = np.append(v, 0.0)[gather]  # ground = the appended zero
     return M @ vc, vc
 
 
 def _result(feeder, sysm, v, iterations, worst, seconds, engine):
-    _, _, branch_current = sysm.assemble(v, engine)
+    _, _, branch_current = sysm.assemble(v, engine, build_jacobian=False)
+    vb_to = np.where(sysm.branch_to >= 0, v[np.maximum(sysm.branch_to, 0)], 0.0)
+    v_branch = v[sysm.branch_from] - vb_to
     i_cond, v_cond = element_currents(feeder, v)
     off = feeder.element_offsets
     power_cond = v_cond * np.conj(i_cond)
     element_power = np.add.reduceat(power_cond, off[:-1]) if len(off) > 1 else np.zeros(0, complex)
-    kinds = np.array(feeder.element_kinds)
-    series = np.isin(kinds, ("line", "switch", "transformer", "regulator"))
-    vb_to = np.where(sysm.branch_to >= 0, v[np.maximum(sysm.branch_to, 0)], 0.0)
-    branch_power = (v[sysm.branch_from] - vb_to) * np.conj(branch_current)
+    series = feeder._cache.get("series_mask")
+    if series is None:
+        series = np.isin(np.array(feeder.element_kinds), ("line", "switch", "transformer", "regulator"))
+        feeder._cache["series_mask"] = series
+    branch_power = v_branch * np.conj(branch_current)
     load_power = np.zeros(len(feeder.load_names), dtype=complex)
     np.add.at(load_power, feeder.load_branch_load, branch_power)
     src = feeder.source_nodes
@@ -339,7 +418,8 @@ def _result(feeder, sysm, v, iterations, worst, seconds, engine):
         magnitude_pu=np.abs(v_pu),
         angle_deg=np.degrees(np.angle(v_pu)),
         element_names=feeder.element_names,
-        element_currents_a=tuple(np.split(i_cond, off[1:-1])),
+        conductor_currents_a=i_cond,
+        element_offsets=off,
         element_losses_va=element_power,
         losses_va=complex(element_power[series].sum()),
         source_power_va=source_power,

@@ -24,18 +24,19 @@ Two engines:
 ``"exact"``
     A full non-linear re-solve per candidate to the power-flow tolerance, warm-started from the base
     solution and iterating with the base case's factorised Jacobian (chord Newton: the perturbation is
-    one charger, so it contracts in a few steps); a candidate that does not contract falls back to
-    full Newton. Candidates run in ``workers`` threads (the C++ kernel releases the GIL).
+    one charger, so it contracts in a few steps), entirely in C++ (``evcore.grid._native.sweep``, twin
+    ``_reference.sweep``); a candidate that does not contract falls back to full Newton. Candidates
+    run in ``workers`` threads.
 ``"linear"``
-    One factorised Jacobian at the base case; all perturbations solved at once as right-hand sides
-    (first order in the charger current).
+    One factorised Jacobian at the base case; every perturbation is one right-hand side: a single
+    Newton step from the base solution with the charger's own 2x2 Jacobian added by a rank-2
+    (Woodbury) update, i.e. the first-order response to the charger.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,9 +45,8 @@ import scipy.sparse.linalg as spla
 
 from .._validate import as_scalar, check_in_range, check_positive
 from ..errors import InputError
-from . import _reference
 from .model import Feeder
-from .powerflow import NonConvergenceError, _interleave, _system, power_flow
+from .powerflow import NonConvergenceError, _interleave, _native, _system, power_flow
 
 __all__ = ["SensitivityResult", "sensitivity_sweep", "grid_impact_index", "compare_engines", "candidate_nodes"]
 
@@ -235,8 +235,6 @@ class _Perturbation:
         self.jac_pos[-1, :4] = self.diag_pos[node]
 
     def assemble(self, v):
-        from .powerflow import _native
-
         s = self.sysm
         _native().assemble(v, s.y_indptr, s.y_indices, s.y_data, s.i_source, self.branch_from, self.branch_to,
                            self.power_va, self.load_base_v, self.model, self.vmin, self.vmax, self.vlow,
@@ -248,7 +246,8 @@ class _Perturbation:
         return sp.csr_matrix((self.jac.copy(), s.jac_indices, s.jac_indptr), shape=(2 * s.n, 2 * s.n))
 
 
-def _exact_candidates(sysm, nodes, charger_va, v_base, lu_base, tolerance_pu, base_kva, max_chord):
+def _newton_candidates(sysm, nodes, charger_va, v_base, tolerance_pu, base_kva, max_iterations=50):
+    """Full Newton (Jacobian refactorised every step) for candidates the C++ chord iterations gave up on."""
     pert = _Perturbation(sysm, charger_va)
     current_base = base_kva * 1000.0 / sysm.base_v
     out_v = np.empty((len(nodes), sysm.n), dtype=complex)
@@ -256,32 +255,18 @@ def _exact_candidates(sysm, nodes, charger_va, v_base, lu_base, tolerance_pu, ba
     for k, node in enumerate(nodes):
         pert.place(node)
         v = v_base.copy()
-        done = False
-        for it in range(max_chord + 1):
+        for it in range(max_iterations + 1):
             mismatch = pert.assemble(v)
             scaled = np.abs(mismatch) / current_base
             allowance = sysm.roundoff_allowance(v) / current_base
             if (scaled <= np.maximum(tolerance_pu, allowance)).all():
-                done = True
                 break
-            dx = lu_base.solve(-_interleave(mismatch))
-            v = v + dx[0::2] + 1j * dx[1::2]
-        if not done:  # fall back to full Newton on this candidate
-            for it2 in range(30):
-                mismatch = pert.assemble(v)
-                scaled = np.abs(mismatch) / current_base
-                allowance = sysm.roundoff_allowance(v) / current_base
-                if (scaled <= np.maximum(tolerance_pu, allowance)).all():
-                    done = True
-                    break
-                dx = spla.splu(pert.jacobian().tocsc()).solve(-_interleave(mismatch))
-                v = v + dx[0::2] + 1j * dx[1::2]
-            it += it2 + 1
-            if not done:
+            if it == max_iterations:
                 raise NonConvergenceError(
-                    f"candidate {sysm.feeder.node_names[node]}: power flow did not converge "
-                    f"(largest mismatch {scaled.max():.3e} pu at {sysm.feeder.node_names[int(scaled.argmax())]})",
-                    "max_iterations")
+                    f"candidate {sysm.feeder.node_names[node]}: power flow did not converge (largest mismatch "
+                    f"{scaled.max():.3e} pu at {sysm.feeder.node_names[int(scaled.argmax())]})", "max_iterations")
+            dx = spla.splu(pert.jacobian().tocsc()).solve(-_interleave(mismatch))
+            v = v + dx[0::2] + 1j * dx[1::2]
         out_v[k] = v
         iters[k] = it
     return out_v, iters
@@ -346,61 +331,36 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     sysm = _system(feeder)
     v_base = base.voltage_v
     _, J0, _ = sysm.assemble(v_base)
-    lu = spla.splu(J0.tocsc())
-    T, rating, labels = _transformer_monitor(feeder)
+    lu = sysm.factorise(J0)
+    monitor = feeder._cache.get("transformer_monitor")
+    if monitor is None:
+        monitor = feeder._cache["transformer_monitor"] = _transformer_monitor(feeder)
+    T, rating, labels = monitor
 
-    if engine == "exact":
-        chunks = np.array_split(np.arange(len(nodes)), max(1, min(len(nodes), 4 * workers)))
-        chunks = [c for c in chunks if c.size]
-
-        def run(chunk):
-            return _exact_candidates(sysm, nodes[chunk], charger_va, v_base, lu, tolerance_pu, base_kva,
-                                     max_chord_iterations)
-
-        if workers == 1:
-            parts = []
-            for i, c in enumerate(chunks):
-                parts.append(run(c))
-                if progress:
-                    print(f"[grid sweep] {i + 1}/{len(chunks)} chunks, {sum(p[0].shape[0] for p in parts)} candidates")
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                parts = list(pool.map(run, chunks))
-        v_all = np.vstack([p[0] for p in parts]) if parts else np.zeros((0, sysm.n), complex)
-        iters = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+    # C++ (evcore.grid._native.sweep): per candidate, from the base solution with the base Jacobian's
+    # factors. Exact: chord Newton to the tolerance (a candidate that stalls is redone with its own
+    # charger Jacobian added by a rank-2 Woodbury update, and by full Newton in Python if even that
+    # stalls). Linear: one Woodbury-Newton step, the first-order response to the charger.
+    factors = sysm.factor_args(lu)
+    v_all = np.empty((len(nodes), sysm.n), dtype=complex)
+    iters = np.zeros(len(nodes), dtype=np.int64)
+    converged = np.zeros(len(nodes), dtype=bool)
+    _native().sweep(v_base, *sysm.network_args(base_kva), *factors, nodes, charger_va,
+                    np.ascontiguousarray(sysm.base_v[nodes]), tolerance_pu, max_chord_iterations, workers,
+                    engine == "linear", v_all, iters, converged)
+    if engine == "linear":
+        iters[:] = 0
     else:
-        # First order in the charger, its own admittance included (rank-2 update per candidate):
-        # (J0 + E_a D_a E_a^T) dx = -E_a i_a  =>  dx = -Z_a (I + D_a Z_aa)^-1 i_a,  Z_a = J0^-1 E_a.
-        k_count = len(nodes)
-        cols = np.arange(k_count)
-        unit = np.zeros((2 * sysm.n, 2 * k_count))
-        unit[2 * nodes, 2 * cols] = 1.0
-        unit[2 * nodes + 1, 2 * cols + 1] = 1.0
-        # Z[:, k, :] = J0^-1 E_a(k); SuperLU wants Fortran-ordered right-hand sides
-        Z = np.ascontiguousarray(lu.solve(np.asfortranarray(unit))).reshape(2 * sysm.n, k_count, 2)
-        va = v_base[nodes]
-        g, dg = _reference.load_admittance(
-            np.abs(va), np.full(k_count, charger_va), sysm.base_v[nodes], np.ones(k_count, np.int64),
-            np.full(k_count, 0.95), np.full(k_count, 1.05), np.full(k_count, 0.5), np.zeros((k_count, 7)),
-            np.tile([1.0, 2.0], (k_count, 1)))
-        i_c = g * va
-        m = np.abs(va)
-        gv = dg * va
-        u, w = va.real / m, va.imag / m
-        D = np.empty((k_count, 2, 2))
-        D[:, 0, 0] = g.real + gv.real * u
-        D[:, 0, 1] = -g.imag + gv.real * w
-        D[:, 1, 0] = g.imag + gv.imag * u
-        D[:, 1, 1] = g.real + gv.imag * w
-        Zaa = np.stack([Z[2 * nodes, cols, :], Z[2 * nodes + 1, cols, :]], axis=1)  # (K, 2, 2)
-        small = np.eye(2)[None] + D @ Zaa
-        coef = np.linalg.solve(small, np.stack([i_c.real, i_c.imag], axis=1)[..., None])[..., 0]  # (K, 2)
-        dx = -np.einsum("rkc,kc->rk", Z, coef)
-        v_all = v_base[None, :] + (dx[0::2] + 1j * dx[1::2]).T
-        iters = np.zeros(len(nodes), dtype=np.int64)
+        stalled = np.flatnonzero(~converged)
+        if progress:
+            print(f"[grid sweep] {len(nodes)} candidates solved in C++, {stalled.size} left to full Newton")
+        if stalled.size:
+            v_fix, it_fix = _newton_candidates(sysm, nodes[stalled], charger_va, v_base, tolerance_pu, base_kva)
+            v_all[stalled] = v_fix
+            iters[stalled] += it_fix
 
     vm = np.abs(v_all) / sysm.base_v
-    im = np.abs(v_all @ T.T.toarray()) if T.shape[0] else np.zeros((len(nodes), 0))
+    im = np.abs((T @ v_all.T).T) if T.shape[0] else np.zeros((len(nodes), 0))
     base_im = np.abs(T @ v_base)
     idx = grid_impact_index(vm, base.magnitude_pu, im, base_im, rating, vmin_pu=vmin_pu, vmax_pu=vmax_pu,
                             penalty=penalty, temperature=temperature, penalty_mode=penalty_mode)
