@@ -16,7 +16,8 @@
 // (SuperLU, its L and U factors and permutations handed over), and each iteration evaluates the
 // mismatch and applies the fixed factors (forward and back substitution) until every node's current
 // mismatch is within tolerance. sweep repeats this for many candidate chargers (one extra load branch
-// each), in threads, without the GIL. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
+// each, whose own Jacobian is added to every step by a rank-2 Woodbury update), in threads, without
+// the GIL. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
 
 #include <pybind11/complex.h>
 #include <pybind11/numpy.h>
@@ -498,26 +499,24 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
             extra.branch = Branch{charger_va, cbv[k], 1, 0.95, 1.05, 0.5, no_zip, 1.0, 2.0};
             cd* v = ov + k * n;
             std::copy(vb, vb + n, v);
-            ChordOutcome out{0, false, 0.0, 0};
-            if (!linear) out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work);
-            std::int64_t used = out.iterations;
-            if (!out.converged) {  // strongly non-linear candidate: follow its own Jacobian (Woodbury)
-                const std::int64_t a = nd[k];
-                unit[2 * a] = 1.0;
-                lu_solve(in.f, unit.data(), za.data(), work.data());
-                unit[2 * a] = 0.0;
-                unit[2 * a + 1] = 1.0;
-                lu_solve(in.f, unit.data(), za.data() + 2 * n, work.data());
-                unit[2 * a + 1] = 0.0;
-                std::copy(vb, vb + n, v);
-                if (linear) {  // one Woodbury-Newton step from the base solution: the first-order response
-                    chord(in.net, in.f, extra, v, 0.0, 1, mis, rhs, dx, work, za.data(), 2);
-                    out = ChordOutcome{1, true, 0.0, 0};
-                } else {
-                    out = chord(in.net, in.f, extra, v, tolerance, 4 * max_iterations, mis, rhs, dx, work, za.data(), 8);
-                }
-                used += out.iterations;
+            // Columns J^-1 e_{2a}, J^-1 e_{2a+1}: each step then solves with the charger's own 2x2
+            // Jacobian added (Woodbury), so the candidate's non-linearity is followed exactly and only
+            // the second-order response of the other loads is left to the chord iterations.
+            const std::int64_t a = nd[k];
+            unit[2 * a] = 1.0;
+            lu_solve(in.f, unit.data(), za.data(), work.data());
+            unit[2 * a] = 0.0;
+            unit[2 * a + 1] = 1.0;
+            lu_solve(in.f, unit.data(), za.data() + 2 * n, work.data());
+            unit[2 * a + 1] = 0.0;
+            ChordOutcome out;
+            if (linear) {  // one Woodbury-Newton step from the base solution: the first-order response
+                chord(in.net, in.f, extra, v, 0.0, 1, mis, rhs, dx, work, za.data(), 2);
+                out = ChordOutcome{1, true, 0.0, 0};
+            } else {
+                out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work, za.data(), 8);
             }
+            const std::int64_t used = out.iterations;
             oi[k] = used;
             oc[k] = out.converged;
         }

@@ -266,9 +266,9 @@ def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, ro
           linear, out_v, out_iterations, out_converged):
     """One solve per candidate with a constant-power (model 1) charger at ``nodes[k]`` (twin of C++ ``sweep``).
 
-    Exact (``linear=False``): chord Newton with the fixed factors; if it stalls, chord Newton again from
-    the base solution with the charger's own Jacobian added by a rank-2 (Woodbury) update, more patient.
-    Linear: one such Woodbury-Newton step from the base solution.
+    Every step solves with the fixed factors plus the charger's own 2x2 Jacobian, added by a rank-2
+    (Woodbury) update. Exact (``linear=False``): chord iterations to the tolerance (giving up after 8
+    steps without a 10 % gain). Linear: one such step from the base solution (first-order response).
     """
     lu = (l_indptr, l_indices, l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c)
     n2 = 2 * v_base.shape[0]
@@ -278,22 +278,16 @@ def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, ro
                np.append(vmax_pu, 1.05), np.append(vlow_pu, 0.5), np.vstack([zipv, np.zeros((1, 7))]),
                np.vstack([cvr, [[1.0, 2.0]]]))
         net = (y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, *ext)
+        unit = np.zeros((n2, 2))
+        unit[2 * node, 0] = 1.0
+        unit[2 * node + 1, 1] = 1.0
+        za = np.column_stack([_lu_solve(*lu, unit[:, 0]), _lu_solve(*lu, unit[:, 1])])
         v = v_base.copy()
-        it, ok = 0, False
-        if not linear:
-            it, ok, _, _ = chord_solve(v, *net, *lu, tolerance, max_iterations)
-        if not ok:
-            unit = np.zeros((n2, 2))
-            unit[2 * node, 0] = 1.0
-            unit[2 * node + 1, 1] = 1.0
-            za = np.column_stack([_lu_solve(*lu, unit[:, 0]), _lu_solve(*lu, unit[:, 1])])
-            v = v_base.copy()
-            if linear:
-                _woodbury_chord(v, net, lu, za, node, 0.0, 1, 2)
-                it2, ok = 1, True
-            else:
-                it2, ok = _woodbury_chord(v, net, lu, za, node, tolerance, 4 * max_iterations, 8)
-            it += it2
+        if linear:
+            _woodbury_chord(v, net, lu, za, node, 0.0, 1, 2)
+            it, ok = 1, True
+        else:
+            it, ok = _woodbury_chord(v, net, lu, za, node, tolerance, max_iterations, 8)
         out_v[k] = v
         out_iterations[k] = it
         out_converged[k] = ok

@@ -13,7 +13,7 @@ The mismatch is measured per unit: amperes divided by each node's current base
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,44 +49,48 @@ class PowerFlowResult:
         Node-to-ground voltage per unit of each node's base.
     voltage_v : complex array, shape (n,)
         The same in volts.
-    magnitude_pu, angle_deg : arrays, shape (n,)
-    element_names : tuple of str, shape (E,)
-    conductor_currents_a : complex array, shape (C,)
-        Current into every conductor of every element (element by element, terminal 1 first), A;
-        ``element_currents_a`` splits it per element.
-    element_offsets : int array, shape (E + 1,)
-    element_losses_va : complex array, shape (E,)
-        Power consumed by each element (W + j var): line and transformer losses, capacitor vars.
-    losses_va : complex
-        Sum over lines, switches, transformers and regulators (capacitors and reactors excluded), W + j var.
-    source_power_va : complex
-        Power the source delivers into the network at its terminal, W + j var.
-    load_power_va : complex array, shape (L,)
-        Power drawn by each load at the solution, W + j var.
     iterations : int
+        Newton (chord) iterations.
     mismatch_pu : float
         Largest per-unit current mismatch at the solution.
     status : str
         ``"converged"``.
     solve_seconds : float
+
+    Derived quantities (computed on first access, from the feeder and ``voltage_v``):
+    ``magnitude_pu``, ``angle_deg`` (shape (n,)); ``element_names`` (E,); ``conductor_currents_a``
+    (C,) current into every conductor of every element, terminal 1 first, A, with
+    ``element_offsets`` (E + 1,) and ``element_currents_a`` (per element); ``element_losses_va`` (E,)
+    power consumed by each element (line and transformer losses, capacitor vars), W + j var;
+    ``losses_va`` the sum over lines, switches, transformers and regulators; ``source_power_va`` the
+    power the source delivers at its terminal; ``load_power_va`` (L,) power drawn by each load.
     """
 
     node_names: tuple
     voltage: np.ndarray
     voltage_v: np.ndarray
-    magnitude_pu: np.ndarray
-    angle_deg: np.ndarray
-    element_names: tuple
-    conductor_currents_a: np.ndarray
-    element_offsets: np.ndarray
-    element_losses_va: np.ndarray
-    losses_va: complex
-    source_power_va: complex
-    load_power_va: np.ndarray
     iterations: int
     mismatch_pu: float
     status: str
     solve_seconds: float
+    _feeder: Feeder = field(repr=False, compare=False, default=None)
+    _engine: str = field(repr=False, compare=False, default="native")
+    _derived: dict = field(repr=False, compare=False, default_factory=dict)
+
+    def _get(self, name):
+        if not self._derived:
+            self._derived.update(_derived_quantities(self._feeder, self.voltage_v, self._engine))
+        return self._derived[name]
+
+    magnitude_pu = property(lambda self: np.abs(self.voltage), doc="Voltage magnitudes, pu, shape (n,).")
+    angle_deg = property(lambda self: np.degrees(np.angle(self.voltage)), doc="Voltage angles, degrees, (n,).")
+    element_names = property(lambda self: self._feeder.element_names)
+    element_offsets = property(lambda self: self._feeder.element_offsets)
+    conductor_currents_a = property(lambda self: self._get("conductor_currents_a"))
+    element_losses_va = property(lambda self: self._get("element_losses_va"))
+    losses_va = property(lambda self: self._get("losses_va"))
+    source_power_va = property(lambda self: self._get("source_power_va"))
+    load_power_va = property(lambda self: self._get("load_power_va"))
 
     @property
     def element_currents_a(self) -> tuple:
@@ -95,11 +99,9 @@ class PowerFlowResult:
 
     def element_current(self, name: str) -> np.ndarray:
         """Conductor currents of element ``name`` (``"line.650632"``), A."""
-        key = name.lower()
-        for i, s in enumerate(self.element_names):
-            if s == key:
-                return self.conductor_currents_a[self.element_offsets[i]:self.element_offsets[i + 1]]
-        raise InputError("name", f"unknown element {name!r}")
+        e = self._feeder.element_index(name)
+        off = self.element_offsets
+        return self.conductor_currents_a[off[e]:off[e + 1]]
 
 
 class _System:
@@ -184,13 +186,18 @@ class _System:
 
     def network_args(self, base_kva):
         """Arrays the chord kernels take for the network and loads (after ``v``)."""
+        cached = getattr(self, "_network_args", None)
+        if cached is not None and cached[0] == base_kva:
+            return cached[1]
         if not hasattr(self, "_abs_y"):
             self.roundoff_allowance(np.ones(self.n, dtype=complex))
         current_base = base_kva * 1000.0 / self.base_v
-        return (self.y_indptr, self.y_indices, self.y_data, np.abs(self.y_data), self.i_source, current_base,
+        args = (self.y_indptr, self.y_indices, self.y_data, np.abs(self.y_data), self.i_source, current_base,
                 self._row_terms,
                 self.branch_from, self.branch_to, self.power_va, self.load_base_v, self.model, self.vmin,
                 self.vmax, self.vlow, self.zipv, self.cvr)
+        self._network_args = (base_kva, args)
+        return args
 
     @staticmethod
     def factor_args(lu):
@@ -393,6 +400,14 @@ def element_currents(feeder: Feeder, v):
 
 
 def _result(feeder, sysm, v, iterations, worst, seconds, engine):
+    return PowerFlowResult(node_names=feeder.node_names, voltage=v / sysm.base_v, voltage_v=v, iterations=iterations,
+                           mismatch_pu=worst, status="converged", solve_seconds=seconds, _feeder=feeder,
+                           _engine=engine)
+
+
+def _derived_quantities(feeder, v, engine):
+    """Element currents and powers, losses, source and load powers at voltages ``v`` (V)."""
+    sysm = _system(feeder)
     _, _, branch_current = sysm.assemble(v, engine, build_jacobian=False)
     vb_to = np.where(sysm.branch_to >= 0, v[np.maximum(sysm.branch_to, 0)], 0.0)
     v_branch = v[sysm.branch_from] - vb_to
@@ -400,32 +415,12 @@ def _result(feeder, sysm, v, iterations, worst, seconds, engine):
     off = feeder.element_offsets
     power_cond = v_cond * np.conj(i_cond)
     element_power = np.add.reduceat(power_cond, off[:-1]) if len(off) > 1 else np.zeros(0, complex)
-    series = feeder._cache.get("series_mask")
-    if series is None:
-        series = np.isin(np.array(feeder.element_kinds), ("line", "switch", "transformer", "regulator"))
-        feeder._cache["series_mask"] = series
+    series = np.isin(np.array(feeder.element_kinds), ("line", "switch", "transformer", "regulator"))
     branch_power = v_branch * np.conj(branch_current)
     load_power = np.zeros(len(feeder.load_names), dtype=complex)
     np.add.at(load_power, feeder.load_branch_load, branch_power)
     src = feeder.source_nodes
     i_src = feeder.source_yprim @ feeder.source_emf_v - feeder.source_yprim @ v[src]
-    source_power = complex(np.sum(v[src] * np.conj(i_src)))
-    v_pu = v / sysm.base_v
-    return PowerFlowResult(
-        node_names=feeder.node_names,
-        voltage=v_pu,
-        voltage_v=v,
-        magnitude_pu=np.abs(v_pu),
-        angle_deg=np.degrees(np.angle(v_pu)),
-        element_names=feeder.element_names,
-        conductor_currents_a=i_cond,
-        element_offsets=off,
-        element_losses_va=element_power,
-        losses_va=complex(element_power[series].sum()),
-        source_power_va=source_power,
-        load_power_va=load_power,
-        iterations=iterations,
-        mismatch_pu=worst,
-        status="converged",
-        solve_seconds=seconds,
-    )
+    return dict(conductor_currents_a=i_cond, element_losses_va=element_power,
+                losses_va=complex(element_power[series].sum()),
+                source_power_va=complex(np.sum(v[src] * np.conj(i_src))), load_power_va=load_power)

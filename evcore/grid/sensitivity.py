@@ -23,10 +23,11 @@ Two engines:
 
 ``"exact"``
     A full non-linear re-solve per candidate to the power-flow tolerance, warm-started from the base
-    solution and iterating with the base case's factorised Jacobian (chord Newton: the perturbation is
-    one charger, so it contracts in a few steps), entirely in C++ (``evcore.grid._native.sweep``, twin
-    ``_reference.sweep``); a candidate that does not contract falls back to full Newton. Candidates
-    run in ``workers`` threads.
+    solution and iterating with the base case's factorised Jacobian plus the charger's own 2x2
+    Jacobian (rank-2 Woodbury update), i.e. chord Newton that follows the charger exactly and leaves
+    only the other loads' second-order response: two steps for a typical candidate. Entirely in C++
+    (``evcore.grid._native.sweep``, twin ``_reference.sweep``); a candidate that does not contract
+    falls back to full Newton. Candidates run in ``workers`` threads.
 ``"linear"``
     One factorised Jacobian at the base case; every perturbation is one right-hand side: a single
     Newton step from the base solution with the charger's own 2x2 Jacobian added by a rank-2
@@ -338,9 +339,9 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     T, rating, labels = monitor
 
     # C++ (evcore.grid._native.sweep): per candidate, from the base solution with the base Jacobian's
-    # factors. Exact: chord Newton to the tolerance (a candidate that stalls is redone with its own
-    # charger Jacobian added by a rank-2 Woodbury update, and by full Newton in Python if even that
-    # stalls). Linear: one Woodbury-Newton step, the first-order response to the charger.
+    # factors and the charger's own Jacobian added by a rank-2 Woodbury update. Exact: chord Newton to
+    # the tolerance (full Newton in Python for a candidate that stalls). Linear: one such step, the
+    # first-order response to the charger.
     factors = sysm.factor_args(lu)
     v_all = np.empty((len(nodes), sysm.n), dtype=complex)
     iters = np.zeros(len(nodes), dtype=np.int64)

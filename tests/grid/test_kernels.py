@@ -101,3 +101,53 @@ def test_every_load_model_and_switching_region_equals_opendss(tmp_path):
     assert result.magnitude_pu.min() < 0.95  # constant-power loads did switch to impedance
     assert np.abs(np.abs(ref) - result.magnitude_pu).max() <= 1e-6
     assert np.abs(np.angle(ref / result.voltage, deg=True)).max() <= 1e-4
+
+
+@pytest.fixture(scope="module")
+def ieee123_system():
+    feeders = need_feeders()
+    need_opendss()
+    rel, taps = CASES["ieee123"]
+    feeder = Feeder.from_opendss(feeders / rel, regulator_taps=taps)
+    return feeder, _system(feeder)
+
+
+def test_native_chord_solve_equals_numpy_twin(ieee123_system):
+    from evcore.grid import _reference
+    from evcore.grid.powerflow import _native
+
+    feeder, sysm = ieee123_system
+    start, _, factors = sysm.chord_start()
+    args = sysm.network_args(1000.0)
+    v_nat, v_ref = start.copy(), start.copy()
+    out_nat = _native().chord_solve(v_nat, *args, *factors, 1e-9, 30)
+    out_ref = _reference.chord_solve(v_ref, *args, *factors, 1e-9, 30)
+    assert out_nat[0] == out_ref[0] and out_nat[1] and out_ref[1]
+    assert np.abs(v_nat - v_ref).max() <= 1e-9 * np.abs(v_ref).max()
+
+
+def test_native_sweep_equals_numpy_twin(ieee123_system):
+    from evcore.grid import _reference
+    from evcore.grid.powerflow import _native
+
+    feeder, sysm = ieee123_system
+    v = power_flow(feeder).voltage_v
+    _, J, _ = sysm.assemble(v)
+    factors = sysm.factor_args(sysm.factorise(J))
+    args = sysm.network_args(1000.0)
+    # ordinary nodes, a single-phase lateral, and the ungrounded 480 V delta (strongly non-linear)
+    nodes = np.array([feeder.node_index(s) for s in ("13.1", "65.3", "114.1", "610.1", "610.2")])
+    charger = 7200.0 * (1 + 0.33j)
+    for linear in (False, True):
+        outs = []
+        for kernel in (_native().sweep, _reference.sweep):
+            out_v = np.empty((len(nodes), sysm.n), dtype=complex)
+            it = np.zeros(len(nodes), dtype=np.int64)
+            ok = np.zeros(len(nodes), dtype=bool)
+            kernel(v, *args, *factors, nodes, charger, np.ascontiguousarray(sysm.base_v[nodes]), 1e-9, 20, 1,
+                   linear, out_v, it, ok)
+            outs.append((out_v, it, ok))
+        (v_nat, it_nat, ok_nat), (v_ref, it_ref, ok_ref) = outs
+        assert ok_nat.all() and ok_ref.all()
+        assert np.array_equal(it_nat, it_ref)
+        assert np.abs(v_nat - v_ref).max() <= 1e-8 * np.abs(v_ref).max()

@@ -73,3 +73,21 @@ def test_increase_mode_ignores_violations_already_in_the_base_case():
     assert np.allclose(inc["vi"], [0.001 + 0.01 + 10 * 0.001, 0.005])
     with pytest.raises(InputError):
         grid_impact_index(volts, base_v, none, np.zeros(0), np.zeros(0), penalty_mode="other")
+
+
+def test_exact_sweep_on_ieee123_including_an_ungrounded_delta_equals_opendss():
+    from evcore.grid._opendss import opendss_sweep
+
+    feeders = need_feeders()
+    need_opendss()
+    rel, taps = CASES["ieee123"]
+    feeder = Feeder.from_opendss(feeders / rel, regulator_taps=taps)
+    candidates = ["1.1", "52.2", "76.3", "114.1", "610.1", "610.3", "300.2"]
+    exact = sensitivity_sweep(feeder, candidates, rating_kw=7.2, workers=2)
+    names, ref = opendss_sweep(feeders / rel, candidates, regulator_taps=taps, rating_kw=7.2)
+    assert list(feeder.node_names) == names
+    assert np.abs(exact.voltage_pu - ref).max() <= 1e-6
+    # a wye charger on the ungrounded delta shifts its neutral: far outside the linear regime
+    linear = sensitivity_sweep(feeder, candidates, rating_kw=7.2, engine="linear")
+    far = np.abs(linear.voltage_pu - exact.voltage_pu).max(axis=1)
+    assert far[4] > 0.1 and far[[0, 1, 2, 3, 6]].max() < 1e-5
