@@ -12,8 +12,10 @@ seed 002 §II-C:
   (per unit of its rating, so that transformers of different sizes add up);
 * eq. (5): ``CI = sum_t dI_t``;
 * eq. (7): ``GI = w_V * VI / max(VI) + w_C * CI / max(CI)``;
-* eq. (8): ``w_V = sum(VI / max VI) / (sum(VI / max VI) + sum(CI / max CI))``, ``w_C = 1 - w_V``: the
-  index whose normalised impacts are larger overall dominates;
+* eq. (8): ``w_V = sum(VI) / (sum(VI) + sum(CI))``, ``w_C = 1 - w_V``: both indices are sums of
+  per-unit deviations (voltage pu, current per unit of rating), so the impact that is larger overall
+  dominates the index. (Weights from the *normalised* sums would hand the index to the other impact
+  whenever one candidate is an outlier, e.g. a wye charger on an ungrounded delta.)
 * eq. (9): priority weights ``exp(-GI / temperature) / sum exp(-GI / temperature)`` (negative softmax).
 
 The seed's numeric parameters (charger rating, power factor, penalty factor) are not legible in the
@@ -191,8 +193,8 @@ def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, ra
     ci = di.sum(axis=1) if di.size else np.zeros(voltage_pu.shape[0])
     vi_n = vi / vi.max() if vi.size and vi.max() > 0 else np.zeros_like(vi)
     ci_n = ci / ci.max() if ci.size and ci.max() > 0 else np.zeros_like(ci)
-    total = vi_n.sum() + ci_n.sum()
-    w_v = float(vi_n.sum() / total) if total > 0 else 0.5
+    total = vi.sum() + ci.sum()
+    w_v = float(vi.sum() / total) if total > 0 else 0.5
     w_c = 1.0 - w_v
     gi = w_v * vi_n + w_c * ci_n
     z = -gi / temperature
