@@ -10,6 +10,7 @@ applied by evcore's power flow.
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,18 @@ def opendss_engine():
 
 
 def _compile(path, regulator_taps, tolerance=None, max_iterations=None):
-    """Compile ``path``, fix the regulator taps if given, and solve a snapshot; return the engine."""
+    """Compile ``path``, fix the regulator taps if given, and solve a snapshot; return the engine.
+
+    OpenDSS's ``compile`` moves the process's working directory to the file's folder; it is put back.
+    """
+    cwd = os.getcwd()
+    try:
+        return _compile_in(path, regulator_taps, tolerance, max_iterations)
+    finally:
+        os.chdir(cwd)
+
+
+def _compile_in(path, regulator_taps, tolerance, max_iterations):
     path = Path(path).resolve()
     if not path.is_file():
         raise InputError("path", f"no OpenDSS file at {str(path)!r}")

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import shutil
 
 import numpy as np
@@ -19,7 +20,9 @@ def test_node_voltages_equal_opendss(case):
     from evcore.grid._opendss import opendss_solve
 
     rel, taps = CASES[case]
+    cwd = os.getcwd()
     feeder = Feeder.from_opendss(feeders / rel, regulator_taps=taps)
+    assert os.getcwd() == cwd  # OpenDSS's compile moves the working directory; the reader puts it back
     result = power_flow(feeder)
     names, volts, base = opendss_solve(feeders / rel, regulator_taps=taps, tolerance=1e-10)
     assert list(result.node_names) == names

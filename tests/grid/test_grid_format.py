@@ -3,6 +3,7 @@ OpenDSS's solution of the same feeder, and lossless round trips."""
 
 import json
 import math
+import os
 
 import numpy as np
 import pytest
@@ -115,7 +116,9 @@ def test_element_models_equal_opendss_primitive_matrices(mini_dss):
     from dss import DSS
 
     ours = Feeder.from_json(JSON_DOC)
+    cwd = os.getcwd()
     DSS.Text.Command = f'compile "{mini_dss}"'
+    os.chdir(cwd)  # OpenDSS's compile moves the working directory
     circuit = DSS.ActiveCircuit
     names = [s.lower() for s in circuit.YNodeOrder]
     element = circuit.ActiveCktElement
