@@ -52,7 +52,11 @@ class PowerFlowResult:
     iterations : int
         Newton (chord) iterations.
     mismatch_pu : float
-        Largest per-unit current mismatch at the solution.
+        Largest per-unit current mismatch at the solution. It can exceed the tolerance at nodes where
+        the current sum cannot be evaluated more finely in double precision (tiny-impedance switches
+        make terms of ~1e10 A cancel); ``roundoff_limited_nodes`` names them.
+    tolerance_pu : float
+        The tolerance asked for.
     status : str
         ``"converged"``.
     solve_seconds : float
@@ -73,6 +77,8 @@ class PowerFlowResult:
     mismatch_pu: float
     status: str
     solve_seconds: float
+    tolerance_pu: float = 1e-9
+    base_kva: float = 1000.0
     _feeder: Feeder = field(repr=False, compare=False, default=None)
     _engine: str = field(repr=False, compare=False, default="native")
     _derived: dict = field(repr=False, compare=False, default_factory=dict)
@@ -91,6 +97,15 @@ class PowerFlowResult:
     losses_va = property(lambda self: self._get("losses_va"))
     source_power_va = property(lambda self: self._get("source_power_va"))
     load_power_va = property(lambda self: self._get("load_power_va"))
+
+    @property
+    def roundoff_limited_nodes(self) -> tuple:
+        """Nodes whose mismatch is above ``tolerance_pu`` but within the rounding bound of their
+        current sum (accepted as converged)."""
+        sysm = _system(self._feeder)
+        mismatch, _, _ = sysm.assemble(self.voltage_v, self._engine, build_jacobian=False)
+        scaled = np.abs(mismatch) / (self.base_kva * 1000.0 / sysm.base_v)
+        return tuple(self.node_names[i] for i in np.flatnonzero(scaled > self.tolerance_pu))
 
     @property
     def element_currents_a(self) -> tuple:
@@ -372,7 +387,7 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
     if not converged:
         v, extra, worst, _ = newton(sysm, v, tolerance_pu, max_iterations, base_kva, engine)
         iterations += extra
-    return _result(feeder, sysm, v, iterations, worst, time.perf_counter() - started, engine)
+    return _result(feeder, sysm, v, iterations, worst, time.perf_counter() - started, engine, tolerance_pu, base_kva)
 
 
 def element_currents(feeder: Feeder, v):
@@ -399,10 +414,10 @@ def element_currents(feeder: Feeder, v):
     return M @ vc, vc
 
 
-def _result(feeder, sysm, v, iterations, worst, seconds, engine):
+def _result(feeder, sysm, v, iterations, worst, seconds, engine, tolerance_pu, base_kva):
     return PowerFlowResult(node_names=feeder.node_names, voltage=v / sysm.base_v, voltage_v=v, iterations=iterations,
-                           mismatch_pu=worst, status="converged", solve_seconds=seconds, _feeder=feeder,
-                           _engine=engine)
+                           mismatch_pu=worst, status="converged", solve_seconds=seconds, tolerance_pu=tolerance_pu,
+                           base_kva=base_kva, _feeder=feeder, _engine=engine)
 
 
 def _derived_quantities(feeder, v, engine):

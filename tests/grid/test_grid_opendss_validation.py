@@ -78,3 +78,14 @@ def test_pmd_case3_matches_stored_opendss_solution(name, tmp_path):
         # the stored solution was made at OpenDSS's tolerance 1e-6 (see the .dss file)
         assert abs(abs(got) - abs(ref)) / abs(ref) <= 1e-5, node
         assert abs(np.angle(got / ref)) <= 1e-5, node
+
+
+def test_mismatch_above_tolerance_only_where_rounding_limits_it():
+    feeders = need_feeders()
+    need_opendss()
+    rel, taps = CASES["ieee13"]
+    result = power_flow(Feeder.from_opendss(feeders / rel, regulator_taps=taps))
+    limited = result.roundoff_limited_nodes
+    # the 1e-4 ohm switch 671-692 (1e4 S next to 2.4 kV): only its nodes may sit above 1e-9 pu
+    assert set(limited) <= {"671.1", "671.2", "671.3", "692.1", "692.2", "692.3"}
+    assert result.mismatch_pu < 1e-6
