@@ -509,13 +509,41 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
             unit[2 * a + 1] = 1.0;
             lu_solve(in.f, unit.data(), za.data() + 2 * n, work.data());
             unit[2 * a + 1] = 0.0;
+            // First step without evaluating the mismatch: at the base solution it is (to the base
+            // tolerance) the charger's current alone, -e_a i, so J^-1 of it is -Z i, and the step with the
+            // charger's Jacobian added is -Z (i + c), c = (I + D Zaa)^-1 D (-Zaa i).
+            {
+                const cd va = v[a];
+                const double m = mag(va);
+                cd g, dg;
+                load_admittance(m, extra.branch, g, dg);
+                const cd cur = g * va;
+                const double ms = m > 0.0 ? m : 1.0;
+                const cd gv = dg * va;
+                const double u = va.real() / ms, w = va.imag() / ms;
+                const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
+                const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
+                const double* z0 = za.data();
+                const double* z1 = za.data() + 2 * n;
+                const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
+                const double ya0 = -(a00 * cur.real() + a01 * cur.imag());
+                const double ya1 = -(a10 * cur.real() + a11 * cur.imag());
+                const double m00 = 1.0 + d00 * a00 + d01 * a10, m01 = d00 * a01 + d01 * a11;
+                const double m10 = d10 * a00 + d11 * a10, m11 = 1.0 + d10 * a01 + d11 * a11;
+                const double w0 = d00 * ya0 + d01 * ya1, w1 = d10 * ya0 + d11 * ya1;
+                const double det = m00 * m11 - m01 * m10;
+                const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
+                const double k0 = cur.real() + c0, k1 = cur.imag() + c1;
+                for (std::int64_t i = 0; i < n; ++i)
+                    v[i] -= cd(z0[2 * i] * k0 + z1[2 * i] * k1, z0[2 * i + 1] * k0 + z1[2 * i + 1] * k1);
+            }
             ChordOutcome out;
-            if (linear) {  // one Woodbury-Newton step from the base solution: the first-order response
-                chord(in.net, in.f, extra, v, 0.0, 1, mis, rhs, dx, work, za.data(), 2);
-                out = ChordOutcome{1, true, 0.0, 0};
+            if (linear) {  // that step is the first-order response to the charger
+                out = ChordOutcome{0, true, 0.0, 0};
             } else {
                 out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work, za.data(), 8);
             }
+            out.iterations += 1;
             const std::int64_t used = out.iterations;
             oi[k] = used;
             oc[k] = out.converged;

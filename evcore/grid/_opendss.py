@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -276,7 +277,7 @@ def _read_loads(circuit, element):
 
 
 def opendss_sweep(path, candidates, *, regulator_taps=None, rating_kw=7.2, power_factor=0.95, tolerance=1e-10,
-                  progress=False):
+                  progress=False, timings=None):
     """The sensitivity sweep driven through OpenDSS: one charger load moved node to node, one solve each.
 
     The yardstick of :func:`evcore.grid.sensitivity_sweep`: the base case is solved first (settling
@@ -284,7 +285,9 @@ def opendss_sweep(path, candidates, *, regulator_taps=None, rating_kw=7.2, power
     perturbation sees the same taps, and a constant-power (model 1) single-phase load of
     ``rating_kw`` at ``power_factor`` is placed on each candidate node in turn.
 
-    Returns ``(node_names, magnitude_pu)`` with ``magnitude_pu`` of shape (K, n).
+    Returns ``(node_names, magnitude_pu)`` with ``magnitude_pu`` of shape (K, n). When ``timings`` is
+    a dict, ``timings["sweep_seconds"]`` receives the time of the candidate loop alone (compile and
+    base solve excluded).
     """
     dss = _compile(path, regulator_taps, tolerance=tolerance, max_iterations=100)
     circuit = dss.ActiveCircuit
@@ -296,6 +299,7 @@ def opendss_sweep(path, candidates, *, regulator_taps=None, rating_kw=7.2, power
     dss.Text.Command = (f"New Load.evcore_charger bus1={first} phases=1 conn=wye model=1 "
                         f"kV={float(base[names.index(first)]) / 1000.0!r} kW={float(rating_kw)!r} kvar={float(kvar)!r}")
     out = np.empty((len(candidates), len(names)))
+    started = time.perf_counter()
     for k, node in enumerate(candidates):
         kv = float(base[names.index(str(node).lower())]) / 1000.0
         dss.Text.Command = f"Load.evcore_charger.bus1={node} kV={kv!r}"
@@ -306,4 +310,6 @@ def opendss_sweep(path, candidates, *, regulator_taps=None, rating_kw=7.2, power
         out[k] = np.abs(volts) / base
         if progress and (k + 1) % 50 == 0:
             print(f"[opendss sweep] {k + 1}/{len(candidates)}")
+    if timings is not None:
+        timings["sweep_seconds"] = time.perf_counter() - started
     return names, out

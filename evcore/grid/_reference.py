@@ -267,8 +267,10 @@ def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, ro
     """One solve per candidate with a constant-power (model 1) charger at ``nodes[k]`` (twin of C++ ``sweep``).
 
     Every step solves with the fixed factors plus the charger's own 2x2 Jacobian, added by a rank-2
-    (Woodbury) update. Exact (``linear=False``): chord iterations to the tolerance (giving up after 8
-    steps without a 10 % gain). Linear: one such step from the base solution (first-order response).
+    (Woodbury) update. The first step takes the mismatch at the base solution to be the charger's
+    current alone (the base case is solved to the tolerance). Exact (``linear=False``): chord
+    iterations to the tolerance (giving up after 8 steps without a 10 % gain). Linear: the first step
+    only (the first-order response).
     """
     lu = (l_indptr, l_indices, l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c)
     n2 = 2 * v_base.shape[0]
@@ -283,14 +285,35 @@ def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, ro
         unit[2 * node + 1, 1] = 1.0
         za = np.column_stack([_lu_solve(*lu, unit[:, 0]), _lu_solve(*lu, unit[:, 1])])
         v = v_base.copy()
+        # first step without evaluating the mismatch: at the base solution it is the charger's current
+        # alone (to the base tolerance), so J^-1 of it is -Z i and the Woodbury step is -Z (i + c)
+        va = v[node]
+        g, dg = load_admittance(np.atleast_1d(abs(va)), np.atleast_1d(charger_va), charger_base_v[k:k + 1],
+                                np.ones(1, np.int64), np.full(1, 0.95), np.full(1, 1.05), np.full(1, 0.5),
+                                np.zeros((1, 7)), np.array([[1.0, 2.0]]))
+        cur = g[0] * va
+        D = _branch_jacobian(va, g[0], dg[0])
+        zaa = za[[2 * node, 2 * node + 1], :]
+        i_vec = np.array([cur.real, cur.imag])
+        c = np.linalg.solve(np.eye(2) + D @ zaa, D @ (-zaa @ i_vec))
+        step = -za @ (i_vec + c)
+        v += step[0::2] + 1j * step[1::2]
         if linear:
-            _woodbury_chord(v, net, lu, za, node, 0.0, 1, 2)
             it, ok = 1, True
         else:
             it, ok = _woodbury_chord(v, net, lu, za, node, tolerance, max_iterations, 8)
+            it += 1
         out_v[k] = v
         out_iterations[k] = it
         out_converged[k] = ok
+
+
+def _branch_jacobian(va, g, dg):
+    """2x2 real Jacobian of ``i = g(|v|) v`` with respect to ``(Re v, Im v)``."""
+    m = abs(va)
+    gv = dg * va
+    return np.array([[g.real + gv.real * va.real / m, -g.imag + gv.real * va.imag / m],
+                     [g.imag + gv.imag * va.real / m, g.real + gv.imag * va.imag / m]])
 
 
 def _woodbury_chord(v, net, lu, za, node, tolerance, max_iterations, patience):
@@ -314,11 +337,7 @@ def _woodbury_chord(v, net, lu, za, node, tolerance, max_iterations, patience):
         va = v[node]
         g, dg = load_admittance(np.atleast_1d(abs(va)), charger[2], charger[3], charger[4], charger[5], charger[6],
                                 charger[7], charger[8].reshape(1, 7), charger[9].reshape(1, 2))
-        g, dg = g[0], dg[0]
-        m = abs(va)
-        gv = dg * va
-        D = np.array([[g.real + gv.real * va.real / m, -g.imag + gv.real * va.imag / m],
-                      [g.imag + gv.imag * va.real / m, g.real + gv.imag * va.imag / m]])
+        D = _branch_jacobian(va, g[0], dg[0])
         zaa = za[[2 * node, 2 * node + 1], :]
         c = np.linalg.solve(np.eye(2) + D @ zaa, D @ y[[2 * node, 2 * node + 1]])
         dx = y - za @ c
