@@ -3,11 +3,20 @@
 Unknowns are the real and imaginary parts of every node voltage. At a solution the current
 mismatch ``F(v) = Y v - I_source + sum of load-branch currents`` is zero at every node (Kirchhoff's
 current law, eqs. (12) and (14) of seed 002 with the loads' currents of eq. (11)). The mismatch and
-the sparse real Jacobian are assembled in C++ (``evcore.grid._native``, numpy twin in
-:mod:`evcore.grid._reference`); each Newton step factorises the Jacobian with SuperLU.
+the sparse real Jacobian (2x2 blocks per node pair) are assembled in C++ (``evcore.grid._native``,
+numpy twin in :mod:`evcore.grid._reference`).
+
+Iteration: every solve of a feeder starts from the solution with all loads at their nominal
+impedance (one linear solve, right phase shifts through every transformer); the Jacobian there is
+factorised once per feeder (SuperLU) and reused by chord-Newton steps run entirely in C++
+(``chord_solve``); if they stall (contraction worse than 10 % per step), full Newton refactorises
+at every step. Convergence is always judged on the true mismatch.
 
 The mismatch is measured per unit: amperes divided by each node's current base
-``base_kva * 1000 / base_v`` (1 MVA and each node's line-to-neutral voltage base by default).
+``base_kva * 1000 / base_v`` (1 MVA and each node's line-to-neutral voltage base by default). A node
+whose current sum cannot be evaluated more finely in double precision (a 1e-4 ohm switch next to
+2.4 kV makes terms of 1e10 A cancel) counts as converged within its rounding bound
+``(nnz_i + 2) eps sum_j |Y_ij| |v_j|``; :attr:`PowerFlowResult.roundoff_limited_nodes` names them.
 """
 
 from __future__ import annotations
@@ -342,7 +351,7 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
         Largest allowed current mismatch at any node, per unit of ``base_kva`` and the node's
         voltage base (default 1e-9).
     max_iterations : int
-        Newton iterations allowed.
+        Chord iterations allowed, then as many full Newton iterations if the chord steps stall.
     initial_voltage : complex array, shape (n,), optional
         Start (per unit of node bases); default: the feeder solved with loads at nominal impedance.
     base_kva : float
