@@ -145,9 +145,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not FEEDERS.is_dir():
         sys.exit(f"reference feeders not found at {FEEDERS}")
-    try:
-        import dss  # noqa: F401  (OpenDSS engine present?)
-    except ImportError:
+    import importlib.util
+
+    if importlib.util.find_spec("dss") is None:
         sys.exit("OpenDSS (dss-python) is needed: pip install 'evcore[opendss]'")
     sections = set(args.sections.split(","))
     repeat = 5 if args.quick else args.repeat

@@ -146,13 +146,10 @@ def demo(out_dir: Path) -> dict:
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    master = None
-    try:
-        import dss  # noqa: F401
+    import importlib.util
 
-        master = _ieee13_master()
-    except ImportError:
-        pass
+    has_opendss = importlib.util.find_spec("dss") is not None
+    master = _ieee13_master() if has_opendss else None
     if master is not None:
         feeder = Feeder.from_opendss(master, regulator_taps={"reg1": 10, "reg2": 8, "reg3": 11})
         label = "IEEE 13-node feeder (OpenDSS import, taps 10/8/11)"

@@ -76,7 +76,7 @@ def test_reference_engine_solves_to_the_same_voltages():
 
 def test_every_load_model_and_switching_region_equals_opendss(tmp_path):
     """IEEE 13 at 1.6x load (voltages below Vminpu) with extra model 3, 4, 8 loads, through OpenDSS."""
-    feeders = need_feeders()
+    need_feeders()
     need_opendss()
     from evcore.grid._opendss import opendss_solve
 
