@@ -78,6 +78,8 @@ class SensitivityResult:
     priority : array, shape (K,)
         Negative-softmax prioritisation weights, eq. (9), summing to 1.
     engine : str
+    status : str
+        ``"complete"``, or ``"time_limit"`` when only the first candidates were evaluated.
     iterations : array of int, shape (K,)
         Iterations per candidate (0 for the linear engine).
     seconds : float
@@ -101,6 +103,7 @@ class SensitivityResult:
     engine: str
     iterations: np.ndarray
     seconds: float
+    status: str = "complete"
 
     def rows(self) -> list:
         """One table row per candidate."""
@@ -198,7 +201,7 @@ def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, ra
     w_c = 1.0 - w_v
     gi = w_v * vi_n + w_c * ci_n
     z = -gi / temperature
-    z = np.exp(z - z.max())
+    z = np.exp(z - z.max()) if z.size else z
     return dict(vi=vi, ci=ci, vi_normalised=vi_n, ci_normalised=ci_n, weight_voltage=w_v, weight_current=w_c,
                 gi=gi, priority=z / z.sum())
 
@@ -279,7 +282,8 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
                       engine: str = "exact", vmin_pu: float = 0.95, vmax_pu: float = 1.05,
                       penalty: float = 10.0, temperature: float = 1.0, tolerance_pu: float = 1e-9,
                       base_kva: float = 1000.0, workers: int = 1, max_chord_iterations: int = 20,
-                      penalty_mode: str = "perturbed", progress: bool = False) -> SensitivityResult:
+                      penalty_mode: str = "perturbed", time_limit: float | None = None,
+                      progress: bool = False) -> SensitivityResult:
     """Grid-impact sweep over candidate phase nodes (seed 002 §II-C, eqs. 3-9).
 
     Parameters
@@ -306,6 +310,9 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
         Threads of the exact engine.
     max_chord_iterations : int
         Chord iterations before a candidate falls back to full Newton.
+    time_limit : float, optional
+        Seconds; checked between chunks of candidates. When it is reached the result holds the
+        candidates evaluated so far (indices normalised over them) and ``status == "time_limit"``.
     progress : bool
         Print one line per chunk of candidates.
 
@@ -325,6 +332,8 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
         raise InputError("workers", f"must be at least 1, got {workers}")
     if engine not in ("exact", "linear"):
         raise InputError("engine", f"must be 'exact' or 'linear', got {engine!r}")
+    if time_limit is not None:
+        check_positive("time_limit", np.asarray(as_scalar("time_limit", time_limit, float)))
     started = time.perf_counter()
     names = candidate_nodes(feeder, candidates)
     nodes = np.array([feeder.node_index(c) for c in names], dtype=np.int64)
@@ -348,15 +357,30 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     v_all = np.empty((len(nodes), sysm.n), dtype=complex)
     iters = np.zeros(len(nodes), dtype=np.int64)
     converged = np.zeros(len(nodes), dtype=bool)
-    _native().sweep(v_base, *sysm.network_args(base_kva), *factors, nodes, charger_va,
-                    np.ascontiguousarray(sysm.base_v[nodes]), tolerance_pu, max_chord_iterations, workers,
-                    engine == "linear", v_all, iters, converged)
+    args = sysm.network_args(base_kva)
+    charger_base = np.ascontiguousarray(sysm.base_v[nodes])
+    # Candidates go to C++ in chunks so that the time limit and progress reports apply between them.
+    chunk = max(64, 16 * workers) if (time_limit is not None or progress) else max(len(nodes), 1)
+    done = 0
+    status = "complete"
+    while done < len(nodes):
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            status = "time_limit"
+            break
+        sl = slice(done, min(len(nodes), done + chunk))
+        _native().sweep(v_base, *args, *factors, nodes[sl], charger_va, charger_base[sl], tolerance_pu,
+                        max_chord_iterations, workers, engine == "linear", v_all[sl], iters[sl], converged[sl])
+        done = sl.stop
+        if progress:
+            print(f"[grid sweep] {done}/{len(nodes)} candidates, {time.perf_counter() - started:.3f} s")
+    if done < len(nodes):  # keep the candidates evaluated before the limit
+        names, nodes, v_all, iters, converged = names[:done], nodes[:done], v_all[:done], iters[:done], converged[:done]
     if engine == "linear":
         iters[:] = 0
     else:
         stalled = np.flatnonzero(~converged)
-        if progress:
-            print(f"[grid sweep] {len(nodes)} candidates solved in C++, {stalled.size} left to full Newton")
+        if progress and stalled.size:
+            print(f"[grid sweep] {stalled.size} candidates left to full Newton")
         if stalled.size:
             v_fix, it_fix = _newton_candidates(sysm, nodes[stalled], charger_va, v_base, tolerance_pu, base_kva)
             v_all[stalled] = v_fix
@@ -370,7 +394,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     return SensitivityResult(
         candidates=names, voltage_pu=vm, base_voltage_pu=base.magnitude_pu, transformer_current_a=im,
         base_transformer_current_a=base_im, transformer_labels=labels, engine=engine, iterations=iters,
-        seconds=time.perf_counter() - started, **idx)
+        seconds=time.perf_counter() - started, status=status, **idx)
 
 
 def compare_engines(exact: SensitivityResult, linear: SensitivityResult) -> dict:

@@ -93,3 +93,13 @@ def test_exact_sweep_on_ieee123_including_an_ungrounded_delta_equals_opendss():
     assert far[4] > 0.1 and far[[0, 1, 2, 3, 6]].max() < 1e-5
     # ... and its huge voltage impact makes those the worst places, not the best
     assert set(np.argsort(exact.gi)[-2:]) == {4, 5}
+
+
+def test_time_limit_keeps_the_candidates_done(ieee13, capsys):
+    feeder, _, _ = ieee13
+    full = sensitivity_sweep(feeder, progress=True)
+    assert full.status == "complete" and "[grid sweep]" in capsys.readouterr().out
+    cut = sensitivity_sweep(feeder, time_limit=1e-9)  # reached before the first chunk
+    assert cut.status == "time_limit"
+    assert len(cut.candidates) < len(full.candidates) and cut.voltage_pu.shape == (len(cut.candidates),
+                                                                                    feeder.n_nodes)
