@@ -68,6 +68,7 @@ def register(subparsers, name: str) -> None:
     se.add_argument("--vmax", type=float, default=1.05)
     se.add_argument("--engine", choices=("exact", "linear", "both"), default="exact")
     se.add_argument("--workers", type=int, default=1, help="threads of the exact engine")
+    se.add_argument("--time-limit", type=float, default=None, help="seconds; keeps the candidates done by then")
     se.add_argument("--format", choices=("json", "csv"), default="json")
     se.add_argument("--output", "-o", default=None)
     se.add_argument("--plot", default=None, help="PNG of the GI-index per candidate")
@@ -110,12 +111,12 @@ def _run_sensitivity(args) -> int:
     candidates = [c.strip() for c in args.candidates.split(",") if c.strip()] if args.candidates else None
     kw = dict(rating_kw=args.rating_kw, power_factor=args.power_factor, penalty=args.penalty,
               penalty_mode=args.penalty_mode, vmin_pu=args.vmin, vmax_pu=args.vmax, workers=args.workers,
-              progress=args.progress)
+              time_limit=args.time_limit, progress=args.progress)
     engines = ("exact", "linear") if args.engine == "both" else (args.engine,)
     results = {e: sensitivity_sweep(feeder, candidates, engine=e, **kw) for e in engines}
     main = results[engines[0]]
     rows = main.rows()
-    payload = {"feeder": feeder.name, "engine": main.engine, "candidates": len(main.candidates),
+    payload = {"feeder": feeder.name, "engine": main.engine, "status": main.status, "candidates": len(main.candidates),
                "weight_voltage": main.weight_voltage, "weight_current": main.weight_current,
                "seconds": {e: r.seconds for e, r in results.items()}, "results": rows}
     if len(results) == 2:
