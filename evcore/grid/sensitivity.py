@@ -39,6 +39,7 @@ Two engines:
 from __future__ import annotations
 
 import math
+import sys
 import time
 from dataclasses import dataclass
 
@@ -372,7 +373,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
                         max_chord_iterations, workers, engine == "linear", v_all[sl], iters[sl], converged[sl])
         done = sl.stop
         if progress:
-            print(f"[grid sweep] {done}/{len(nodes)} candidates, {time.perf_counter() - started:.3f} s")
+            print(f"[grid sweep] {done}/{len(nodes)} candidates, {time.perf_counter() - started:.3f} s", file=sys.stderr)
     if done < len(nodes):  # keep the candidates evaluated before the limit
         names, nodes, v_all, iters, converged = names[:done], nodes[:done], v_all[:done], iters[:done], converged[:done]
     if engine == "linear":
@@ -380,7 +381,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     else:
         stalled = np.flatnonzero(~converged)
         if progress and stalled.size:
-            print(f"[grid sweep] {stalled.size} candidates left to full Newton")
+            print(f"[grid sweep] {stalled.size} candidates left to full Newton", file=sys.stderr)
         if stalled.size:
             v_fix, it_fix = _newton_candidates(sysm, nodes[stalled], charger_va, v_base, tolerance_pu, base_kva)
             v_all[stalled] = v_fix

@@ -98,7 +98,7 @@ def test_exact_sweep_on_ieee123_including_an_ungrounded_delta_equals_opendss():
 def test_time_limit_keeps_the_candidates_done(ieee13, capsys):
     feeder, _, _ = ieee13
     full = sensitivity_sweep(feeder, progress=True)
-    assert full.status == "complete" and "[grid sweep]" in capsys.readouterr().out
+    assert full.status == "complete" and "[grid sweep]" in capsys.readouterr().err
     cut = sensitivity_sweep(feeder, time_limit=1e-9)  # reached before the first chunk
     assert cut.status == "time_limit"
     assert len(cut.candidates) < len(full.candidates) and cut.voltage_pu.shape == (len(cut.candidates),
