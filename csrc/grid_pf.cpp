@@ -405,7 +405,8 @@ struct Inputs {
 };
 
 Inputs make_inputs(in_array<std::int64_t>& y_indptr, in_array<std::int64_t>& y_indices, in_array<cd>& y_data,
-                   in_array<double>& abs_y, in_array<cd>& i_source, in_array<double>& current_base, in_array<double>& row_terms,
+                   in_array<double>& abs_y, in_array<cd>& i_source, in_array<double>& current_base,
+                   in_array<double>& row_terms,
                    in_array<std::int64_t>& branch_from, in_array<std::int64_t>& branch_to, in_array<cd>& power_va,
                    in_array<double>& base_v, in_array<std::int64_t>& model, in_array<double>& vmin_pu,
                    in_array<double>& vmax_pu, in_array<double>& vlow_pu, in_array<double>& zipv, in_array<double>& cvr,
@@ -444,7 +445,8 @@ py::tuple chord_solve(out_array<cd> v, in_array<std::int64_t> y_indptr, in_array
                       in_array<std::int32_t> u_indices, in_array<double> u_data, in_array<double> u_inv_diag,
                       in_array<std::int64_t> perm_r,
                       in_array<std::int64_t> perm_c, double tolerance, std::int64_t max_iterations) {
-    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to,
+    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
+                            branch_to,
                             power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices,
                             l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c);
     if (v.shape(0) != in.net.n) throw std::invalid_argument("v must have one entry per node");
@@ -472,7 +474,8 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
            in_array<std::int64_t> perm_c, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
            double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
            out_array<std::int64_t> out_iterations, out_array<bool> out_converged) {
-    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to,
+    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
+                            branch_to,
                             power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices,
                             l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c);
     const std::int64_t n = in.net.n;

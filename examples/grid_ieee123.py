@@ -58,7 +58,8 @@ def main() -> None:
               f"{time.perf_counter() - started:.3f} s")
     exact = sweeps["exact"]
     diff = compare_engines(exact, sweeps["linear"])
-    print("linear vs exact:", ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in diff.items()))
+    shown = (f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}" for k, v in diff.items())
+    print("linear vs exact:", ", ".join(shown))
     order = np.argsort(exact.gi)
     print("lowest grid impact:", ", ".join(f"{exact.candidates[k]} (GI {exact.gi[k]:.3f})" for k in order[:8]))
     print("highest grid impact:", ", ".join(f"{exact.candidates[k]} (GI {exact.gi[k]:.3f})" for k in order[-5:]))

@@ -197,7 +197,8 @@ def assemble(v, y_indptr, y_indices, y_data, i_source, branch_from, branch_to, p
     out_jac[:] = jac
 
 
-def _residual(v, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to, power_va,
+def _residual(v, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to,
+              power_va,
               base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, tolerance):
     n = v.shape[0]
     rows = np.repeat(np.arange(n), np.diff(y_indptr))
@@ -235,7 +236,8 @@ def _lu_solve(l_indptr, l_indices, l_data, u_indptr, u_indices, u_data, u_inv_di
     return z[perm_c]
 
 
-def chord_solve(v, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to, power_va,
+def chord_solve(v, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to,
+                power_va,
                 base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices, l_data, u_indptr,
                 u_indices, u_data, u_inv_diag, perm_r, perm_c, tolerance, max_iterations):
     """Chord Newton in place from ``v`` with fixed factors of a Jacobian (twin of the C++ ``chord_solve``).
@@ -260,7 +262,8 @@ def chord_solve(v, y_indptr, y_indices, y_data, abs_y, i_source, current_base, r
     return max_iterations, False, worst, node
 
 
-def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to, power_va,
+def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to,
+          power_va,
           base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices, l_data, u_indptr, u_indices,
           u_data, u_inv_diag, perm_r, perm_c, nodes, charger_va, charger_base_v, tolerance, max_iterations, threads,
           linear, out_v, out_iterations, out_converged):

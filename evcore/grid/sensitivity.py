@@ -373,7 +373,8 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
                         max_chord_iterations, workers, engine == "linear", v_all[sl], iters[sl], converged[sl])
         done = sl.stop
         if progress:
-            print(f"[grid sweep] {done}/{len(nodes)} candidates, {time.perf_counter() - started:.3f} s", file=sys.stderr)
+            print(f"[grid sweep] {done}/{len(nodes)} candidates, {time.perf_counter() - started:.3f} s",
+                  file=sys.stderr)
     if done < len(nodes):  # keep the candidates evaluated before the limit
         names, nodes, v_all, iters, converged = names[:done], nodes[:done], v_all[:done], iters[:done], converged[:done]
     if engine == "linear":

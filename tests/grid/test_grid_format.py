@@ -25,15 +25,20 @@ def _mat(m):
 DSS_SCRIPT = f"""
 clear
 new circuit.mini basekv=12.47 pu=1.02 angle=0 bus1=sub r1=0.05 x1=0.4 r0=0.1 x0=1.2
-new line.l1 bus1=sub.1.2.3 bus2=a.1.2.3 phases=3 length=1.5 units=km rmatrix={_mat(R3)} xmatrix={_mat(X3)} cmatrix={_mat(C3)}
+new line.l1 bus1=sub.1.2.3 bus2=a.1.2.3 phases=3 length=1.5 units=km
+~ rmatrix={_mat(R3)} xmatrix={_mat(X3)} cmatrix={_mat(C3)}
 new line.s1 bus1=a bus2=b phases=3 switch=yes r1=1e-4 r0=1e-4 x1=0 x0=0 c1=0 c0=0 length=1 units=km
-new transformer.t1 phases=3 windings=2 buses=[b c] conns=[delta wye] kvs=[12.47 0.48] kvas=[500 500] %rs=[0.5 0.6] xhl=2 ppm=0
-new transformer.t2 phases=3 windings=2 buses=[b d] conns=[wye wye] kvs=[12.47 4.16] kvas=[1000 1000] %rs=[0.4 0.4] xhl=3 ppm=0
-new transformer.t3 phases=3 windings=2 buses=[b e] conns=[delta delta] kvs=[12.47 0.48] kvas=[300 300] %rs=[0.7 0.7] xhl=2.5 ppm=0
+new transformer.t1 phases=3 windings=2 buses=[b c] conns=[delta wye] kvs=[12.47 0.48] kvas=[500 500]
+~ %rs=[0.5 0.6] xhl=2 ppm=0
+new transformer.t2 phases=3 windings=2 buses=[b d] conns=[wye wye] kvs=[12.47 4.16] kvas=[1000 1000]
+~ %rs=[0.4 0.4] xhl=3 ppm=0
+new transformer.t3 phases=3 windings=2 buses=[b e] conns=[delta delta] kvs=[12.47 0.48] kvas=[300 300]
+~ %rs=[0.7 0.7] xhl=2.5 ppm=0
 new transformer.rg phases=1 windings=2 buses=[a.1 ar.1] kvs=[7.2 7.2] kvas=[2000 2000] xhl=0.01 %rs=[0 0] ppm=0
 transformer.rg.wdg=2 tap=1.03125
 new transformer.t4 phases=1 windings=2 buses=[ar.1 f.1] kvs=[7.2 0.24] kvas=[50 50] %rs=[1 1] xhl=2 ppm=0
-new transformer.ct phases=1 windings=3 buses=[ar.1.0 g.1.0 g.0.2] kvs=[7.2 0.12 0.12] kvas=[25 25 25] %rs=[0.6 1.2 1.2] xhl=2.04 xht=2.04 xlt=1.36 ppm=0
+new transformer.ct phases=1 windings=3 buses=[ar.1.0 g.1.0 g.0.2] kvs=[7.2 0.12 0.12] kvas=[25 25 25]
+~ %rs=[0.6 1.2 1.2] xhl=2.04 xht=2.04 xlt=1.36 ppm=0
 new capacitor.cy bus1=e phases=3 kvar=60 kv=0.48
 new capacitor.cd bus1=c phases=3 kvar=45 kv=0.48 conn=delta
 new load.lc bus1=c phases=3 conn=wye model=1 kv=0.48 kw=300 kvar=120
