@@ -337,6 +337,41 @@ void lu_solve(const Factors& f, const double* rhs, double* x, double* work) {
     for (std::int64_t i = 0; i < n2; ++i) x[i] = work[f.perm_c[i]];
 }
 
+// The two columns J^-1 e_{2a} and J^-1 e_{2a+1} in one pass over the factors (x0, x1 of size n2;
+// work of size 2 n2).
+void lu_solve_unit_pair(const Factors& f, std::int64_t a, double* x0, double* x1, double* work) {
+    const std::int64_t n2 = f.n2;
+    double* w0 = work;
+    double* w1 = work + n2;
+    std::fill(w0, w0 + 2 * n2, 0.0);
+    w0[f.perm_r[2 * a]] = 1.0;
+    w1[f.perm_r[2 * a + 1]] = 1.0;
+    for (std::int64_t j = 0; j < n2; ++j) {  // L (unit diagonal implied); zeros skipped
+        const double y0 = w0[j], y1 = w1[j];
+        if (y0 == 0.0 && y1 == 0.0) continue;
+        for (std::int64_t k = f.lp[j]; k < f.lp[j + 1]; ++k) {
+            const std::int32_t r = f.li[k];
+            w0[r] -= f.lx[k] * y0;
+            w1[r] -= f.lx[k] * y1;
+        }
+    }
+    for (std::int64_t j = n2 - 1; j >= 0; --j) {  // U
+        const double y0 = w0[j] * f.u_inv_diag[j], y1 = w1[j] * f.u_inv_diag[j];
+        w0[j] = y0;
+        w1[j] = y1;
+        if (y0 == 0.0 && y1 == 0.0) continue;
+        for (std::int64_t k = f.up[j]; k < f.up[j + 1]; ++k) {
+            const std::int32_t r = f.ui[k];
+            w0[r] -= f.ux[k] * y0;
+            w1[r] -= f.ux[k] * y1;
+        }
+    }
+    for (std::int64_t i = 0; i < n2; ++i) {
+        x0[i] = w0[f.perm_c[i]];
+        x1[i] = w1[f.perm_c[i]];
+    }
+}
+
 struct ChordOutcome {
     std::int64_t iterations;
     bool converged;
@@ -495,7 +530,7 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
     static const double no_zip[7] = {0, 0, 0, 0, 0, 0, 0};
     auto run = [&](std::int64_t first, std::int64_t last) {
         std::vector<cd> mis(n);
-        std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n), za(4 * n), unit(2 * n, 0.0);
+        std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n), za(4 * n), work2(4 * n);
         for (std::int64_t k = first; k < last; ++k) {
             Extra extra;
             extra.node = nd[k];
@@ -506,12 +541,7 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
             // Jacobian added (Woodbury), so the candidate's non-linearity is followed exactly and only
             // the second-order response of the other loads is left to the chord iterations.
             const std::int64_t a = nd[k];
-            unit[2 * a] = 1.0;
-            lu_solve(in.f, unit.data(), za.data(), work.data());
-            unit[2 * a] = 0.0;
-            unit[2 * a + 1] = 1.0;
-            lu_solve(in.f, unit.data(), za.data() + 2 * n, work.data());
-            unit[2 * a + 1] = 0.0;
+            lu_solve_unit_pair(in.f, a, za.data(), za.data() + 2 * n, work2.data());
             // First step without evaluating the mismatch: at the base solution it is (to the base
             // tolerance) the charger's current alone, -e_a i, so J^-1 of it is -Z i, and the step with the
             // charger's Jacobian added is -Z (i + c), c = (I + D Zaa)^-1 D (-Zaa i).
