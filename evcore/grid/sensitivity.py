@@ -389,7 +389,11 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
             iters[stalled] += it_fix
 
     vm = np.abs(v_all) / sysm.base_v
-    im = np.abs((T @ v_all.T).T) if T.shape[0] else np.zeros((len(nodes), 0))
+    if T.shape[0]:  # only the transformers' own nodes matter: a small dense product
+        cols = np.unique(T.indices)
+        im = np.abs(v_all[:, cols] @ T[:, cols].toarray().T)
+    else:
+        im = np.zeros((len(nodes), 0))
     base_im = np.abs(T @ v_base)
     idx = grid_impact_index(vm, base.magnitude_pu, im, base_im, rating, vmin_pu=vmin_pu, vmax_pu=vmax_pu,
                             penalty=penalty, temperature=temperature, penalty_mode=penalty_mode)
