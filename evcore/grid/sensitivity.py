@@ -389,9 +389,12 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
             iters[stalled] += it_fix
 
     vm = np.abs(v_all) / sysm.base_v
-    if T.shape[0]:  # only the transformers' own nodes matter: a small dense product
-        cols = np.unique(T.indices)
-        im = np.abs(v_all[:, cols] @ T[:, cols].toarray().T)
+    if T.shape[0] and (np.diff(T.indptr) > 0).all():
+        # gather-multiply-reduce over T's entries (every row has some): no BLAS call, whose threads
+        # can spin for milliseconds on a busy machine for a product this small
+        im = np.abs(np.add.reduceat(v_all[:, T.indices] * T.data, T.indptr[:-1], axis=1))
+    elif T.shape[0]:
+        im = np.abs((T @ v_all.T).T)
     else:
         im = np.zeros((len(nodes), 0))
     base_im = np.abs(T @ v_base)
