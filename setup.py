@@ -2,6 +2,7 @@
 
 - evcore._runtime: C++ (csrc/runtime.cpp), a clock for Numba kernels
 - evcore.queueing._native: C++ (csrc/queueing.cpp) through pybind11
+- evcore.grid._native: C++ (csrc/grid_pf.cpp) through pybind11
 - evcore.queueing._erlang: Cython (evcore/queueing/_erlang.pyx)
 """
 
@@ -22,6 +23,7 @@ cpp_extensions = [
         cxx_std=17,
         extra_compile_args=["-O3"],
     ),
+    Pybind11Extension("evcore.grid._native", ["csrc/grid_pf.cpp"], cxx_std=17, extra_compile_args=["-O3"]),
 ]
 
 cython_extensions = cythonize(

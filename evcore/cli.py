@@ -28,6 +28,7 @@ COMMAND_MODULES = {
     "assign": "evcore.assign._cli",
     "choice": "evcore.choice._cli",
     "siting": "evcore.siting._cli",
+    "grid": "evcore.grid._cli",
 }
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4

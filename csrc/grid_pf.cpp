@@ -1,0 +1,615 @@
+// Current-injection power flow kernel: load-branch currents, current mismatch and real Jacobian.
+//
+// Bound to Python as evcore.grid._native. The plain numpy twin is evcore.grid._reference.assemble
+// (same arguments, same outputs); tests check that both agree.
+//
+// Voltages are complex node-to-ground phasors (V). A load branch between nodes a and b (b = -1 is
+// ground) draws i = g(|v_ab|) v_ab, with g the OpenDSS load model (see load_admittance). The
+// mismatch is F = Y v - I_source + A i (A scatters +i to a, -i to b). The Jacobian works on
+// x = (Re v_0, Im v_0, Re v_1, ...): its admittance part is constant (jac_base) and each branch
+// adds a 2x2 block D = d i / d v_ab at (a,a), -D at (a,b) and (b,a), D at (b,b), whose positions in
+// the CSR data array were computed once in Python (jac_pos, -1 where the block touches ground).
+//
+// The GIL is released while computing, so sweeps can run several solves in threads.
+//
+// chord_solve and sweep run whole chord-Newton solves in C++: the Jacobian is factorised once in Python
+// (SuperLU, its L and U factors and permutations handed over), and each iteration evaluates the
+// mismatch and applies the fixed factors (forward and back substitution) until every node's current
+// mismatch is within tolerance. sweep repeats this for many candidate chargers (one extra load branch
+// each, whose own Jacobian is added to every step by a rank-2 Woodbury update), in threads, without
+// the GIL. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
+
+#include <pybind11/complex.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <cmath>
+#include <complex>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+#include <limits>
+#include <algorithm>
+
+namespace py = pybind11;
+using cd = std::complex<double>;
+
+namespace {
+
+// |z| without hypot's overflow guards (voltages and currents are far from overflow): several times faster.
+inline double mag(const cd& z) { return std::sqrt(z.real() * z.real() + z.imag() * z.imag()); }
+
+template <class T>
+using in_array = py::array_t<T, py::array::c_style | py::array::forcecast>;
+template <class T>
+using out_array = py::array_t<T, py::array::c_style>;
+
+struct Branch {
+    cd power;      // W + j var at base_v
+    double base_v; // V
+    std::int64_t model;
+    double vmin, vmax, vlow;
+    const double* zipv; // 7 values
+    double cvr_w, cvr_q;
+};
+
+// g(m) and dg/dm of one branch (OpenDSS Load.pas semantics; numpy twin: load_admittance).
+void load_admittance(double m, const Branch& b, cd& g, cd& dg) {
+    const double w = b.power.real(), q = b.power.imag(), vb = b.base_v;
+    const cd s_conj(w, -q);
+    const double ms = m > 0.0 ? m : 1.0;
+    dg = 0.0;
+    if (b.model == 0) {  // evcore's pure constant power
+        g = s_conj / (ms * ms);
+        dg = -2.0 * s_conj / (ms * ms * ms);
+        return;
+    }
+    const cd yeq = s_conj / (vb * vb);
+    if (b.model == 2) {
+        g = yeq;
+        return;
+    }
+    const double v_low = b.vlow * vb, v95 = b.vmin * vb, v105 = b.vmax * vb;
+    if (m <= v_low) {
+        g = yeq;
+        return;
+    }
+    const bool interp = m <= v95;
+    const bool high = !interp && m > v105;
+    // The switching constants are needed only outside the normal band (or for ZIP), so they are
+    // computed there: most loads sit in the band and cost a few flops.
+    cd yeq105 = 0.0, yeq105i = 0.0, i_low = 0.0, m95 = 0.0, m95i = 0.0;
+    if (high || b.model == 8) {
+        yeq105 = yeq / (b.vmax * b.vmax);
+        yeq105i = yeq / b.vmax;
+    }
+    if (interp) {
+        const cd yeq95 = b.vmin != 0.0 ? yeq / (b.vmin * b.vmin) : cd(0.0);
+        i_low = yeq * v_low;
+        const double span = (v95 - v_low) != 0.0 ? (v95 - v_low) : 1.0;
+        m95 = (yeq95 * v95 - i_low) / span;
+        m95i = (yeq * vb - i_low) / span;
+    }
+    auto interpolated = [&](const cd& slope, cd& gi, cd& dgi) {
+        const cd c = i_low + slope * (ms - v_low);
+        gi = c / ms;
+        dgi = slope / ms - c / (ms * ms);
+    };
+
+    switch (b.model) {
+        case 1:
+        case 3:
+        case 4:
+        case 5: {
+            if (interp) {
+                interpolated(b.model == 5 ? m95i : m95, g, dg);
+            } else if (high) {
+                g = b.model == 5 ? yeq105i : yeq105;
+            } else if (b.model == 1) {
+                g = s_conj / (ms * ms);
+                dg = -2.0 * g / ms;
+            } else if (b.model == 3) {
+                g = cd(w / (ms * ms), yeq.imag());
+                dg = cd(-2.0 * w / (ms * ms * ms), 0.0);
+            } else if (b.model == 4) {
+                const double vr = ms / vb;
+                const double pw = w * std::pow(vr, b.cvr_w), pq = q * std::pow(vr, b.cvr_q);
+                g = cd(pw, -pq) / (ms * ms);
+                dg = cd(pw * (b.cvr_w - 2.0), -pq * (b.cvr_q - 2.0)) / (ms * ms * ms);
+            } else {  // 5: constant current magnitude
+                g = s_conj / (vb * ms);
+                dg = -g / ms;
+            }
+            return;
+        }
+        case 8: {
+            const double* z = b.zipv;
+            const cd gz(z[0] * yeq.real(), z[3] * yeq.imag());
+            auto mix = [&](const cd& p, const cd& i) { return cd(z[2] * p.real() + z[1] * i.real(),
+                                                                 z[5] * p.imag() + z[4] * i.imag()); };
+            if (interp) {
+                cd gp, dgp, gi, dgi;
+                interpolated(m95, gp, dgp);
+                interpolated(m95i, gi, dgi);
+                g = gz + mix(gp, gi);
+                dg = mix(dgp, dgi);
+            } else if (high) {
+                g = gz + mix(yeq105, yeq105i);
+            } else {
+                const cd g_i = cd(w * z[1], -q * z[4]) / (vb * ms);
+                const cd g_p = cd(w * z[2], -q * z[5]) / (ms * ms);
+                g = gz + g_i + g_p;
+                dg = -g_i / ms - 2.0 * g_p / ms;
+            }
+            if (z[6] > 0.0) {
+                const double vx = 500.0 * (ms / vb - z[6]);
+                if (vx < 20.0) {
+                    const double t = std::tanh(vx);
+                    const double yv = 0.5 * (1.0 + t);
+                    const double dyv = 0.5 * (1.0 - t * t) * 500.0 / vb;
+                    dg = dg * yv + g * dyv;
+                    g = g * yv;
+                }
+            }
+            return;
+        }
+        default:
+            throw std::invalid_argument("unknown load model " + std::to_string(b.model));
+    }
+}
+
+void assemble(in_array<cd> v, in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices,
+              in_array<cd> y_data, in_array<cd> i_source, in_array<std::int64_t> branch_from,
+              in_array<std::int64_t> branch_to, in_array<cd> power_va, in_array<double> base_v,
+              in_array<std::int64_t> model, in_array<double> vmin_pu, in_array<double> vmax_pu,
+              in_array<double> vlow_pu, in_array<double> zipv, in_array<double> cvr, in_array<double> jac_base,
+              in_array<std::int64_t> jac_pos, out_array<cd> out_mismatch, out_array<double> out_jac,
+              out_array<cd> out_current) {
+    const std::int64_t n = v.shape(0);
+    const std::int64_t nb = branch_from.shape(0);
+    const std::int64_t nnz = jac_base.shape(0);
+    if (y_indptr.shape(0) != n + 1 || i_source.shape(0) != n || out_mismatch.shape(0) != n)
+        throw std::invalid_argument("node arrays disagree on the number of nodes");
+    if (branch_to.shape(0) != nb || power_va.shape(0) != nb || base_v.shape(0) != nb || model.shape(0) != nb ||
+        vmin_pu.shape(0) != nb || vmax_pu.shape(0) != nb || vlow_pu.shape(0) != nb || zipv.size() != 7 * nb ||
+        cvr.size() != 2 * nb || jac_pos.size() != 16 * nb || out_current.shape(0) != nb)
+        throw std::invalid_argument("load-branch arrays disagree on the number of branches");
+    if (out_jac.shape(0) != nnz) throw std::invalid_argument("out_jac must have the size of jac_base");
+
+    const cd* vv = v.data();
+    const std::int64_t* ip = y_indptr.data();
+    const std::int64_t* ix = y_indices.data();
+    const cd* yd = y_data.data();
+    const cd* isrc = i_source.data();
+    const std::int64_t* bf = branch_from.data();
+    const std::int64_t* bt = branch_to.data();
+    const cd* pw = power_va.data();
+    const double* bv = base_v.data();
+    const std::int64_t* md = model.data();
+    const double* vmn = vmin_pu.data();
+    const double* vmx = vmax_pu.data();
+    const double* vlw = vlow_pu.data();
+    const double* zp = zipv.data();
+    const double* cv = cvr.data();
+    const double* jb = jac_base.data();
+    const std::int64_t* jp = jac_pos.data();
+    cd* mis = out_mismatch.mutable_data();
+    double* jac = out_jac.mutable_data();
+    cd* cur = out_current.mutable_data();
+
+    py::gil_scoped_release release;
+    for (std::int64_t i = 0; i < n; ++i) {
+        cd acc = 0.0;
+        for (std::int64_t k = ip[i]; k < ip[i + 1]; ++k) acc += yd[k] * vv[ix[k]];
+        mis[i] = acc - isrc[i];
+    }
+    for (std::int64_t k = 0; k < nnz; ++k) jac[k] = jb[k];
+    for (std::int64_t k = 0; k < nb; ++k) {
+        const std::int64_t a = bf[k], b = bt[k];
+        const cd vab = vv[a] - (b >= 0 ? vv[b] : cd(0.0));
+        const double m = std::abs(vab);
+        Branch br{pw[k], bv[k], md[k], vmn[k], vmx[k], vlw[k], zp + 7 * k, cv[2 * k], cv[2 * k + 1]};
+        cd g, dg;
+        load_admittance(m, br, g, dg);
+        const cd i = g * vab;
+        cur[k] = i;
+        mis[a] += i;
+        if (b >= 0) mis[b] -= i;
+        const double ms = m > 0.0 ? m : 1.0;
+        const cd gv = dg * vab;
+        const double u = vab.real() / ms, w = vab.imag() / ms;
+        const double d[4] = {g.real() + gv.real() * u, -g.imag() + gv.real() * w, g.imag() + gv.imag() * u,
+                             g.real() + gv.imag() * w};
+        const std::int64_t* pos = jp + 16 * k;
+        for (int blk = 0; blk < 4; ++blk) {
+            const double sign = (blk == 0 || blk == 3) ? 1.0 : -1.0;
+            for (int e = 0; e < 4; ++e) {
+                const std::int64_t p = pos[4 * blk + e];
+                if (p >= 0) jac[p] += sign * d[e];
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------- chord solves
+
+struct Network {
+    std::int64_t n;
+    const std::int64_t* ip;
+    const std::int64_t* ix;
+    const cd* yd;
+    const double* ay;  // |Y| entries
+    const cd* isrc;
+    const double* current_base;  // A per unit, per node
+    const double* row_terms;     // rounding-bound multiplier per node
+    std::int64_t nb;
+    const std::int64_t* bf;
+    const std::int64_t* bt;
+    const cd* pw;
+    const double* bv;
+    const std::int64_t* md;
+    const double* vmn;
+    const double* vmx;
+    const double* vlw;
+    const double* zp;
+    const double* cv;
+};
+
+struct Factors {  // P_r J P_c = L U (SuperLU): strictly lower L and strictly upper U (CSC), 1 / diag(U)
+    std::int64_t n2;
+    const std::int64_t* lp;
+    const std::int32_t* li;
+    const double* lx;
+    const std::int64_t* up;
+    const std::int32_t* ui;
+    const double* ux;
+    const double* u_inv_diag;
+    const std::int64_t* perm_r;
+    const std::int64_t* perm_c;
+};
+
+struct Extra {  // one more load branch (a candidate charger); node < 0: none
+    std::int64_t node = -1;
+    Branch branch{};
+};
+
+// Mismatch at v; returns the largest scaled mismatch, sets ok when every node is within
+// max(tolerance, its rounding bound) and worst_node. The rounding bound of a node is computed only
+// while no node has been found beyond both (so far from convergence it costs nothing).
+double residual(const Network& net, const Extra& extra, const cd* v, cd* mis, double tol, bool& ok,
+                std::int64_t& worst_node) {
+    const double eps = std::numeric_limits<double>::epsilon();
+    for (std::int64_t i = 0; i < net.n; ++i) {
+        cd acc = 0.0;
+        for (std::int64_t k = net.ip[i]; k < net.ip[i + 1]; ++k) acc += net.yd[k] * v[net.ix[k]];
+        mis[i] = acc - net.isrc[i];
+    }
+    auto add_branch = [&](std::int64_t a, std::int64_t b, const Branch& br) {
+        const cd vab = v[a] - (b >= 0 ? v[b] : cd(0.0));
+        cd g, dg;
+        load_admittance(mag(vab), br, g, dg);
+        const cd i = g * vab;
+        mis[a] += i;
+        if (b >= 0) mis[b] -= i;
+    };
+    for (std::int64_t k = 0; k < net.nb; ++k) {
+        Branch br{net.pw[k], net.bv[k], net.md[k], net.vmn[k], net.vmx[k], net.vlw[k], net.zp + 7 * k,
+                  net.cv[2 * k], net.cv[2 * k + 1]};
+        add_branch(net.bf[k], net.bt[k], br);
+    }
+    if (extra.node >= 0) add_branch(extra.node, -1, extra.branch);
+    ok = true;
+    double worst = 0.0;
+    worst_node = 0;
+    for (std::int64_t i = 0; i < net.n; ++i) {
+        const double scaled = mag(mis[i]) / net.current_base[i];
+        if (!(scaled <= worst)) {  // also catches NaN
+            worst = std::isnan(scaled) ? std::numeric_limits<double>::infinity() : scaled;
+            worst_node = i;
+        }
+        if (ok && scaled > tol) {
+            double bound = mag(net.isrc[i]);
+            for (std::int64_t k = net.ip[i]; k < net.ip[i + 1]; ++k) bound += net.ay[k] * mag(v[net.ix[k]]);
+            bound *= net.row_terms[i] * eps / net.current_base[i];
+            if (!(scaled <= bound)) ok = false;
+        }
+    }
+    return worst;
+}
+
+// x = J^-1 rhs with the fixed factors; work has size n2.
+void lu_solve(const Factors& f, const double* rhs, double* x, double* work) {
+    const std::int64_t n2 = f.n2;
+    for (std::int64_t i = 0; i < n2; ++i) work[f.perm_r[i]] = rhs[i];
+    for (std::int64_t j = 0; j < n2; ++j) {  // L (unit diagonal implied)
+        const double yj = work[j];
+        if (yj == 0.0) continue;
+        for (std::int64_t k = f.lp[j]; k < f.lp[j + 1]; ++k) work[f.li[k]] -= f.lx[k] * yj;
+    }
+    for (std::int64_t j = n2 - 1; j >= 0; --j) {  // U
+        const double yj = work[j] * f.u_inv_diag[j];
+        work[j] = yj;
+        if (yj == 0.0) continue;
+        for (std::int64_t k = f.up[j]; k < f.up[j + 1]; ++k) work[f.ui[k]] -= f.ux[k] * yj;
+    }
+    for (std::int64_t i = 0; i < n2; ++i) x[i] = work[f.perm_c[i]];
+}
+
+// The two columns J^-1 e_{2a} and J^-1 e_{2a+1} in one pass over the factors (x0, x1 of size n2;
+// work of size 2 n2).
+void lu_solve_unit_pair(const Factors& f, std::int64_t a, double* x0, double* x1, double* work) {
+    const std::int64_t n2 = f.n2;
+    double* w0 = work;
+    double* w1 = work + n2;
+    std::fill(w0, w0 + 2 * n2, 0.0);
+    w0[f.perm_r[2 * a]] = 1.0;
+    w1[f.perm_r[2 * a + 1]] = 1.0;
+    for (std::int64_t j = 0; j < n2; ++j) {  // L (unit diagonal implied); zeros skipped
+        const double y0 = w0[j], y1 = w1[j];
+        if (y0 == 0.0 && y1 == 0.0) continue;
+        for (std::int64_t k = f.lp[j]; k < f.lp[j + 1]; ++k) {
+            const std::int32_t r = f.li[k];
+            w0[r] -= f.lx[k] * y0;
+            w1[r] -= f.lx[k] * y1;
+        }
+    }
+    for (std::int64_t j = n2 - 1; j >= 0; --j) {  // U
+        const double y0 = w0[j] * f.u_inv_diag[j], y1 = w1[j] * f.u_inv_diag[j];
+        w0[j] = y0;
+        w1[j] = y1;
+        if (y0 == 0.0 && y1 == 0.0) continue;
+        for (std::int64_t k = f.up[j]; k < f.up[j + 1]; ++k) {
+            const std::int32_t r = f.ui[k];
+            w0[r] -= f.ux[k] * y0;
+            w1[r] -= f.ux[k] * y1;
+        }
+    }
+    for (std::int64_t i = 0; i < n2; ++i) {
+        x0[i] = w0[f.perm_c[i]];
+        x1[i] = w1[f.perm_c[i]];
+    }
+}
+
+struct ChordOutcome {
+    std::int64_t iterations;
+    bool converged;
+    double worst;
+    std::int64_t worst_node;
+};
+
+// Chord Newton from v. With za (the two columns J^-1 e_{2a}, J^-1 e_{2a+1} of the extra branch's
+// node a), each step solves with J + E_a D E_a^T instead (Woodbury), D the extra branch's own 2x2
+// Jacobian at the current voltage: the candidate charger's non-linearity is then followed exactly.
+ChordOutcome chord(const Network& net, const Factors& f, const Extra& extra, cd* v, double tol,
+                   std::int64_t max_iter, std::vector<cd>& mis, std::vector<double>& rhs, std::vector<double>& dx,
+                   std::vector<double>& work, const double* za = nullptr, int patience = 1) {
+    ChordOutcome out{0, false, std::numeric_limits<double>::infinity(), 0};
+    const std::int64_t n2 = 2 * net.n;
+    double best = std::numeric_limits<double>::infinity();
+    int idle = 0;  // iterations without a 10 % improvement of the best mismatch
+    for (std::int64_t it = 0; it <= max_iter; ++it) {
+        bool ok;
+        std::int64_t worst_node;
+        const double worst = residual(net, extra, v, mis.data(), tol, ok, worst_node);
+        out = ChordOutcome{it, ok, worst, worst_node};
+        if (ok || it == max_iter || !std::isfinite(worst)) return out;
+        if (worst < 0.9 * best) {
+            best = worst;
+            idle = 0;
+        } else if (++idle >= patience) {
+            return out;  // stalled
+        }
+        for (std::int64_t i = 0; i < net.n; ++i) {
+            rhs[2 * i] = -mis[i].real();
+            rhs[2 * i + 1] = -mis[i].imag();
+        }
+        lu_solve(f, rhs.data(), dx.data(), work.data());
+        if (za != nullptr) {
+            const std::int64_t a = extra.node;
+            const cd va = v[a];
+            const double m = mag(va);
+            cd g, dg;
+            load_admittance(m, extra.branch, g, dg);
+            const double ms = m > 0.0 ? m : 1.0;
+            const cd gv = dg * va;
+            const double u = va.real() / ms, w = va.imag() / ms;
+            const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
+            const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
+            const double* z0 = za;       // J^-1 e_{2a}
+            const double* z1 = za + n2;  // J^-1 e_{2a+1}
+            // M = I + D Zaa, Zaa = [[z0[2a], z1[2a]], [z0[2a+1], z1[2a+1]]]
+            const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
+            const double m00 = 1.0 + d00 * a00 + d01 * a10, m01 = d00 * a01 + d01 * a11;
+            const double m10 = d10 * a00 + d11 * a10, m11 = 1.0 + d10 * a01 + d11 * a11;
+            const double w0 = d00 * dx[2 * a] + d01 * dx[2 * a + 1];
+            const double w1 = d10 * dx[2 * a] + d11 * dx[2 * a + 1];
+            const double det = m00 * m11 - m01 * m10;
+            const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
+            for (std::int64_t i = 0; i < n2; ++i) dx[i] -= z0[i] * c0 + z1[i] * c1;
+        }
+        for (std::int64_t i = 0; i < net.n; ++i) v[i] += cd(dx[2 * i], dx[2 * i + 1]);
+    }
+    return out;
+}
+
+struct Inputs {
+    Network net;
+    Factors f;
+};
+
+Inputs make_inputs(in_array<std::int64_t>& y_indptr, in_array<std::int64_t>& y_indices, in_array<cd>& y_data,
+                   in_array<double>& abs_y, in_array<cd>& i_source, in_array<double>& current_base,
+                   in_array<double>& row_terms,
+                   in_array<std::int64_t>& branch_from, in_array<std::int64_t>& branch_to, in_array<cd>& power_va,
+                   in_array<double>& base_v, in_array<std::int64_t>& model, in_array<double>& vmin_pu,
+                   in_array<double>& vmax_pu, in_array<double>& vlow_pu, in_array<double>& zipv, in_array<double>& cvr,
+                   in_array<std::int64_t>& l_indptr, in_array<std::int32_t>& l_indices, in_array<double>& l_data,
+                   in_array<std::int64_t>& u_indptr, in_array<std::int32_t>& u_indices, in_array<double>& u_data,
+                   in_array<double>& u_inv_diag, in_array<std::int64_t>& perm_r, in_array<std::int64_t>& perm_c) {
+    const std::int64_t n = i_source.shape(0);
+    const std::int64_t nb = branch_from.shape(0);
+    if (y_indptr.shape(0) != n + 1 || current_base.shape(0) != n || row_terms.shape(0) != n)
+        throw std::invalid_argument("node arrays disagree on the number of nodes");
+    if (abs_y.shape(0) != y_data.shape(0) || y_indices.shape(0) != y_data.shape(0))
+        throw std::invalid_argument("admittance arrays disagree on the number of entries");
+    if (branch_to.shape(0) != nb || power_va.shape(0) != nb || base_v.shape(0) != nb || model.shape(0) != nb ||
+        vmin_pu.shape(0) != nb || vmax_pu.shape(0) != nb || vlow_pu.shape(0) != nb || zipv.size() != 7 * nb ||
+        cvr.size() != 2 * nb)
+        throw std::invalid_argument("load-branch arrays disagree on the number of branches");
+    if (l_indptr.shape(0) != 2 * n + 1 || u_indptr.shape(0) != 2 * n + 1 || perm_r.shape(0) != 2 * n ||
+        perm_c.shape(0) != 2 * n || u_inv_diag.shape(0) != 2 * n)
+        throw std::invalid_argument("LU factors must be of order 2n");
+    Network net{n, y_indptr.data(), y_indices.data(), y_data.data(), abs_y.data(), i_source.data(), current_base.data(),
+                row_terms.data(), nb, branch_from.data(), branch_to.data(), power_va.data(), base_v.data(),
+                model.data(), vmin_pu.data(), vmax_pu.data(), vlow_pu.data(), zipv.data(), cvr.data()};
+    Factors f{2 * n, l_indptr.data(), l_indices.data(), l_data.data(), u_indptr.data(), u_indices.data(),
+              u_data.data(), u_inv_diag.data(), perm_r.data(), perm_c.data()};
+    return Inputs{net, f};
+}
+
+py::tuple chord_solve(out_array<cd> v, in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices,
+                      in_array<cd> y_data, in_array<double> abs_y, in_array<cd> i_source,
+                      in_array<double> current_base,
+                      in_array<double> row_terms, in_array<std::int64_t> branch_from, in_array<std::int64_t> branch_to,
+                      in_array<cd> power_va, in_array<double> base_v, in_array<std::int64_t> model,
+                      in_array<double> vmin_pu, in_array<double> vmax_pu, in_array<double> vlow_pu,
+                      in_array<double> zipv, in_array<double> cvr, in_array<std::int64_t> l_indptr,
+                      in_array<std::int32_t> l_indices, in_array<double> l_data, in_array<std::int64_t> u_indptr,
+                      in_array<std::int32_t> u_indices, in_array<double> u_data, in_array<double> u_inv_diag,
+                      in_array<std::int64_t> perm_r,
+                      in_array<std::int64_t> perm_c, double tolerance, std::int64_t max_iterations) {
+    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
+                            branch_to,
+                            power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices,
+                            l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c);
+    if (v.shape(0) != in.net.n) throw std::invalid_argument("v must have one entry per node");
+    cd* vv = v.mutable_data();
+    ChordOutcome out;
+    {
+        py::gil_scoped_release release;
+        const std::int64_t n = in.net.n;
+        std::vector<cd> mis(n);
+        std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n);
+        out = chord(in.net, in.f, Extra{}, vv, tolerance, max_iterations, mis, rhs, dx, work);
+    }
+    return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node);
+}
+
+void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices,
+           in_array<cd> y_data, in_array<double> abs_y, in_array<cd> i_source, in_array<double> current_base,
+           in_array<double> row_terms,
+           in_array<std::int64_t> branch_from, in_array<std::int64_t> branch_to, in_array<cd> power_va,
+           in_array<double> base_v, in_array<std::int64_t> model, in_array<double> vmin_pu, in_array<double> vmax_pu,
+           in_array<double> vlow_pu, in_array<double> zipv, in_array<double> cvr, in_array<std::int64_t> l_indptr,
+           in_array<std::int32_t> l_indices, in_array<double> l_data, in_array<std::int64_t> u_indptr,
+           in_array<std::int32_t> u_indices, in_array<double> u_data, in_array<double> u_inv_diag,
+           in_array<std::int64_t> perm_r,
+           in_array<std::int64_t> perm_c, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
+           double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
+           out_array<std::int64_t> out_iterations, out_array<bool> out_converged) {
+    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
+                            branch_to,
+                            power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices,
+                            l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c);
+    const std::int64_t n = in.net.n;
+    const std::int64_t k_count = nodes.shape(0);
+    if (v_base.shape(0) != n) throw std::invalid_argument("v_base must have one entry per node");
+    if (charger_base_v.shape(0) != k_count || out_v.shape(0) != k_count || out_v.shape(1) != n ||
+        out_iterations.shape(0) != k_count || out_converged.shape(0) != k_count)
+        throw std::invalid_argument("candidate arrays disagree on the number of candidates");
+    const std::int64_t* nd = nodes.data();
+    for (std::int64_t k = 0; k < k_count; ++k)
+        if (nd[k] < 0 || nd[k] >= n) throw std::invalid_argument("candidate node out of range");
+    const cd* vb = v_base.data();
+    const double* cbv = charger_base_v.data();
+    cd* ov = out_v.mutable_data();
+    std::int64_t* oi = out_iterations.mutable_data();
+    bool* oc = out_converged.mutable_data();
+    static const double no_zip[7] = {0, 0, 0, 0, 0, 0, 0};
+    auto run = [&](std::int64_t first, std::int64_t last) {
+        std::vector<cd> mis(n);
+        std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n), za(4 * n), work2(4 * n);
+        for (std::int64_t k = first; k < last; ++k) {
+            Extra extra;
+            extra.node = nd[k];
+            extra.branch = Branch{charger_va, cbv[k], 1, 0.95, 1.05, 0.5, no_zip, 1.0, 2.0};
+            cd* v = ov + k * n;
+            std::copy(vb, vb + n, v);
+            // Columns J^-1 e_{2a}, J^-1 e_{2a+1}: each step then solves with the charger's own 2x2
+            // Jacobian added (Woodbury), so the candidate's non-linearity is followed exactly and only
+            // the second-order response of the other loads is left to the chord iterations.
+            const std::int64_t a = nd[k];
+            lu_solve_unit_pair(in.f, a, za.data(), za.data() + 2 * n, work2.data());
+            // First step without evaluating the mismatch: at the base solution it is (to the base
+            // tolerance) the charger's current alone, -e_a i, so J^-1 of it is -Z i, and the step with the
+            // charger's Jacobian added is -Z (i + c), c = (I + D Zaa)^-1 D (-Zaa i).
+            {
+                const cd va = v[a];
+                const double m = mag(va);
+                cd g, dg;
+                load_admittance(m, extra.branch, g, dg);
+                const cd cur = g * va;
+                const double ms = m > 0.0 ? m : 1.0;
+                const cd gv = dg * va;
+                const double u = va.real() / ms, w = va.imag() / ms;
+                const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
+                const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
+                const double* z0 = za.data();
+                const double* z1 = za.data() + 2 * n;
+                const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
+                const double ya0 = -(a00 * cur.real() + a01 * cur.imag());
+                const double ya1 = -(a10 * cur.real() + a11 * cur.imag());
+                const double m00 = 1.0 + d00 * a00 + d01 * a10, m01 = d00 * a01 + d01 * a11;
+                const double m10 = d10 * a00 + d11 * a10, m11 = 1.0 + d10 * a01 + d11 * a11;
+                const double w0 = d00 * ya0 + d01 * ya1, w1 = d10 * ya0 + d11 * ya1;
+                const double det = m00 * m11 - m01 * m10;
+                const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
+                const double k0 = cur.real() + c0, k1 = cur.imag() + c1;
+                for (std::int64_t i = 0; i < n; ++i)
+                    v[i] -= cd(z0[2 * i] * k0 + z1[2 * i] * k1, z0[2 * i + 1] * k0 + z1[2 * i + 1] * k1);
+            }
+            ChordOutcome out;
+            if (linear) {  // that step is the first-order response to the charger
+                out = ChordOutcome{0, true, 0.0, 0};
+            } else {
+                out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work, za.data(), 8);
+            }
+            out.iterations += 1;
+            const std::int64_t used = out.iterations;
+            oi[k] = used;
+            oc[k] = out.converged;
+        }
+    };
+    py::gil_scoped_release release;
+    const int workers = std::max(1, std::min<int>(threads, static_cast<int>(k_count)));
+    if (workers == 1) {
+        run(0, k_count);
+        return;
+    }
+    std::vector<std::thread> pool;
+    const std::int64_t chunk = (k_count + workers - 1) / workers;
+    for (int w = 0; w < workers; ++w) {
+        const std::int64_t first = w * chunk, last = std::min(k_count, first + chunk);
+        if (first < last) pool.emplace_back(run, first, last);
+    }
+    for (auto& t : pool) t.join();
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_native, m) {
+    m.doc() = "evcore.grid native core (C++): current-injection power-flow mismatch and Jacobian";
+    m.def("assemble", &assemble, py::arg("v"), py::arg("y_indptr"), py::arg("y_indices"), py::arg("y_data"),
+          py::arg("i_source"), py::arg("branch_from"), py::arg("branch_to"), py::arg("power_va"), py::arg("base_v"),
+          py::arg("model"), py::arg("vmin_pu"), py::arg("vmax_pu"), py::arg("vlow_pu"), py::arg("zipv"),
+          py::arg("cvr"), py::arg("jac_base"), py::arg("jac_pos"), py::arg("out_mismatch"), py::arg("out_jac"),
+          py::arg("out_current"),
+          "Current mismatch (A), real Jacobian values on the fixed pattern and load-branch currents at v.");
+    m.def("chord_solve", &chord_solve,
+          "Chord-Newton solve in place from v with fixed LU factors: (iterations, converged, worst pu, worst node).");
+    m.def("sweep", &sweep,
+          "Chord-Newton solves with one extra constant-power charger branch per candidate node, in threads "
+          "(linear=True: one Woodbury-Newton step each, the first-order response).");
+}

@@ -1,0 +1,422 @@
+"""Grid-impact sensitivity sweeps: VI-, CI- and GI-indices and prioritisation weights.
+
+For every candidate phase node one charger (``rating_kw`` at power factor ``power_factor``,
+constant power, wye to ground) is added to the base case and the feeder re-solved. Then, following
+seed 002 §II-C:
+
+* eq. (4): net voltage deviation of node ``i``:
+  ``dV_i = | |V_i'| - |V_i| | + penalty * (max(0, vmin - |V_i'|) + max(0, |V_i'| - vmax))`` (pu);
+* eq. (3): ``VI = sum_i dV_i`` over all nodes and phases (the normalisation is eq. 7);
+* eq. (6): net current deviation of transformer phase ``t`` (first winding, every transformer and
+  regulator): ``dI_t = | |I_t'| - |I_t| | / I_rated + penalty * max(0, |I_t'| - I_rated) / I_rated``
+  (per unit of its rating, so that transformers of different sizes add up);
+* eq. (5): ``CI = sum_t dI_t``;
+* eq. (7): ``GI = w_V * VI / max(VI) + w_C * CI / max(CI)``;
+* eq. (8): ``w_V = sum(VI) / (sum(VI) + sum(CI))``, ``w_C = 1 - w_V``: both indices are sums of
+  per-unit deviations (voltage pu, current per unit of rating), so the impact that is larger overall
+  dominates the index. (Weights from the *normalised* sums would hand the index to the other impact
+  whenever one candidate is an outlier, e.g. a wye charger on an ungrounded delta.)
+* eq. (9): priority weights ``exp(-GI / temperature) / sum exp(-GI / temperature)`` (negative softmax).
+
+The seed's numeric parameters (charger rating, power factor, penalty factor) are not legible in the
+text we have; they are parameters here with documented defaults.
+
+Two engines:
+
+``"exact"``
+    A full non-linear re-solve per candidate to the power-flow tolerance, warm-started from the base
+    solution and iterating with the base case's factorised Jacobian plus the charger's own 2x2
+    Jacobian (rank-2 Woodbury update), i.e. chord Newton that follows the charger exactly and leaves
+    only the other loads' second-order response: two steps for a typical candidate. Entirely in C++
+    (``evcore.grid._native.sweep``, twin ``_reference.sweep``); a candidate that does not contract
+    falls back to full Newton. Candidates run in ``workers`` threads.
+``"linear"``
+    One factorised Jacobian at the base case; every perturbation is one right-hand side: a single
+    Newton step from the base solution with the charger's own 2x2 Jacobian added by a rank-2
+    (Woodbury) update, i.e. the first-order response to the charger.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from .._validate import as_scalar, check_in_range, check_positive
+from ..errors import InputError
+from .model import Feeder
+from .powerflow import NonConvergenceError, _interleave, _native, _system, power_flow
+
+__all__ = ["SensitivityResult", "sensitivity_sweep", "grid_impact_index", "compare_engines", "candidate_nodes"]
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Outcome of a sensitivity sweep (K candidates, n nodes, T monitored transformer phases).
+
+    Attributes
+    ----------
+    candidates : tuple of str, shape (K,)
+        Candidate phase nodes (``"632.1"``).
+    voltage_pu : array, shape (K, n)
+        Node voltage magnitudes with the charger at each candidate, pu.
+    base_voltage_pu : array, shape (n,)
+    transformer_current_a : array, shape (K, T)
+    base_transformer_current_a : array, shape (T,)
+    transformer_labels : tuple of str, shape (T,)
+    vi, ci : arrays, shape (K,)
+        Voltage and current impact indices, eqs. (3) and (5).
+    vi_normalised, ci_normalised : arrays, shape (K,)
+    weight_voltage, weight_current : float
+        Eq. (8).
+    gi : array, shape (K,)
+        Grid impact index, eq. (7).
+    priority : array, shape (K,)
+        Negative-softmax prioritisation weights, eq. (9), summing to 1.
+    engine : str
+    status : str
+        ``"complete"``, or ``"time_limit"`` when only the first candidates were evaluated.
+    iterations : array of int, shape (K,)
+        Iterations per candidate (0 for the linear engine).
+    seconds : float
+        Wall time of the sweep (base case included).
+    """
+
+    candidates: tuple
+    voltage_pu: np.ndarray
+    base_voltage_pu: np.ndarray
+    transformer_current_a: np.ndarray
+    base_transformer_current_a: np.ndarray
+    transformer_labels: tuple
+    vi: np.ndarray
+    ci: np.ndarray
+    vi_normalised: np.ndarray
+    ci_normalised: np.ndarray
+    weight_voltage: float
+    weight_current: float
+    gi: np.ndarray
+    priority: np.ndarray
+    engine: str
+    iterations: np.ndarray
+    seconds: float
+    status: str = "complete"
+
+    def rows(self) -> list:
+        """One table row per candidate."""
+        return [dict(candidate=c, vi=float(self.vi[k]), ci=float(self.ci[k]), gi=float(self.gi[k]),
+                     priority=float(self.priority[k]), min_voltage_pu=float(self.voltage_pu[k].min()),
+                     iterations=int(self.iterations[k]))
+                for k, c in enumerate(self.candidates)]
+
+
+def candidate_nodes(feeder: Feeder, candidates=None) -> tuple:
+    """Phase nodes to sweep: ``None`` = every node except the source bus; bus names expand to their phases."""
+    source_bus = feeder.node_bus[feeder.source_nodes[0]]
+    if candidates is None:
+        return tuple(s for s, b in zip(feeder.node_names, feeder.node_bus) if b != source_bus)
+    out = []
+    buses = feeder.node_bus
+    for c in candidates:
+        c = str(c).lower()
+        if c in feeder.node_names:
+            out.append(c)
+        else:
+            nodes = [s for s, b in zip(feeder.node_names, buses) if b == c]
+            if not nodes:
+                raise InputError("candidates", f"{c!r} is neither a node ('632.1') nor a bus of the feeder")
+            out.extend(nodes)
+    return tuple(dict.fromkeys(out))
+
+
+def _transformer_monitor(feeder: Feeder):
+    """Sparse map ``v -> first-winding phase currents`` of transformers and regulators, with ratings."""
+    rows, cols, vals, ratings, labels = [], [], [], [], []
+    k = 0
+    for e in feeder.transformer_elements():
+        y = feeder.element_yprim(e)
+        nodes = feeder.element_nodes(e)
+        per_terminal = len(nodes) // int(feeder.element_terminals[e])
+        for c in range(per_terminal):
+            if nodes[c] < 0:
+                continue
+            live = nodes >= 0
+            rows.extend([k] * int(live.sum()))
+            cols.extend(nodes[live].tolist())
+            vals.extend(y[c, live].tolist())
+            ratings.append(feeder.element_rated_current_a[e])
+            labels.append(f"{feeder.element_names[e]}:{feeder.node_names[nodes[c]]}")
+            k += 1
+    T = sp.csr_matrix((np.array(vals, dtype=complex), (rows, cols)), shape=(k, feeder.n_nodes))
+    return T, np.array(ratings, dtype=float), tuple(labels)
+
+
+def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, rated_current_a, *,
+                      vmin_pu=0.95, vmax_pu=1.05, penalty=10.0, temperature=1.0, penalty_mode="perturbed"):
+    """VI, CI, GI and priority weights from perturbed and base magnitudes (eqs. 3-9).
+
+    Parameters
+    ----------
+    voltage_pu : array, shape (K, n)
+    base_voltage_pu : array, shape (n,)
+    current_a : array, shape (K, T)
+    base_current_a : array, shape (T,)
+    rated_current_a : array, shape (T,)   (nan: no rating, no penalty and deviations in A / 1 A)
+    penalty_mode : {"perturbed", "increase"}
+        ``"perturbed"`` (the seed's wording): penalise every violation of the perturbed state, including
+        those already present in the base case; ``"increase"``: penalise only the growth of violations
+        over the base case, so that existing violations do not add the same offset to every candidate.
+
+    Returns
+    -------
+    dict with ``vi, ci, vi_normalised, ci_normalised, weight_voltage, weight_current, gi, priority``.
+    """
+    if penalty_mode not in ("perturbed", "increase"):
+        raise InputError("penalty_mode", f"must be 'perturbed' or 'increase', got {penalty_mode!r}")
+
+    def v_violation(v):
+        return np.maximum(0.0, vmin_pu - v) + np.maximum(0.0, v - vmax_pu)
+
+    rating = np.where(np.isnan(rated_current_a), 1.0, rated_current_a)
+
+    def i_violation(i):
+        return np.where(np.isnan(rated_current_a), 0.0, np.maximum(0.0, i - rating))
+
+    v_pen = v_violation(voltage_pu)
+    over = i_violation(current_a)
+    if penalty_mode == "increase":
+        v_pen = np.maximum(0.0, v_pen - v_violation(base_voltage_pu))
+        over = np.maximum(0.0, over - i_violation(base_current_a))
+    dv = np.abs(voltage_pu - base_voltage_pu) + penalty * v_pen
+    vi = dv.sum(axis=1)
+    di = (np.abs(current_a - base_current_a) + penalty * over) / rating
+    ci = di.sum(axis=1) if di.size else np.zeros(voltage_pu.shape[0])
+    vi_n = vi / vi.max() if vi.size and vi.max() > 0 else np.zeros_like(vi)
+    ci_n = ci / ci.max() if ci.size and ci.max() > 0 else np.zeros_like(ci)
+    total = vi.sum() + ci.sum()
+    w_v = float(vi.sum() / total) if total > 0 else 0.5
+    w_c = 1.0 - w_v
+    gi = w_v * vi_n + w_c * ci_n
+    z = -gi / temperature
+    z = np.exp(z - z.max()) if z.size else z
+    return dict(vi=vi, ci=ci, vi_normalised=vi_n, ci_normalised=ci_n, weight_voltage=w_v, weight_current=w_c,
+                gi=gi, priority=z / z.sum())
+
+
+class _Perturbation:
+    """The base system plus one charger branch whose node changes per candidate (own arrays per thread)."""
+
+    def __init__(self, sysm, charger_va):
+        self.sysm = sysm
+        s = sysm
+        self.branch_from = np.concatenate([s.branch_from, [0]])
+        self.branch_to = np.concatenate([s.branch_to, [-1]])
+        self.power_va = np.concatenate([s.power_va, [charger_va]])
+        self.load_base_v = np.concatenate([s.load_base_v, [1.0]])
+        self.model = np.concatenate([s.model, [1]])
+        self.vmin = np.concatenate([s.vmin, [0.95]])
+        self.vmax = np.concatenate([s.vmax, [1.05]])
+        self.vlow = np.concatenate([s.vlow, [0.5]])
+        self.zipv = np.vstack([s.zipv, np.zeros((1, 7))])
+        self.cvr = np.vstack([s.cvr, [[1.0, 2.0]]])
+        self.jac_pos = np.vstack([s.jac_pos, -np.ones((1, 16), dtype=np.int64)])
+        self.mismatch = np.empty(s.n, dtype=complex)
+        self.jac = np.empty(s.nnz)
+        self.current = np.empty(len(self.branch_from), dtype=complex)
+        # positions of every node's diagonal 2x2 block in the Jacobian data
+        n2 = 2 * s.n
+        keys = np.repeat(np.arange(n2), np.diff(s.jac_indptr)).astype(np.int64) * n2 + s.jac_indices
+        diag = []
+        for dr, dc in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            want = (2 * np.arange(s.n) + dr).astype(np.int64) * n2 + 2 * np.arange(s.n) + dc
+            diag.append(np.searchsorted(keys, want))
+        self.diag_pos = np.stack(diag, axis=1)
+
+    def place(self, node):
+        self.branch_from[-1] = node
+        self.load_base_v[-1] = self.sysm.base_v[node]
+        self.jac_pos[-1, :4] = self.diag_pos[node]
+
+    def assemble(self, v):
+        s = self.sysm
+        _native().assemble(v, s.y_indptr, s.y_indices, s.y_data, s.i_source, self.branch_from, self.branch_to,
+                           self.power_va, self.load_base_v, self.model, self.vmin, self.vmax, self.vlow,
+                           self.zipv, self.cvr, s.jac_base, self.jac_pos, self.mismatch, self.jac, self.current)
+        return self.mismatch
+
+    def jacobian(self):
+        s = self.sysm
+        return sp.csr_matrix((self.jac.copy(), s.jac_indices, s.jac_indptr), shape=(2 * s.n, 2 * s.n))
+
+
+def _newton_candidates(sysm, nodes, charger_va, v_base, tolerance_pu, base_kva, max_iterations=50):
+    """Full Newton (Jacobian refactorised every step) for candidates the C++ chord iterations gave up on."""
+    pert = _Perturbation(sysm, charger_va)
+    current_base = base_kva * 1000.0 / sysm.base_v
+    out_v = np.empty((len(nodes), sysm.n), dtype=complex)
+    iters = np.zeros(len(nodes), dtype=np.int64)
+    for k, node in enumerate(nodes):
+        pert.place(node)
+        v = v_base.copy()
+        for it in range(max_iterations + 1):
+            mismatch = pert.assemble(v)
+            scaled = np.abs(mismatch) / current_base
+            allowance = sysm.roundoff_allowance(v) / current_base
+            if (scaled <= np.maximum(tolerance_pu, allowance)).all():
+                break
+            if it == max_iterations:
+                raise NonConvergenceError(
+                    f"candidate {sysm.feeder.node_names[node]}: power flow did not converge (largest mismatch "
+                    f"{scaled.max():.3e} pu at {sysm.feeder.node_names[int(scaled.argmax())]})", "max_iterations")
+            dx = spla.splu(pert.jacobian().tocsc()).solve(-_interleave(mismatch))
+            v = v + dx[0::2] + 1j * dx[1::2]
+        out_v[k] = v
+        iters[k] = it
+    return out_v, iters
+
+
+def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2, power_factor: float = 0.95,
+                      engine: str = "exact", vmin_pu: float = 0.95, vmax_pu: float = 1.05,
+                      penalty: float = 10.0, temperature: float = 1.0, tolerance_pu: float = 1e-9,
+                      base_kva: float = 1000.0, workers: int = 1, max_chord_iterations: int = 20,
+                      penalty_mode: str = "perturbed", time_limit: float | None = None,
+                      progress: bool = False) -> SensitivityResult:
+    """Grid-impact sweep over candidate phase nodes (seed 002 §II-C, eqs. 3-9).
+
+    Parameters
+    ----------
+    feeder : Feeder
+    candidates : sequence of str, optional
+        Phase nodes (``"632.1"``) or buses (all their phases); default every node but the source bus.
+    rating_kw : float
+        Active power of one charger, kW (> 0).
+    power_factor : float
+        Lagging power factor of the charger, in (0, 1].
+    engine : {"exact", "linear"}
+    vmin_pu, vmax_pu : float
+        Voltage limits of the penalty, eq. (4).
+    penalty : float
+        Penalty factor of limit violations, eqs. (4) and (6).
+    penalty_mode : {"perturbed", "increase"}
+        See :func:`grid_impact_index`.
+    temperature : float
+        Softmax temperature of eq. (9).
+    tolerance_pu, base_kva : float
+        Power-flow tolerance and its power base (see :func:`evcore.grid.power_flow`).
+    workers : int
+        Threads of the exact engine.
+    max_chord_iterations : int
+        Chord iterations before a candidate falls back to full Newton.
+    time_limit : float, optional
+        Seconds; checked between chunks of candidates. When it is reached the result holds the
+        candidates evaluated so far (indices normalised over them) and ``status == "time_limit"``.
+    progress : bool
+        Print one line per chunk of candidates.
+
+    Returns
+    -------
+    SensitivityResult
+    """
+    rating_kw = as_scalar("rating_kw", rating_kw, float)
+    check_positive("rating_kw", np.asarray(rating_kw))
+    power_factor = as_scalar("power_factor", power_factor, float)
+    check_in_range("power_factor", np.asarray(power_factor), 1e-6, 1.0)
+    penalty = as_scalar("penalty", penalty, float)
+    check_in_range("penalty", np.asarray(penalty), 0.0, np.inf)
+    check_positive("temperature", np.asarray(as_scalar("temperature", temperature, float)))
+    workers = as_scalar("workers", workers, int)
+    if workers < 1:
+        raise InputError("workers", f"must be at least 1, got {workers}")
+    if engine not in ("exact", "linear"):
+        raise InputError("engine", f"must be 'exact' or 'linear', got {engine!r}")
+    if time_limit is not None:
+        check_positive("time_limit", np.asarray(as_scalar("time_limit", time_limit, float)))
+    started = time.perf_counter()
+    names = candidate_nodes(feeder, candidates)
+    nodes = np.array([feeder.node_index(c) for c in names], dtype=np.int64)
+    charger_va = rating_kw * 1000.0 * complex(1.0, math.tan(math.acos(power_factor)))
+
+    base = power_flow(feeder, tolerance_pu=tolerance_pu, base_kva=base_kva)
+    sysm = _system(feeder)
+    v_base = base.voltage_v
+    _, J0, _ = sysm.assemble(v_base)
+    lu = sysm.factorise(J0)
+    monitor = feeder._cache.get("transformer_monitor")
+    if monitor is None:
+        monitor = feeder._cache["transformer_monitor"] = _transformer_monitor(feeder)
+    T, rating, labels = monitor
+
+    # C++ (evcore.grid._native.sweep): per candidate, from the base solution with the base Jacobian's
+    # factors and the charger's own Jacobian added by a rank-2 Woodbury update. Exact: chord Newton to
+    # the tolerance (full Newton in Python for a candidate that stalls). Linear: one such step, the
+    # first-order response to the charger.
+    factors = sysm.factor_args(lu)
+    v_all = np.empty((len(nodes), sysm.n), dtype=complex)
+    iters = np.zeros(len(nodes), dtype=np.int64)
+    converged = np.zeros(len(nodes), dtype=bool)
+    args = sysm.network_args(base_kva)
+    charger_base = np.ascontiguousarray(sysm.base_v[nodes])
+    # Candidates go to C++ in chunks so that the time limit and progress reports apply between them.
+    chunk = max(64, 16 * workers) if (time_limit is not None or progress) else max(len(nodes), 1)
+    done = 0
+    status = "complete"
+    while done < len(nodes):
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            status = "time_limit"
+            break
+        sl = slice(done, min(len(nodes), done + chunk))
+        _native().sweep(v_base, *args, *factors, nodes[sl], charger_va, charger_base[sl], tolerance_pu,
+                        max_chord_iterations, workers, engine == "linear", v_all[sl], iters[sl], converged[sl])
+        done = sl.stop
+        if progress:
+            print(f"[grid sweep] {done}/{len(nodes)} candidates, {time.perf_counter() - started:.3f} s",
+                  file=sys.stderr)
+    if done < len(nodes):  # keep the candidates evaluated before the limit
+        names, nodes, v_all, iters, converged = names[:done], nodes[:done], v_all[:done], iters[:done], converged[:done]
+    if engine == "linear":
+        iters[:] = 0
+    else:
+        stalled = np.flatnonzero(~converged)
+        if progress and stalled.size:
+            print(f"[grid sweep] {stalled.size} candidates left to full Newton", file=sys.stderr)
+        if stalled.size:
+            v_fix, it_fix = _newton_candidates(sysm, nodes[stalled], charger_va, v_base, tolerance_pu, base_kva)
+            v_all[stalled] = v_fix
+            iters[stalled] += it_fix
+
+    vm = np.abs(v_all) / sysm.base_v
+    if T.shape[0] and (np.diff(T.indptr) > 0).all():
+        # gather-multiply-reduce over T's entries (every row has some): no BLAS call, whose threads
+        # can spin for milliseconds on a busy machine for a product this small
+        im = np.abs(np.add.reduceat(v_all[:, T.indices] * T.data, T.indptr[:-1], axis=1))
+    elif T.shape[0]:
+        im = np.abs((T @ v_all.T).T)
+    else:
+        im = np.zeros((len(nodes), 0))
+    base_im = np.abs(T @ v_base)
+    idx = grid_impact_index(vm, base.magnitude_pu, im, base_im, rating, vmin_pu=vmin_pu, vmax_pu=vmax_pu,
+                            penalty=penalty, temperature=temperature, penalty_mode=penalty_mode)
+    return SensitivityResult(
+        candidates=names, voltage_pu=vm, base_voltage_pu=base.magnitude_pu, transformer_current_a=im,
+        base_transformer_current_a=base_im, transformer_labels=labels, engine=engine, iterations=iters,
+        seconds=time.perf_counter() - started, status=status, **idx)
+
+
+def compare_engines(exact: SensitivityResult, linear: SensitivityResult) -> dict:
+    """How far the linearised sweep is from the exact one."""
+    if exact.candidates != linear.candidates:
+        raise InputError("linear", "the two sweeps must cover the same candidates")
+    from scipy.stats import spearmanr
+
+    rho = spearmanr(exact.gi, linear.gi).statistic if len(exact.gi) > 2 else float("nan")
+    return dict(
+        max_voltage_difference_pu=float(np.abs(exact.voltage_pu - linear.voltage_pu).max()),
+        max_gi_difference=float(np.abs(exact.gi - linear.gi).max()),
+        max_priority_difference=float(np.abs(exact.priority - linear.priority).max()),
+        gi_rank_correlation=float(rho),
+        same_best_candidate=bool(np.argmin(exact.gi) == np.argmin(linear.gi)),
+    )
