@@ -5,11 +5,12 @@
 1. HM14_800_25 (published optima, ../shared/data/mnl): SGI (tangent planes on demand, the
    foundation's cut loop on HiGHS) and evcore's best (tangent plus submodular cuts) against R1 (y = 1/D with McCormick products, one MILP):
    time, rounds, cuts, gap to the published optimum, formulation size (rows, columns,
-   non-zeros; the paper's Table I).
+   non-zeros; the paper's Table I). With PySCIPOpt installed (evcore[scip]) also SCIP-lazy:
+   the SGI master in one SCIP tree, planes added as lazy constraints by a constraint handler.
 2. R4 (binary expansion of the integer-scaled denominator) on a few HM14 cases, with the
    share of utilities its rounding hides.
 3. A multi-stage synthetic city (scenario tree): deterministic, two-stage and multi-stage
-   models with SGI and R1, and the perfect-information bound.
+   models with SGI, SCIP-lazy (when installed) and R1, and the perfect-information bound.
 
 Target (issue): SGI >= 10x faster than R1 at the median; every HM14_800_25 case within 60 s.
 """
@@ -30,6 +31,13 @@ from _table import print_table  # noqa: E402
 from evcore.choice import perfect_information_bound, read_hm14, solve, synthetic_city  # noqa: E402
 from evcore.errors import SolverError  # noqa: E402
 
+try:
+    import pyscipopt  # noqa: F401  (the optional extra evcore[scip])
+
+    HAVE_SCIP = True
+except ImportError:
+    HAVE_SCIP = False
+
 MNL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnl"
 
 
@@ -37,39 +45,42 @@ def section_hm14(cases: int, time_limit: float) -> None:
     with (MNL / "HM14_800_25_optima.csv").open() as handle:
         optima = list(csv.DictReader(handle))
     chosen = optima[:: max(1, len(optima) // cases)][:cases] if cases < len(optima) else optima
-    rows, ratios, best_ratios = [], [], []
+    methods = ("sgi", "best", "scip-lazy", "r1") if HAVE_SCIP else ("sgi", "best", "r1")
+    names = {"sgi": "SGI", "best": "best", "scip-lazy": "SCIP-lazy", "r1": "R1"}
+    rows, times = [], {method: [] for method in methods}
     for row in chosen:
         instance = read_hm14(MNL / "HM14_800_25.data", float(row["beta"]), float(row["alpha"]))
         target = float(row["Z_opt"])
         line = [f"b={row['beta']} a={row['alpha']} r={row['r']}", target]
-        times = {}
-        for method in ("sgi", "best", "r1"):
+        for method in methods:
             started = time.perf_counter()
+            rounds = [] if method == "r1" else ["-"]
             try:
                 result = solve(instance, stations=int(row["r"]), method=method, time_limit=time_limit)
             except SolverError as error:  # R1's numerical trouble is part of the comparison
-                times[method] = float("inf")
-                line += [time.perf_counter() - started, f"error ({error.status})", float("nan"), "-"]
-                if method != "r1":
-                    line.insert(len(line) - 1, "-")
+                times[method].append(float("inf"))
+                line += [time.perf_counter() - started, f"error ({error.status})", float("nan"), *rounds, "-"]
                 continue
-            times[method] = result.wall_time if result.status == "optimal" else float("inf")
-            line += [result.wall_time, result.status, 100 * (target - result.objective) / target,
+            times[method].append(result.wall_time if result.status == "optimal" else float("inf"))
+            rounds = [] if method == "r1" else [f"{result.rounds}/{result.cuts}"]
+            line += [result.wall_time, result.status, 100 * (target - result.objective) / target, *rounds,
                      f"{result.size['rows']}x{result.size['columns']} ({result.size['nonzeros']} nz)"]
-            if method != "r1":
-                line.insert(len(line) - 1, f"{result.rounds}/{result.cuts}")
-        ratios.append(times["r1"] / times["sgi"])
-        best_ratios.append(times["sgi"] / times["best"])
         rows.append(line)
     header = ["case", "optimum"]
-    for name in ("SGI", "best"):
-        header += [f"{name} s", f"{name} status", f"{name} gap %", f"{name} rounds/cuts", f"{name} size"]
-    header += ["R1 s", "R1 status", "R1 gap %", "R1 size"]
+    for method in methods:
+        header += [f"{names[method]} s", f"{names[method]} status", f"{names[method]} gap %"]
+        header += [] if method == "r1" else [f"{names[method]} rounds/cuts"]
+        header += [f"{names[method]} size"]
     print_table(f"HM14_800_25: {len(rows)} cases, {time_limit:g} s limit per method", header, rows)
-    finite = [r for r in ratios if np.isfinite(r)]
-    print(f"\nR1 time / SGI time: median {np.median(ratios):.3g} "
-          f"({len(ratios) - len(finite)} R1 runs failed or hit the time limit, counted as infinite); "
-          f"SGI time / best time: median {np.median(best_ratios):.3g}")
+    ratio = {method: np.array(times[method]) / np.array(times["sgi"]) for method in methods}
+    failed = int(np.sum(~np.isfinite(times["r1"])))
+    print(f"\nR1 time / SGI time: median {np.median(ratio['r1']):.3g} "
+          f"({failed} R1 runs failed or hit the time limit, counted as infinite); "
+          f"SGI time / best time: median {np.median(1 / ratio['best']):.3g}")
+    if HAVE_SCIP:
+        print(f"SGI time / SCIP-lazy time: median {np.median(1 / ratio['scip-lazy']):.3g}; "
+              f"best time / SCIP-lazy time: median {np.median(ratio['best'] / ratio['scip-lazy']):.3g} "
+              f"(SCIP-lazy: SGI's master in one SCIP tree, planes added by a constraint handler)")
 
 
 def section_sgi_all(time_limit: float) -> None:
@@ -119,7 +130,7 @@ def section_tree(time_limit: float) -> None:
     city = synthetic_city(40, 8, 1, 4, branching=(2, 2, 2), seed=3, subcentre=True, budget=150.0, growth_sd=0.2)
     rows = []
     for model in ("deterministic", "two-stage", "multi-stage"):
-        for method in ("sgi", "r1"):
+        for method in ("sgi", "scip-lazy", "r1") if HAVE_SCIP else ("sgi", "r1"):
             result = solve(city.instance, model=model, method=method, time_limit=time_limit)
             rows.append([model, method, result.objective, result.status, result.wall_time, result.rounds,
                          f"{result.size['rows']}x{result.size['columns']}"])

@@ -99,3 +99,13 @@ def test_missing_pyscipopt_is_an_input_error(monkeypatch):
                               revenue=[1.0])
     with pytest.raises(InputError, match=r"evcore\[scip\]"):
         solve(instance, method="scip-lazy")
+
+
+def test_scip_output_only_with_progress(capfd):
+    instance = random_instance(1)
+    quiet = solve(instance, method="scip-lazy", gap=1e-9)
+    assert capfd.readouterr().out == ""
+    loud = solve(instance, method="scip-lazy", gap=1e-9, progress=True)
+    out = capfd.readouterr().out
+    assert "scip-lazy enforcement 1:" in out and "SCIP Status" in out
+    assert loud.objective == quiet.objective  # SCIP is deterministic
