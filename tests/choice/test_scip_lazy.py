@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from evcore.choice import ChoiceInstance, read_hm14, solve
+from evcore.choice._sgi import SGISeparator, base_model, layout_for
 from evcore.errors import InfeasibleError, InputError
 
 # Helpers of the neighbouring test modules (pytest puts this folder on sys.path).
@@ -71,8 +72,10 @@ def test_stochastic_models_with_several_types_equal_sgi(seed, model, types, bran
 
 @needs_mnl
 @pytest.mark.slow
-@pytest.mark.parametrize("index", [4, 30, 60])
+@pytest.mark.parametrize("index", [4, 30, 45, 60])
 def test_hm14_published_optima(index):
+    """Case 30 needs dual reductions and symmetry handling off, case 45 (beta = 5, utilities down
+    to 1e-79) the coefficient tightening: without either SCIP "proved" a far worse plan optimal."""
     row = published_optima()[index]
     instance = read_hm14(MNL / "HM14_800_25.data", float(row["beta"]), float(row["alpha"]))
     lazy = solve(instance, stations=int(row["r"]), method="scip-lazy", time_limit=120)
@@ -109,3 +112,37 @@ def test_scip_output_only_with_progress(capfd):
     out = capfd.readouterr().out
     assert "scip-lazy enforcement 1:" in out and "SCIP Status" in out
     assert loud.objective == quiet.objective  # SCIP is deterministic
+
+
+def test_tightened_planes_are_valid_at_every_binary_point_and_exact_at_their_anchor():
+    """Brute force over every binary x: a tightened plane holds at theta = h(x) (the largest
+    revenue x allows) and still cuts off theta above h(x̂) at its anchor x̂; coefficients stay
+    within [1e-9, 10] although the raw planes reach far beyond 1e6."""
+    import itertools
+
+    from evcore.choice._scip import tighten_rows
+    from evcore.choice._sgi import tangent_planes
+
+    rng = np.random.default_rng(4)
+    users, sites = 6, 5
+    instance = ChoiceInstance(demand=np.ones((users, 1)), attraction=np.exp(rng.normal(0, 8, (users, sites, 2))),
+                              opt_out=np.exp(rng.normal(-20, 5, users)), revenue=[1.0, 1.6])
+    layout = layout_for(instance, "deterministic")
+    milp = base_model(instance, layout, None)
+    separator = SGISeparator(instance, layout, gap=1e-9)
+    plans = [np.array(bits, float) for bits in itertools.product((0, 1), repeat=layout.num_x)]
+    revenue = {i: tangent_planes(instance, x)[0] for i, x in enumerate(plans)}  # h(x) = R(x), per user
+    largest = 0.0
+    for index in range(0, len(plans), 37):
+        anchor = plans[index]
+        point = np.concatenate([anchor, np.full(users, 1.6)])  # theta at its bound violates every plane
+        matrix, upper = separator.violated_cuts(point, layout.plan(point))
+        assert matrix.shape[0] >= 1  # users whose h is below r̄ at the anchor
+        tight, right = tighten_rows(matrix, upper, milp.col_lower, milp.col_upper, np.asarray(milp.integrality, bool))
+        largest = max(largest, float(np.abs(matrix.data).max()))
+        assert np.abs(tight.data).max() <= 10.0 and np.abs(tight.data).min() >= 1e-9
+        for i, x in enumerate(plans):
+            assert np.all(tight @ np.concatenate([x, revenue[i]]) <= right + 1e-8)
+        above = np.concatenate([anchor, revenue[index] + 1e-6])
+        assert np.all(tight @ above > right + 5e-7)
+    assert largest > 1e6  # the instance does produce the ill-scaled planes the tightening is for
