@@ -6,8 +6,10 @@ and enforcement priorities (so integrality is enforced first and it sees integra
 solutions) rejects any candidate whose theta exceeds h at the candidate's rounded plan and,
 during enforcement, adds the violated tangent planes (and, for equal revenues, the submodular
 cuts) as global linear constraints: lazy constraints in SCIP's sense. The cuts come from
-:meth:`evcore.choice._sgi.SGISeparator.violated_cuts`, exactly as in the HiGHS cut loop; only
-the orchestration differs (one tree instead of a MILP re-solved per round).
+:meth:`evcore.choice._sgi.SGISeparator.violated_cuts`, exactly as in the HiGHS cut loop, then
+go through an exact coefficient tightening (:func:`tighten_rows`) that SCIP's LP needs on
+ill-scaled data; the orchestration differs (one tree instead of a MILP re-solved per round).
+Lazy rows make SCIP's dual reductions, symmetry handling and restarts unsafe: they are off.
 
 Reference: seed 001, SGI formulation (the issue's restatement of Theorems 1-2).
 """
