@@ -270,6 +270,35 @@ class SGISeparator:
                 self.best_value, self.best_plan = value, plan
             if relaxation - self.best_value <= self.gap * max(abs(self.best_value), 1e-12):
                 return None  # the incumbent is optimal within the gap: nothing left to separate
+        found = self.violated_cuts(x, plan)
+        if found is None:
+            return None
+        matrix, upper = found
+        count = matrix.shape[0]
+        self.cuts_added += count
+        cuts = Cuts(matrix, np.full(count, -np.inf), upper)
+        self.history.append(cuts)
+        return cuts
+
+    def violated_cuts(self, x: np.ndarray, plan: np.ndarray):
+        """Planes at ``plan`` that the point ``x`` violates by more than ``tolerance``.
+
+        Shared by the cut loop (``__call__``) and the SCIP constraint handler
+        (:mod:`evcore.choice._scip`).
+
+        Parameters
+        ----------
+        x : numpy.ndarray, shape (num_cols,)
+            The point to separate (x then theta, the :class:`Layout`'s column order).
+        plan : numpy.ndarray, shape (sites, types, groups)
+            Where the planes touch h (binary, or fractional in the LP phase).
+
+        Returns
+        -------
+        None when nothing is violated, else ``(matrix, upper)``: the rows
+        ``matrix @ x <= upper``, a CSR array of shape (cuts, num_cols) and shape (cuts,).
+        """
+        layout, instance = self.layout, self.instance
         rows, cols, vals, upper = [], [], [], []
         count = 0
         for family in self.plane_families:
@@ -292,12 +321,9 @@ class SGISeparator:
                 count += k
         if count == 0:
             return None
-        self.cuts_added += count
         matrix = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                               shape=(count, layout.num_cols))
-        cuts = Cuts(matrix, np.full(count, -np.inf), np.concatenate(upper))
-        self.history.append(cuts)
-        return cuts
+        return matrix, np.concatenate(upper)
 
 
 def with_cuts(model: Model, cuts: list[Cuts]) -> Model:

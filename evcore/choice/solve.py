@@ -21,7 +21,7 @@ __all__ = ["ChoiceResult", "solve", "perfect_information_bound"]
 
 #: Models and methods available.
 AVAILABLE_MODELS = ("deterministic", "two-stage", "multi-stage")
-AVAILABLE_METHODS = ("best", "sgi", "submodular", "r1", "r4")
+AVAILABLE_METHODS = ("best", "sgi", "submodular", "r1", "r4", "scip-lazy")
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,9 +44,10 @@ class ChoiceResult:
     open_sites : numpy.ndarray of int
         0-based sites with a station in the last period (in any scenario, multi-stage).
     rounds : int
-        MILP solves (the cut loop's rounds for SGI, 1 for R1).
+        MILP solves (the cut loop's rounds for SGI, 1 for R1; for scip-lazy the enforcement
+        calls that added planes).
     cuts : int
-        Subgradient inequalities added (SGI).
+        Subgradient inequalities added (SGI, scip-lazy).
     size : dict
         ``rows``, ``columns``, ``nonzeros`` of the formulation handed to HiGHS (for SGI: the
         master before cuts).
@@ -90,7 +91,9 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
         ``r4_scale``); ``"submodular"``: the same cut loop adding, for each violated node,
         both the tangent plane and the Nemhauser-Wolsey submodular cut (tighter on openings)
         (equal revenues only); ``"best"``: ``"submodular"`` when all revenues are equal, else
-        ``"sgi"``.
+        ``"sgi"``; ``"scip-lazy"`` (needs the extra ``evcore[scip]``): the same master in one
+        SCIP branch-and-bound tree, the tangent planes (plus the submodular cuts for equal
+        revenues) added by a constraint handler as lazy constraints, a comparison.
     time_limit : float, optional
         Seconds for the whole cut loop; the best plan so far comes back with its bound.
     gap : float
@@ -133,7 +136,15 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
     layout = layout_for(instance, model)
     if method in ("r1", "r4"):
         return _solve_single_milp(instance, layout, stations, method, r4_scale, time_limit, gap, progress, started)
+    equal_revenues = float(np.ptp(instance.revenue)) == 0.0
     milp = base_model(instance, layout, stations)
+    if method == "scip-lazy":
+        from ._scip import solve_scip_lazy  # pyscipopt is optional
+
+        remaining = None if time_limit is None else time_limit - (time.perf_counter() - started)
+        plan, bound, status, rounds, cuts = solve_scip_lazy(instance, layout, milp, submodular=equal_revenues,
+                                                            time_limit=remaining, gap=gap, progress=progress)
+        return _result(instance, layout, plan, bound, status, gap, milp, rounds, cuts, method, started)
     # Phase 1 (cheap): tangent planes at the LP relaxation's fractional optima, until the LP
     # bound stops moving; they are valid for the MILP and spare it most of its rounds.
     lp_separator = SGISeparator(instance, layout, gap=gap, fractional=True)
@@ -142,7 +153,6 @@ def solve(instance: ChoiceInstance, stations: int | None = None, model: str = "d
                  time_limit=None if time_limit is None else time_limit / 4, tolerance=1e-5)
     seeded = with_cuts(milp, lp_separator.history)
     remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 1e-3)
-    equal_revenues = float(np.ptp(instance.revenue)) == 0.0
     if method == "submodular" and not equal_revenues:
         raise InputError("method", "submodular cuts need equal revenues for every station type; use 'sgi'")
     submodular = method == "submodular" or (method == "best" and equal_revenues)
