@@ -151,3 +151,22 @@ def test_bad_files_name_file_and_field(tmp_path):
         read_trois_rivieres(tmp_path, outside_weight=TINY)
     with pytest.raises(InputError, match="Stations_Distance.json"):
         read_trois_rivieres(tmp_path, "Distance", outside_weight=TINY)
+
+
+@needs_data
+def test_tables_iii_to_v_on_the_data():
+    """TS <= MS <= perfect information on every row of the Trois-Rivieres tables (tiny tree)."""
+    pytest.importorskip("pyscipopt", reason="the tables run with method 'scip-lazy' (extra evcore[scip])")
+    from evcore.choice.analysis import trois_rivieres_tables
+
+    tables = trois_rivieres_tables(DATA, years=2, branching=(2,), growth_sds=(0.096, 0.3), subcentre_extra=(0.0, 0.5),
+                                   method="scip-lazy")
+    assert [r["growth_sd"] for r in tables["table_iii"]] == [0.096, 0.3]
+    assert [r["variant"] for r in tables["table_iv"]] == ["Simple", "Distance"]
+    assert [r["subcentre_extra_growth"] for r in tables["table_v"]] == [0.0, 0.5]
+    assert tables["subcentre_users"] > 0
+    for row in tables["table_iii"] + tables["table_iv"] + tables["table_v"]:
+        assert row["two_stage_status"] == row["multi_stage_status"] == "optimal"
+        tolerance = 1e-6 * row["multi_stage"]
+        assert row["two_stage"] <= row["multi_stage"] + tolerance <= row["perfect_information"] + 2 * tolerance
+        assert row["vms_percent"] >= -1e-4 and row["evpi_percent"] >= -1e-4
