@@ -497,22 +497,11 @@ py::tuple chord_solve(out_array<cd> v, in_array<std::int64_t> y_indptr, in_array
     return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node);
 }
 
-void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices,
-           in_array<cd> y_data, in_array<double> abs_y, in_array<cd> i_source, in_array<double> current_base,
-           in_array<double> row_terms,
-           in_array<std::int64_t> branch_from, in_array<std::int64_t> branch_to, in_array<cd> power_va,
-           in_array<double> base_v, in_array<std::int64_t> model, in_array<double> vmin_pu, in_array<double> vmax_pu,
-           in_array<double> vlow_pu, in_array<double> zipv, in_array<double> cvr, in_array<std::int64_t> l_indptr,
-           in_array<std::int32_t> l_indices, in_array<double> l_data, in_array<std::int64_t> u_indptr,
-           in_array<std::int32_t> u_indices, in_array<double> u_data, in_array<double> u_inv_diag,
-           in_array<std::int64_t> perm_r,
-           in_array<std::int64_t> perm_c, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
-           double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
-           out_array<std::int64_t> out_iterations, out_array<bool> out_converged) {
-    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
-                            branch_to,
-                            power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices,
-                            l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c);
+// The candidate loop of sweep (and of ChordSystem.sweep), on prepared inputs.
+void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& nodes, cd charger_va,
+               in_array<double>& charger_base_v, double tolerance, std::int64_t max_iterations, int threads,
+               bool linear, out_array<cd>& out_v, out_array<std::int64_t>& out_iterations,
+               out_array<bool>& out_converged) {
     const std::int64_t n = in.net.n;
     const std::int64_t k_count = nodes.shape(0);
     if (v_base.shape(0) != n) throw std::invalid_argument("v_base must have one entry per node");
@@ -597,6 +586,76 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
     for (auto& t : pool) t.join();
 }
 
+void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices,
+           in_array<cd> y_data, in_array<double> abs_y, in_array<cd> i_source, in_array<double> current_base,
+           in_array<double> row_terms,
+           in_array<std::int64_t> branch_from, in_array<std::int64_t> branch_to, in_array<cd> power_va,
+           in_array<double> base_v, in_array<std::int64_t> model, in_array<double> vmin_pu, in_array<double> vmax_pu,
+           in_array<double> vlow_pu, in_array<double> zipv, in_array<double> cvr, in_array<std::int64_t> l_indptr,
+           in_array<std::int32_t> l_indices, in_array<double> l_data, in_array<std::int64_t> u_indptr,
+           in_array<std::int32_t> u_indices, in_array<double> u_data, in_array<double> u_inv_diag,
+           in_array<std::int64_t> perm_r,
+           in_array<std::int64_t> perm_c, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
+           double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
+           out_array<std::int64_t> out_iterations, out_array<bool> out_converged) {
+    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
+                            branch_to,
+                            power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices,
+                            l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c);
+    run_sweep(in, v_base, nodes, charger_va, charger_base_v, tolerance, max_iterations, threads, linear, out_v,
+              out_iterations, out_converged);
+}
+
+// A feeder's network, loads and LU factors converted once and kept (with references to the arrays), so
+// that a power flow or a sweep on them costs one call with the voltages only: passing some 30 arrays
+// through pybind11 at every call took longer than a whole warm re-solve.
+class ChordSystem {
+  public:
+    ChordSystem(in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices, in_array<cd> y_data,
+                in_array<double> abs_y, in_array<cd> i_source, in_array<double> current_base,
+                in_array<double> row_terms, in_array<std::int64_t> branch_from, in_array<std::int64_t> branch_to,
+                in_array<cd> power_va, in_array<double> base_v, in_array<std::int64_t> model,
+                in_array<double> vmin_pu, in_array<double> vmax_pu, in_array<double> vlow_pu, in_array<double> zipv,
+                in_array<double> cvr, in_array<std::int64_t> l_indptr, in_array<std::int32_t> l_indices,
+                in_array<double> l_data, in_array<std::int64_t> u_indptr, in_array<std::int32_t> u_indices,
+                in_array<double> u_data, in_array<double> u_inv_diag, in_array<std::int64_t> perm_r,
+                in_array<std::int64_t> perm_c)
+        : in_(make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
+                          branch_to, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr,
+                          l_indices, l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c)),
+          keep_{y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to,
+                power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices, l_data,
+                u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c} {}
+
+    std::int64_t n() const { return in_.net.n; }
+
+    // Same as the free chord_solve on these arrays.
+    py::tuple solve(out_array<cd> v, double tolerance, std::int64_t max_iterations) const {
+        if (v.ndim() != 1 || v.shape(0) != in_.net.n) throw std::invalid_argument("v must have one entry per node");
+        cd* vv = v.mutable_data();
+        ChordOutcome out;
+        {
+            py::gil_scoped_release release;
+            const std::int64_t n = in_.net.n;
+            std::vector<cd> mis(n);
+            std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n);
+            out = chord(in_.net, in_.f, Extra{}, vv, tolerance, max_iterations, mis, rhs, dx, work);
+        }
+        return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node);
+    }
+
+    // Same as the free sweep on these arrays (the factors must be those of the Jacobian at v_base).
+    void sweep(in_array<cd> v_base, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
+               double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
+               out_array<std::int64_t> out_iterations, out_array<bool> out_converged) const {
+        run_sweep(in_, v_base, nodes, charger_va, charger_base_v, tolerance, max_iterations, threads, linear, out_v,
+                  out_iterations, out_converged);
+    }
+
+  private:
+    Inputs in_;
+    std::vector<py::object> keep_;  // owners of the memory in_ points to
+};
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -612,4 +671,20 @@ PYBIND11_MODULE(_native, m) {
     m.def("sweep", &sweep,
           "Chord-Newton solves with one extra constant-power charger branch per candidate node, in threads "
           "(linear=True: one Woodbury-Newton step each, the first-order response).");
+    py::class_<ChordSystem>(m, "ChordSystem",
+                            "Network, loads and LU factors (the arguments of chord_solve after v, before the "
+                            "tolerance) kept for repeated solves and sweeps.")
+        .def(py::init<in_array<std::int64_t>, in_array<std::int64_t>, in_array<cd>, in_array<double>, in_array<cd>,
+                      in_array<double>, in_array<double>, in_array<std::int64_t>, in_array<std::int64_t>,
+                      in_array<cd>, in_array<double>, in_array<std::int64_t>, in_array<double>, in_array<double>,
+                      in_array<double>, in_array<double>, in_array<double>, in_array<std::int64_t>,
+                      in_array<std::int32_t>, in_array<double>, in_array<std::int64_t>, in_array<std::int32_t>,
+                      in_array<double>, in_array<double>, in_array<std::int64_t>, in_array<std::int64_t>>())
+        .def_property_readonly("n", &ChordSystem::n)
+        .def("solve", &ChordSystem::solve, py::arg("v"), py::arg("tolerance"), py::arg("max_iterations"),
+             "chord_solve in place from v: (iterations, converged, worst pu, worst node).")
+        .def("sweep", &ChordSystem::sweep, py::arg("v_base"), py::arg("nodes"), py::arg("charger_va"),
+             py::arg("charger_base_v"), py::arg("tolerance"), py::arg("max_iterations"), py::arg("threads"),
+             py::arg("linear"), py::arg("out_v"), py::arg("out_iterations"), py::arg("out_converged"),
+             "sweep with these factors (of the Jacobian at v_base).");
 }
