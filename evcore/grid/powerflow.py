@@ -22,6 +22,7 @@ whose current sum cannot be evaluated more finely in double precision (a 1e-4 oh
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -97,9 +98,8 @@ class PowerFlowResult:
     def _make(cls, **fields):
         """Build with every field given, without the frozen dataclass's ``__init__`` (one guarded
         ``object.__setattr__`` per field: microseconds, a noticeable part of a warm re-solve)."""
-        missing = cls.__dataclass_fields__.keys() - fields.keys() - {"_derived"}
-        if missing:
-            raise TypeError(f"PowerFlowResult._make needs {sorted(missing)}")
+        if len(fields) != len(cls.__dataclass_fields__) - 1:
+            raise TypeError(f"PowerFlowResult._make needs every field but _derived, got {sorted(fields)}")
         obj = object.__new__(cls)
         obj.__dict__.update(fields, _derived={})
         return obj
@@ -379,8 +379,10 @@ def newton(sysm: _System, v0, tolerance_pu, max_iterations, base_kva, engine, po
 def _positive_scalar(field, value):
     """``as_scalar`` and ``check_positive`` of one number; the array check (several microseconds, more than a
     warm re-solve) runs only to raise its error."""
+    if type(value) is float and 0.0 < value < math.inf:  # the common case, without building an array
+        return value
     x = as_scalar(field, value, float)
-    if not 0.0 < x < np.inf:
+    if not 0.0 < x < math.inf:
         check_positive(field, np.asarray(x))
     return x
 
@@ -418,7 +420,8 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
     if not isinstance(feeder, Feeder):
         raise InputError("feeder", f"must be an evcore.grid.Feeder, got {type(feeder).__name__}")
     tolerance_pu = _positive_scalar("tolerance_pu", tolerance_pu)
-    max_iterations = as_scalar("max_iterations", max_iterations, int)
+    if type(max_iterations) is not int:
+        max_iterations = as_scalar("max_iterations", max_iterations, int)
     base_kva = _positive_scalar("base_kva", base_kva)
     if engine not in ("native", "reference"):
         raise InputError("engine", f"must be 'native' or 'reference', got {engine!r}")
@@ -428,10 +431,9 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
     if initial_voltage is None:
         v = start.copy()
     else:
-        v = np.array(initial_voltage, dtype=complex)
+        v = np.multiply(initial_voltage, sysm.base_v, dtype=complex)  # a new array, in volts
         if v.shape != (sysm.n,):
-            raise InputError("initial_voltage", f"needs shape ({sysm.n},), got {v.shape}")
-        v = v * sysm.base_v
+            raise InputError("initial_voltage", f"needs shape ({sysm.n},), got {np.shape(initial_voltage)}")
     # Chord Newton with the Jacobian factorised once per feeder (C++ loop); full Newton if it stalls.
     if engine == "native":
         iterations, converged, worst, _ = sysm.chord_solver(base_kva).solve(v, tolerance_pu, max_iterations)
