@@ -431,9 +431,9 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
     if initial_voltage is None:
         v = start.copy()
     else:
-        v = np.multiply(initial_voltage, sysm.base_v, dtype=complex)  # a new array, in volts
-        if v.shape != (sysm.n,):
+        if np.shape(initial_voltage) != (sysm.n,):
             raise InputError("initial_voltage", f"needs shape ({sysm.n},), got {np.shape(initial_voltage)}")
+        v = np.multiply(initial_voltage, sysm.base_v, dtype=complex)  # a new array, in volts
     # Chord Newton with the Jacobian factorised once per feeder (C++ loop); full Newton if it stalls.
     if engine == "native":
         iterations, converged, worst, _ = sysm.chord_solver(base_kva).solve(v, tolerance_pu, max_iterations)
