@@ -41,6 +41,12 @@ namespace {
 // |z| without hypot's overflow guards (voltages and currents are far from overflow): several times faster.
 inline double mag(const cd& z) { return std::sqrt(z.real() * z.real() + z.imag() * z.imag()); }
 
+// a * b without the C99 Annex G infinity recovery that std::complex's operator* calls out for
+// (__muldc3, several times slower); a NaN or infinity still propagates to the mismatch checks.
+inline cd cmul(const cd& a, const cd& b) {
+    return cd(a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real());
+}
+
 template <class T>
 using in_array = py::array_t<T, py::array::c_style | py::array::forcecast>;
 template <class T>
@@ -202,7 +208,7 @@ void assemble(in_array<cd> v, in_array<std::int64_t> y_indptr, in_array<std::int
     py::gil_scoped_release release;
     for (std::int64_t i = 0; i < n; ++i) {
         cd acc = 0.0;
-        for (std::int64_t k = ip[i]; k < ip[i + 1]; ++k) acc += yd[k] * vv[ix[k]];
+        for (std::int64_t k = ip[i]; k < ip[i + 1]; ++k) acc += cmul(yd[k], vv[ix[k]]);
         mis[i] = acc - isrc[i];
     }
     for (std::int64_t k = 0; k < nnz; ++k) jac[k] = jb[k];
@@ -213,12 +219,12 @@ void assemble(in_array<cd> v, in_array<std::int64_t> y_indptr, in_array<std::int
         Branch br{pw[k], bv[k], md[k], vmn[k], vmx[k], vlw[k], zp + 7 * k, cv[2 * k], cv[2 * k + 1]};
         cd g, dg;
         load_admittance(m, br, g, dg);
-        const cd i = g * vab;
+        const cd i = cmul(g, vab);
         cur[k] = i;
         mis[a] += i;
         if (b >= 0) mis[b] -= i;
         const double ms = m > 0.0 ? m : 1.0;
-        const cd gv = dg * vab;
+        const cd gv = cmul(dg, vab);
         const double u = vab.real() / ms, w = vab.imag() / ms;
         const double d[4] = {g.real() + gv.real() * u, -g.imag() + gv.real() * w, g.imag() + gv.imag() * u,
                              g.real() + gv.imag() * w};
@@ -283,14 +289,14 @@ double residual(const Network& net, const Extra& extra, const cd* v, cd* mis, do
     const double eps = std::numeric_limits<double>::epsilon();
     for (std::int64_t i = 0; i < net.n; ++i) {
         cd acc = 0.0;
-        for (std::int64_t k = net.ip[i]; k < net.ip[i + 1]; ++k) acc += net.yd[k] * v[net.ix[k]];
+        for (std::int64_t k = net.ip[i]; k < net.ip[i + 1]; ++k) acc += cmul(net.yd[k], v[net.ix[k]]);
         mis[i] = acc - net.isrc[i];
     }
     auto add_branch = [&](std::int64_t a, std::int64_t b, const Branch& br) {
         const cd vab = v[a] - (b >= 0 ? v[b] : cd(0.0));
         cd g, dg;
         load_admittance(mag(vab), br, g, dg);
-        const cd i = g * vab;
+        const cd i = cmul(g, vab);
         mis[a] += i;
         if (b >= 0) mis[b] -= i;
     };
@@ -413,7 +419,7 @@ ChordOutcome chord(const Network& net, const Factors& f, const Extra& extra, cd*
             cd g, dg;
             load_admittance(m, extra.branch, g, dg);
             const double ms = m > 0.0 ? m : 1.0;
-            const cd gv = dg * va;
+            const cd gv = cmul(dg, va);
             const double u = va.real() / ms, w = va.imag() / ms;
             const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
             const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
@@ -539,9 +545,9 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
                 const double m = mag(va);
                 cd g, dg;
                 load_admittance(m, extra.branch, g, dg);
-                const cd cur = g * va;
+                const cd cur = cmul(g, va);
                 const double ms = m > 0.0 ? m : 1.0;
-                const cd gv = dg * va;
+                const cd gv = cmul(dg, va);
                 const double u = va.real() / ms, w = va.imag() / ms;
                 const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
                 const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
