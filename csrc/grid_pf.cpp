@@ -17,7 +17,9 @@
 // mismatch and applies the fixed factors (forward and back substitution) until every node's current
 // mismatch is within tolerance. sweep repeats this for many candidate chargers (one extra load branch
 // each, whose own Jacobian is added to every step by a rank-2 Woodbury update), in threads, without
-// the GIL. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
+// the GIL; its second step takes the mismatch from the load branches alone (the admittance part cancels
+// after the first step), convergence is judged on the true mismatch. ChordSystem keeps the arrays of
+// both for repeated calls. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
 
 #include <pybind11/complex.h>
 #include <pybind11/numpy.h>
@@ -385,6 +387,32 @@ struct ChordOutcome {
     std::int64_t worst_node;
 };
 
+// dx <- (J + E_a D E_a^T)^-1 J dx for the extra branch at node a (D: its own 2x2 Jacobian at v), from
+// za = the columns J^-1 e_{2a}, J^-1 e_{2a+1} (Woodbury).
+void woodbury(const Extra& extra, const double* za, const cd* v, double* dx, std::int64_t n2) {
+    const std::int64_t a = extra.node;
+    const cd va = v[a];
+    const double m = mag(va);
+    cd g, dg;
+    load_admittance(m, extra.branch, g, dg);
+    const double ms = m > 0.0 ? m : 1.0;
+    const cd gv = cmul(dg, va);
+    const double u = va.real() / ms, w = va.imag() / ms;
+    const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
+    const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
+    const double* z0 = za;       // J^-1 e_{2a}
+    const double* z1 = za + n2;  // J^-1 e_{2a+1}
+    // M = I + D Zaa, Zaa = [[z0[2a], z1[2a]], [z0[2a+1], z1[2a+1]]]
+    const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
+    const double m00 = 1.0 + d00 * a00 + d01 * a10, m01 = d00 * a01 + d01 * a11;
+    const double m10 = d10 * a00 + d11 * a10, m11 = 1.0 + d10 * a01 + d11 * a11;
+    const double w0 = d00 * dx[2 * a] + d01 * dx[2 * a + 1];
+    const double w1 = d10 * dx[2 * a] + d11 * dx[2 * a + 1];
+    const double det = m00 * m11 - m01 * m10;
+    const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
+    for (std::int64_t i = 0; i < n2; ++i) dx[i] -= z0[i] * c0 + z1[i] * c1;
+}
+
 // Chord Newton from v. With za (the two columns J^-1 e_{2a}, J^-1 e_{2a+1} of the extra branch's
 // node a), each step solves with J + E_a D E_a^T instead (Woodbury), D the extra branch's own 2x2
 // Jacobian at the current voltage: the candidate charger's non-linearity is then followed exactly.
@@ -412,29 +440,7 @@ ChordOutcome chord(const Network& net, const Factors& f, const Extra& extra, cd*
             rhs[2 * i + 1] = -mis[i].imag();
         }
         lu_solve(f, rhs.data(), dx.data(), work.data());
-        if (za != nullptr) {
-            const std::int64_t a = extra.node;
-            const cd va = v[a];
-            const double m = mag(va);
-            cd g, dg;
-            load_admittance(m, extra.branch, g, dg);
-            const double ms = m > 0.0 ? m : 1.0;
-            const cd gv = cmul(dg, va);
-            const double u = va.real() / ms, w = va.imag() / ms;
-            const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
-            const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
-            const double* z0 = za;       // J^-1 e_{2a}
-            const double* z1 = za + n2;  // J^-1 e_{2a+1}
-            // M = I + D Zaa, Zaa = [[z0[2a], z1[2a]], [z0[2a+1], z1[2a+1]]]
-            const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
-            const double m00 = 1.0 + d00 * a00 + d01 * a10, m01 = d00 * a01 + d01 * a11;
-            const double m10 = d10 * a00 + d11 * a10, m11 = 1.0 + d10 * a01 + d11 * a11;
-            const double w0 = d00 * dx[2 * a] + d01 * dx[2 * a + 1];
-            const double w1 = d10 * dx[2 * a] + d11 * dx[2 * a + 1];
-            const double det = m00 * m11 - m01 * m10;
-            const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
-            for (std::int64_t i = 0; i < n2; ++i) dx[i] -= z0[i] * c0 + z1[i] * c1;
-        }
+        if (za != nullptr) woodbury(extra, za, v, dx.data(), n2);
         for (std::int64_t i = 0; i < net.n; ++i) v[i] += cd(dx[2 * i], dx[2 * i + 1]);
     }
     return out;
@@ -523,6 +529,43 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
     std::int64_t* oi = out_iterations.mutable_data();
     bool* oc = out_converged.mutable_data();
     static const double no_zip[7] = {0, 0, 0, 0, 0, 0, 0};
+    // For the exact engine, the base case once: its true mismatch, and every load branch's voltage, current
+    // and 2x2 Jacobian there. After the first step dx (which solved J_base dx + E_a D dx_a = -E_a i_c
+    // exactly up to rounding) the mismatch is F_base + sum_k [i_k(v) - i_k(v_base) - D_k dv_k] + [i_c(v) -
+    // i_c(v_base) - D dv_a]: the admittance part cancels, so the second step's right-hand side costs
+    // O(branches) instead of a product with Y. It only steers that step; convergence is then judged on the
+    // true mismatch as always.
+    const Network& net = in.net;
+    std::vector<cd> f_base, base_vab, base_cur;
+    std::vector<double> base_jac;
+    if (!linear) {
+        f_base.resize(n);
+        bool ok_base;
+        std::int64_t node_base;
+        residual(net, Extra{}, vb, f_base.data(), tolerance, ok_base, node_base);
+        base_vab.resize(net.nb);
+        base_cur.resize(net.nb);
+        base_jac.resize(4 * net.nb);
+        for (std::int64_t k = 0; k < net.nb; ++k) {
+            const std::int64_t a = net.bf[k], b = net.bt[k];
+            const cd vab = vb[a] - (b >= 0 ? vb[b] : cd(0.0));
+            Branch br{net.pw[k], net.bv[k], net.md[k], net.vmn[k], net.vmx[k], net.vlw[k], net.zp + 7 * k,
+                      net.cv[2 * k], net.cv[2 * k + 1]};
+            const double m = mag(vab);
+            cd g, dg;
+            load_admittance(m, br, g, dg);
+            base_vab[k] = vab;
+            base_cur[k] = cmul(g, vab);
+            const double ms = m > 0.0 ? m : 1.0;
+            const cd gv = cmul(dg, vab);
+            const double u = vab.real() / ms, w = vab.imag() / ms;
+            double* d = base_jac.data() + 4 * k;
+            d[0] = g.real() + gv.real() * u;
+            d[1] = -g.imag() + gv.real() * w;
+            d[2] = g.imag() + gv.imag() * u;
+            d[3] = g.real() + gv.imag() * w;
+        }
+    }
     auto run = [&](std::int64_t first, std::int64_t last) {
         std::vector<cd> mis(n);
         std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n), za(4 * n), work2(4 * n);
@@ -564,12 +607,43 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
                 const double k0 = cur.real() + c0, k1 = cur.imag() + c1;
                 for (std::int64_t i = 0; i < n; ++i)
                     v[i] -= cd(z0[2 * i] * k0 + z1[2 * i] * k1, z0[2 * i + 1] * k0 + z1[2 * i + 1] * k1);
+                if (!linear) {  // second step, from the estimated mismatch (see above)
+                    std::copy(f_base.begin(), f_base.end(), mis.begin());
+                    for (std::int64_t j = 0; j < net.nb; ++j) {
+                        const std::int64_t p = net.bf[j], q = net.bt[j];
+                        const cd vab = v[p] - (q >= 0 ? v[q] : cd(0.0));
+                        Branch br{net.pw[j], net.bv[j], net.md[j], net.vmn[j], net.vmx[j], net.vlw[j],
+                                  net.zp + 7 * j, net.cv[2 * j], net.cv[2 * j + 1]};
+                        cd gj, dgj;
+                        load_admittance(mag(vab), br, gj, dgj);
+                        const cd dv = vab - base_vab[j];
+                        const double* d = base_jac.data() + 4 * j;
+                        const cd r = cmul(gj, vab) - base_cur[j] -
+                                     cd(d[0] * dv.real() + d[1] * dv.imag(), d[2] * dv.real() + d[3] * dv.imag());
+                        mis[p] += r;
+                        if (q >= 0) mis[q] -= r;
+                    }
+                    const cd va1 = v[a];
+                    cd g1, dg1;
+                    load_admittance(mag(va1), extra.branch, g1, dg1);
+                    const cd dva = va1 - va;
+                    mis[a] += cmul(g1, va1) - cur -
+                              cd(d00 * dva.real() + d01 * dva.imag(), d10 * dva.real() + d11 * dva.imag());
+                    for (std::int64_t i = 0; i < n; ++i) {
+                        rhs[2 * i] = -mis[i].real();
+                        rhs[2 * i + 1] = -mis[i].imag();
+                    }
+                    lu_solve(in.f, rhs.data(), dx.data(), work.data());
+                    woodbury(extra, za.data(), v, dx.data(), 2 * n);
+                    for (std::int64_t i = 0; i < n; ++i) v[i] += cd(dx[2 * i], dx[2 * i + 1]);
+                }
             }
             ChordOutcome out;
             if (linear) {  // that step is the first-order response to the charger
                 out = ChordOutcome{0, true, 0.0, 0};
             } else {
                 out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work, za.data(), 8);
+                out.iterations += 1;  // the second step
             }
             out.iterations += 1;
             const std::int64_t used = out.iterations;

@@ -27,7 +27,9 @@ Two engines:
     A full non-linear re-solve per candidate to the power-flow tolerance, warm-started from the base
     solution and iterating with the base case's factorised Jacobian plus the charger's own 2x2
     Jacobian (rank-2 Woodbury update), i.e. chord Newton that follows the charger exactly and leaves
-    only the other loads' second-order response: two steps for a typical candidate. Entirely in C++
+    only the other loads' second-order response: two steps for a typical candidate, the second from
+    the mismatch evaluated branch by branch (after the first step the admittance part cancels), then
+    one true-mismatch evaluation that confirms convergence. Entirely in C++
     (``evcore.grid._native.sweep``, twin ``_reference.sweep``); a candidate that does not contract
     falls back to full Newton. Candidates run in ``workers`` threads.
 ``"linear"``
