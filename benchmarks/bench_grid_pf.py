@@ -7,16 +7,23 @@
    tolerance (evcore current mismatch 1e-9 pu, OpenDSS `set tolerance=1e-10`) and both with fixed
    regulator taps. Times are the best of ``--repeat`` runs:
    - "evcore setup": the first power_flow on a freshly read Feeder, which also builds the kernel arrays,
-     the Jacobian pattern and the factorisation at the start (once per feeder, like OpenDSS's compile);
-   - "evcore" vs "OpenDSS": a solve from each tool's own start (evcore: the nominal-impedance solution;
-     OpenDSS: its no-load solution, restored by `calcv` before each timed `Solve`);
-   - "warm": both starting from their previous solution.
+     the Jacobian pattern, the start (nominal-impedance solution v0), the chord Jacobian's
+     factorisation (at v1, one Newton step past v0) and the C++ ChordSystem holding them (once per
+     feeder, like OpenDSS's compile, which builds and factorises its system Y);
+   - "evcore" vs "OpenDSS": a whole `power_flow(feeder)` call (argument checks and result object
+     included) from evcore's start v0, against `Solution.Solve()` from OpenDSS's no-load solution,
+     restored by `calcv` before each timed `Solve` (each tool's own start, neither computed in the
+     timing; "chord it" = evcore's steps from v0);
+   - "warm": both starting from their previous (converged) solution: evcore's call then evaluates the
+     mismatch once and returns, OpenDSS iterates until its voltage change is below its tolerance.
    The table gives the answer difference (max |dV| pu) too.
 2. The full sensitivity sweep on IEEE 123 (every phase node but the source bus, one 7.2 kW charger at
    pf 0.95 each): evcore exact (warm-started chord Newton, 1 and 2 threads) and linearised, against the
    same sweep driven through OpenDSS (one load moved node to node, one solve each). OpenDSS's time is
-   its candidate loop alone (compile and base solve excluded); evcore's includes its base power flow,
-   the factorisation and the indices (the Feeder itself is read once, outside the timing).
+   its candidate loop alone (compile and base solve excluded); evcore's is a whole sensitivity_sweep
+   call: its base power flow, the assembly and SuperLU factorisation of the Jacobian at the base
+   solution, every candidate solved to the 1e-9 pu current mismatch, and the VI/CI/GI indices (the
+   Feeder itself is read once, outside the timing).
 
 Targets (issue 5): single power flow no slower than OpenDSS; exact sweep >= 20x faster than the
 OpenDSS-driven sweep with equal answers (<= 1e-6 pu).
