@@ -345,38 +345,77 @@ void lu_solve(const Factors& f, const double* rhs, double* x, double* work) {
     for (std::int64_t i = 0; i < n2; ++i) x[i] = work[f.perm_c[i]];
 }
 
-// The two columns J^-1 e_{2a} and J^-1 e_{2a+1} in one pass over the factors (x0, x1 of size n2;
-// work of size 2 n2).
-void lu_solve_unit_pair(const Factors& f, std::int64_t a, double* x0, double* x1, double* work) {
+constexpr int kBlock = 4;  // candidates per block of triangular solves
+
+// Forward and back substitution of R right-hand sides at once: w (n2 x R, row-major) holds the row-permuted
+// right-hand sides on entry and the solutions before the column permutation on exit. Each column gets the
+// same operations as in lu_solve (a row of w that is zero in every column is skipped).
+template <int R>
+void lu_substitute_block(const Factors& f, double* w) {
     const std::int64_t n2 = f.n2;
-    double* w0 = work;
-    double* w1 = work + n2;
-    std::fill(w0, w0 + 2 * n2, 0.0);
-    w0[f.perm_r[2 * a]] = 1.0;
-    w1[f.perm_r[2 * a + 1]] = 1.0;
-    for (std::int64_t j = 0; j < n2; ++j) {  // L (unit diagonal implied); zeros skipped
-        const double y0 = w0[j], y1 = w1[j];
-        if (y0 == 0.0 && y1 == 0.0) continue;
+    for (std::int64_t j = 0; j < n2; ++j) {  // L (unit diagonal implied)
+        const double* y = w + j * R;
+        bool any = false;
+        for (int c = 0; c < R; ++c) any |= (y[c] != 0.0);
+        if (!any) continue;
+        double yj[R];
+        for (int c = 0; c < R; ++c) yj[c] = y[c];
         for (std::int64_t k = f.lp[j]; k < f.lp[j + 1]; ++k) {
-            const std::int32_t r = f.li[k];
-            w0[r] -= f.lx[k] * y0;
-            w1[r] -= f.lx[k] * y1;
+            double* t = w + static_cast<std::int64_t>(f.li[k]) * R;
+            const double l = f.lx[k];
+            for (int c = 0; c < R; ++c) t[c] -= l * yj[c];
         }
     }
     for (std::int64_t j = n2 - 1; j >= 0; --j) {  // U
-        const double y0 = w0[j] * f.u_inv_diag[j], y1 = w1[j] * f.u_inv_diag[j];
-        w0[j] = y0;
-        w1[j] = y1;
-        if (y0 == 0.0 && y1 == 0.0) continue;
+        double* y = w + j * R;
+        double yj[R];
+        bool any = false;
+        for (int c = 0; c < R; ++c) {
+            yj[c] = y[c] * f.u_inv_diag[j];
+            y[c] = yj[c];
+            any |= (yj[c] != 0.0);
+        }
+        if (!any) continue;
         for (std::int64_t k = f.up[j]; k < f.up[j + 1]; ++k) {
-            const std::int32_t r = f.ui[k];
-            w0[r] -= f.ux[k] * y0;
-            w1[r] -= f.ux[k] * y1;
+            double* t = w + static_cast<std::int64_t>(f.ui[k]) * R;
+            const double uu = f.ux[k];
+            for (int c = 0; c < R; ++c) t[c] -= uu * yj[c];
         }
     }
+}
+
+// x_c = J^-1 rhs_c for c < count <= kBlock (rhs and x: count contiguous vectors of n2); work: n2 kBlock.
+void lu_solve_block(const Factors& f, const double* rhs, int count, double* x, double* work) {
+    constexpr int R = kBlock;
+    const std::int64_t n2 = f.n2;
     for (std::int64_t i = 0; i < n2; ++i) {
-        x0[i] = w0[f.perm_c[i]];
-        x1[i] = w1[f.perm_c[i]];
+        double* t = work + f.perm_r[i] * R;
+        for (int c = 0; c < R; ++c) t[c] = c < count ? rhs[c * n2 + i] : 0.0;
+    }
+    lu_substitute_block<R>(f, work);
+    for (int c = 0; c < count; ++c)
+        for (std::int64_t i = 0; i < n2; ++i) x[c * n2 + i] = work[f.perm_c[i] * R + c];
+}
+
+// For each node a = nodes[c], c < count <= kBlock: the columns J^-1 e_{2a} and J^-1 e_{2a+1}, written to
+// z + c * 2 n2 and z + c * 2 n2 + n2; work: n2 * 2 kBlock.
+void lu_solve_unit_block(const Factors& f, const std::int64_t* nodes, int count, double* z, double* work) {
+    constexpr int R = 2 * kBlock;
+    const std::int64_t n2 = f.n2;
+    std::fill(work, work + n2 * R, 0.0);
+    for (int c = 0; c < count; ++c) {
+        work[f.perm_r[2 * nodes[c]] * R + 2 * c] = 1.0;
+        work[f.perm_r[2 * nodes[c] + 1] * R + 2 * c + 1] = 1.0;
+    }
+    lu_substitute_block<R>(f, work);
+    for (int c = 0; c < count; ++c) {
+        double* z0 = z + c * 2 * n2;
+        double* z1 = z0 + n2;
+        for (std::int64_t i = 0; i < n2; ++i) {
+            const double* t = work + f.perm_c[i] * R;
+            z0[i] = t[2 * c];
+            z1[i] = t[2 * c + 1];
+        }
     }
 }
 
@@ -566,36 +605,42 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
             d[3] = g.real() + gv.imag() * w;
         }
     }
+    // Candidates go through in blocks of kBlock: their triangular solves share one pass over the LU factors
+    // (kBlock x 2 unit columns, then kBlock right-hand sides), which reads each factor entry once per
+    // block instead of once per candidate and lets the compiler vectorise across the columns.
     auto run = [&](std::int64_t first, std::int64_t last) {
+        const std::int64_t n2 = 2 * n;
         std::vector<cd> mis(n);
-        std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n), za(4 * n), work2(4 * n);
-        for (std::int64_t k = first; k < last; ++k) {
-            Extra extra;
-            extra.node = nd[k];
-            extra.branch = Branch{charger_va, cbv[k], 1, 0.95, 1.05, 0.5, no_zip, 1.0, 2.0};
-            cd* v = ov + k * n;
-            std::copy(vb, vb + n, v);
-            // Columns J^-1 e_{2a}, J^-1 e_{2a+1}: each step then solves with the charger's own 2x2
-            // Jacobian added (Woodbury), so the candidate's non-linearity is followed exactly and only
-            // the second-order response of the other loads is left to the chord iterations.
-            const std::int64_t a = nd[k];
-            lu_solve_unit_pair(in.f, a, za.data(), za.data() + 2 * n, work2.data());
-            // First step without evaluating the mismatch: at the base solution it is (to the base
-            // tolerance) the charger's current alone, -e_a i, so J^-1 of it is -Z i, and the step with the
-            // charger's Jacobian added is -Z (i + c), c = (I + D Zaa)^-1 D (-Zaa i).
-            {
+        std::vector<double> rhs(n2), dx(n2), work(n2), block_work(n2 * 2 * kBlock);
+        std::vector<double> za(kBlock * 2 * n2), rhs_block(kBlock * n2), dx_block(kBlock * n2);
+        for (std::int64_t k0 = first; k0 < last; k0 += kBlock) {
+            const int count = static_cast<int>(std::min<std::int64_t>(kBlock, last - k0));
+            // Columns J^-1 e_{2a}, J^-1 e_{2a+1} of every candidate a of the block (za, 2 n2 each): each
+            // step then solves with the charger's own 2x2 Jacobian added (Woodbury), so the candidate's
+            // non-linearity is followed exactly and only the second-order response of the other loads is
+            // left to the chord iterations.
+            lu_solve_unit_block(in.f, nd + k0, count, za.data(), block_work.data());
+            for (int c = 0; c < count; ++c) {
+                const std::int64_t k = k0 + c;
+                const std::int64_t a = nd[k];
+                const Branch charger{charger_va, cbv[k], 1, 0.95, 1.05, 0.5, no_zip, 1.0, 2.0};
+                cd* v = ov + k * n;
+                std::copy(vb, vb + n, v);
+                // First step without evaluating the mismatch: at the base solution it is (to the base
+                // tolerance) the charger's current alone, -e_a i, so J^-1 of it is -Z i, and the step with
+                // the charger's Jacobian added is -Z (i + c), c = (I + D Zaa)^-1 D (-Zaa i).
                 const cd va = v[a];
                 const double m = mag(va);
                 cd g, dg;
-                load_admittance(m, extra.branch, g, dg);
+                load_admittance(m, charger, g, dg);
                 const cd cur = cmul(g, va);
                 const double ms = m > 0.0 ? m : 1.0;
                 const cd gv = cmul(dg, va);
                 const double u = va.real() / ms, w = va.imag() / ms;
                 const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
                 const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
-                const double* z0 = za.data();
-                const double* z1 = za.data() + 2 * n;
+                const double* z0 = za.data() + c * 2 * n2;
+                const double* z1 = z0 + n2;
                 const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
                 const double ya0 = -(a00 * cur.real() + a01 * cur.imag());
                 const double ya1 = -(a10 * cur.real() + a11 * cur.imag());
@@ -604,51 +649,61 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
                 const double w0 = d00 * ya0 + d01 * ya1, w1 = d10 * ya0 + d11 * ya1;
                 const double det = m00 * m11 - m01 * m10;
                 const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
-                const double k0 = cur.real() + c0, k1 = cur.imag() + c1;
+                const double q0 = cur.real() + c0, q1 = cur.imag() + c1;
                 for (std::int64_t i = 0; i < n; ++i)
-                    v[i] -= cd(z0[2 * i] * k0 + z1[2 * i] * k1, z0[2 * i + 1] * k0 + z1[2 * i + 1] * k1);
-                if (!linear) {  // second step, from the estimated mismatch (see above)
-                    std::copy(f_base.begin(), f_base.end(), mis.begin());
-                    for (std::int64_t j = 0; j < net.nb; ++j) {
-                        const std::int64_t p = net.bf[j], q = net.bt[j];
-                        const cd vab = v[p] - (q >= 0 ? v[q] : cd(0.0));
-                        Branch br{net.pw[j], net.bv[j], net.md[j], net.vmn[j], net.vmx[j], net.vlw[j],
-                                  net.zp + 7 * j, net.cv[2 * j], net.cv[2 * j + 1]};
-                        cd gj, dgj;
-                        load_admittance(mag(vab), br, gj, dgj);
-                        const cd dv = vab - base_vab[j];
-                        const double* d = base_jac.data() + 4 * j;
-                        const cd r = cmul(gj, vab) - base_cur[j] -
-                                     cd(d[0] * dv.real() + d[1] * dv.imag(), d[2] * dv.real() + d[3] * dv.imag());
-                        mis[p] += r;
-                        if (q >= 0) mis[q] -= r;
-                    }
-                    const cd va1 = v[a];
-                    cd g1, dg1;
-                    load_admittance(mag(va1), extra.branch, g1, dg1);
-                    const cd dva = va1 - va;
-                    mis[a] += cmul(g1, va1) - cur -
-                              cd(d00 * dva.real() + d01 * dva.imag(), d10 * dva.real() + d11 * dva.imag());
-                    for (std::int64_t i = 0; i < n; ++i) {
-                        rhs[2 * i] = -mis[i].real();
-                        rhs[2 * i + 1] = -mis[i].imag();
-                    }
-                    lu_solve(in.f, rhs.data(), dx.data(), work.data());
-                    woodbury(extra, za.data(), v, dx.data(), 2 * n);
-                    for (std::int64_t i = 0; i < n; ++i) v[i] += cd(dx[2 * i], dx[2 * i + 1]);
+                    v[i] -= cd(z0[2 * i] * q0 + z1[2 * i] * q1, z0[2 * i + 1] * q0 + z1[2 * i + 1] * q1);
+                if (linear) continue;
+                // right-hand side of the second step, from the estimated mismatch (see above)
+                std::copy(f_base.begin(), f_base.end(), mis.begin());
+                for (std::int64_t j = 0; j < net.nb; ++j) {
+                    const std::int64_t p = net.bf[j], q = net.bt[j];
+                    const cd vab = v[p] - (q >= 0 ? v[q] : cd(0.0));
+                    Branch br{net.pw[j], net.bv[j], net.md[j], net.vmn[j], net.vmx[j], net.vlw[j],
+                              net.zp + 7 * j, net.cv[2 * j], net.cv[2 * j + 1]};
+                    cd gj, dgj;
+                    load_admittance(mag(vab), br, gj, dgj);
+                    const cd dv = vab - base_vab[j];
+                    const double* d = base_jac.data() + 4 * j;
+                    const cd r = cmul(gj, vab) - base_cur[j] -
+                                 cd(d[0] * dv.real() + d[1] * dv.imag(), d[2] * dv.real() + d[3] * dv.imag());
+                    mis[p] += r;
+                    if (q >= 0) mis[q] -= r;
+                }
+                const cd va1 = v[a];
+                cd g1, dg1;
+                load_admittance(mag(va1), charger, g1, dg1);
+                const cd dva = va1 - va;
+                mis[a] += cmul(g1, va1) - cur -
+                          cd(d00 * dva.real() + d01 * dva.imag(), d10 * dva.real() + d11 * dva.imag());
+                double* r_c = rhs_block.data() + c * n2;
+                for (std::int64_t i = 0; i < n; ++i) {
+                    r_c[2 * i] = -mis[i].real();
+                    r_c[2 * i + 1] = -mis[i].imag();
                 }
             }
-            ChordOutcome out;
             if (linear) {  // that step is the first-order response to the charger
-                out = ChordOutcome{0, true, 0.0, 0};
-            } else {
-                out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work, za.data(), 8);
-                out.iterations += 1;  // the second step
+                for (int c = 0; c < count; ++c) {
+                    oi[k0 + c] = 1;
+                    oc[k0 + c] = true;
+                }
+                continue;
             }
-            out.iterations += 1;
-            const std::int64_t used = out.iterations;
-            oi[k] = used;
-            oc[k] = out.converged;
+            lu_solve_block(in.f, rhs_block.data(), count, dx_block.data(), block_work.data());
+            for (int c = 0; c < count; ++c) {
+                const std::int64_t k = k0 + c;
+                Extra extra;
+                extra.node = nd[k];
+                extra.branch = Branch{charger_va, cbv[k], 1, 0.95, 1.05, 0.5, no_zip, 1.0, 2.0};
+                cd* v = ov + k * n;
+                const double* zc = za.data() + c * 2 * n2;
+                double* dxc = dx_block.data() + c * n2;
+                woodbury(extra, zc, v, dxc, n2);
+                for (std::int64_t i = 0; i < n; ++i) v[i] += cd(dxc[2 * i], dxc[2 * i + 1]);
+                // then chord iterations on the true mismatch (usually one evaluation that confirms it)
+                ChordOutcome out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work, zc, 8);
+                oi[k] = out.iterations + 2;
+                oc[k] = out.converged;
+            }
         }
     };
     py::gil_scoped_release release;

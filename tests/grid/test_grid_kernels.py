@@ -204,3 +204,32 @@ def test_warm_resolve_from_the_answer_takes_no_step(case):
     assert warm.iterations == 0
     assert np.abs(warm.voltage - cold.voltage).max() <= 1e-15
     assert warm.element_current("line.650632" if case == "ieee13" else "line.l1").shape[0] > 0
+
+
+def test_sweep_blocks_and_threads_do_not_change_answers(ieee123_system):
+    """Candidates go through the C++ sweep in blocks of 4 and in threads: every split gives the answers of
+    the candidates solved one call each."""
+    from evcore.grid.powerflow import _native
+
+    feeder, sysm = ieee123_system
+    v = power_flow(feeder).voltage_v
+    _, J, _ = sysm.assemble(v)
+    solver = _native().ChordSystem(*sysm.network_args(1000.0), *sysm.factor_args(sysm.factorise(J)))
+    nodes = np.array([feeder.node_index(s) for s in ("13.1", "13.2", "65.3", "114.1", "52.1", "610.1", "300.2")])
+    charger = 7200.0 * (1 + 0.33j)
+
+    def run(idx, threads, linear):
+        out_v = np.empty((len(idx), sysm.n), dtype=complex)
+        it = np.zeros(len(idx), dtype=np.int64)
+        ok = np.zeros(len(idx), dtype=bool)
+        solver.sweep(v, nodes[idx], charger, np.ascontiguousarray(sysm.base_v[nodes[idx]]), 1e-9, 20, threads,
+                     linear, out_v, it, ok)
+        return out_v, it, ok
+
+    for linear in (False, True):
+        one_by_one = [run([k], 1, linear) for k in range(len(nodes))]
+        for threads in (1, 2, 3):
+            out_v, it, ok = run(np.arange(len(nodes)), threads, linear)
+            for k, (v1, it1, ok1) in enumerate(one_by_one):
+                assert ok[k] and ok1[0] and it[k] == it1[0]
+                assert np.abs(out_v[k] - v1[0]).max() <= 1e-12 * np.abs(v1[0]).max()
