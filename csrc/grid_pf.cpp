@@ -18,8 +18,8 @@
 // mismatch is within tolerance. sweep repeats this for many candidate chargers (one extra load branch
 // each, whose own Jacobian is added to every step by a rank-2 Woodbury update), in threads, without
 // the GIL; its second step takes the mismatch from the load branches alone (the admittance part cancels
-// after the first step), convergence is judged on the true mismatch. ChordSystem keeps the arrays of
-// both for repeated calls. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
+// after the first step), convergence is judged on the true mismatch; the triangular solves of four
+// candidates share one pass over the factors. ChordSystem keeps the arrays of both for repeated calls. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
 
 #include <pybind11/complex.h>
 #include <pybind11/numpy.h>
