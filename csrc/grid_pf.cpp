@@ -308,23 +308,33 @@ double residual(const Network& net, const Extra& extra, const cd* v, cd* mis, do
         add_branch(net.bf[k], net.bt[k], br);
     }
     if (extra.node >= 0) add_branch(extra.node, -1, extra.branch);
+    // Compared in squares, without a square root or a division per node (scaled^2 = |mis|^2 / base^2; the
+    // largest is tracked as a fraction worst_num / worst_den).
     ok = true;
-    double worst = 0.0;
+    double worst_num = 0.0, worst_den = 1.0;
     worst_node = 0;
     for (std::int64_t i = 0; i < net.n; ++i) {
-        const double scaled = mag(mis[i]) / net.current_base[i];
-        if (!(scaled <= worst)) {  // also catches NaN
-            worst = std::isnan(scaled) ? std::numeric_limits<double>::infinity() : scaled;
+        const double a2 = mis[i].real() * mis[i].real() + mis[i].imag() * mis[i].imag();
+        const double cb = net.current_base[i];
+        if (!(a2 * worst_den <= worst_num * (cb * cb))) {  // also catches NaN
+            if (std::isnan(a2) || std::isinf(a2)) {
+                worst_num = std::numeric_limits<double>::infinity();
+                worst_den = 1.0;
+            } else {
+                worst_num = a2;
+                worst_den = cb * cb;
+            }
             worst_node = i;
         }
-        if (ok && scaled > tol) {
+        const double t = tol * cb;
+        if (ok && !(a2 <= t * t)) {  // beyond the tolerance (or NaN): within the rounding bound?
             double bound = mag(net.isrc[i]);
             for (std::int64_t k = net.ip[i]; k < net.ip[i + 1]; ++k) bound += net.ay[k] * mag(v[net.ix[k]]);
-            bound *= net.row_terms[i] * eps / net.current_base[i];
-            if (!(scaled <= bound)) ok = false;
+            bound *= net.row_terms[i] * eps;
+            if (!(std::sqrt(a2) <= bound)) ok = false;
         }
     }
-    return worst;
+    return std::isinf(worst_num) ? worst_num : std::sqrt(worst_num / worst_den);
 }
 
 // x = J^-1 rhs with the fixed factors; work has size n2.
