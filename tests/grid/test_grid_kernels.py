@@ -233,3 +233,19 @@ def test_sweep_blocks_and_threads_do_not_change_answers(ieee123_system):
             for k, (v1, it1, ok1) in enumerate(one_by_one):
                 assert ok[k] and ok1[0] and it[k] == it1[0]
                 assert np.abs(out_v[k] - v1[0]).max() <= 1e-12 * np.abs(v1[0]).max()
+
+
+def test_nan_voltage_is_never_converged(ieee123_system):
+    from evcore.grid import NonConvergenceError
+    from evcore.grid.powerflow import _native
+
+    feeder, sysm = ieee123_system
+    start, _, factors = sysm.chord_start()
+    v = start.copy()
+    v[5] = np.nan
+    iterations, converged, worst, _ = _native().ChordSystem(*sysm.network_args(1000.0), *factors).solve(v, 1e-9, 3)
+    assert not converged and not np.isfinite(worst)
+    bad = power_flow(feeder).voltage.copy()
+    bad[5] = np.nan
+    with pytest.raises(NonConvergenceError):
+        power_flow(feeder, initial_voltage=bad)
