@@ -18,8 +18,9 @@
 // mismatch is within tolerance. sweep repeats this for many candidate chargers (one extra load branch
 // each, whose own Jacobian is added to every step by a rank-2 Woodbury update), in threads, without
 // the GIL; its second step takes the mismatch from the load branches alone (the admittance part cancels
-// after the first step), convergence is judged on the true mismatch; the triangular solves of four
-// candidates share one pass over the factors. ChordSystem keeps the arrays of both for repeated calls. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
+// after the first step), convergence is judged on the true mismatch; the triangular solves of 16
+// candidates share one pass over the factors. ChordSystem keeps the arrays of both for repeated calls.
+// Numpy twins: evcore.grid._reference.chord_solve and .sweep.
 
 #include <pybind11/complex.h>
 #include <pybind11/numpy.h>
@@ -355,7 +356,7 @@ void lu_solve(const Factors& f, const double* rhs, double* x, double* work) {
     for (std::int64_t i = 0; i < n2; ++i) x[i] = work[f.perm_c[i]];
 }
 
-constexpr int kBlock = 4;  // candidates per block of triangular solves
+constexpr int kBlock = 16;  // candidates per block of triangular solves
 
 // Forward and back substitution of R right-hand sides at once: w (n2 x R, row-major) holds the row-permuted
 // right-hand sides on entry and the solutions before the column permutation on exit. Each column gets the

@@ -207,7 +207,7 @@ def test_warm_resolve_from_the_answer_takes_no_step(case):
 
 
 def test_sweep_blocks_and_threads_do_not_change_answers(ieee123_system):
-    """Candidates go through the C++ sweep in blocks of 4 and in threads: every split gives the answers of
+    """Candidates go through the C++ sweep in blocks of 16 and in threads: every split gives the answers of
     the candidates solved one call each."""
     from evcore.grid.powerflow import _native
 
@@ -215,7 +215,11 @@ def test_sweep_blocks_and_threads_do_not_change_answers(ieee123_system):
     v = power_flow(feeder).voltage_v
     _, J, _ = sysm.assemble(v)
     solver = _native().ChordSystem(*sysm.network_args(1000.0), *sysm.factor_args(sysm.factorise(J)))
-    nodes = np.array([feeder.node_index(s) for s in ("13.1", "13.2", "65.3", "114.1", "52.1", "610.1", "300.2")])
+    from evcore.grid.sensitivity import candidate_nodes
+
+    names = candidate_nodes(feeder)[::12] + ("610.1",)  # more than one block, and the last one partial
+    assert len(names) > 16
+    nodes = np.array([feeder.node_index(s) for s in names])
     charger = 7200.0 * (1 + 0.33j)
 
     def run(idx, threads, linear):
