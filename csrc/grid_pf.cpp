@@ -17,7 +17,10 @@
 // mismatch and applies the fixed factors (forward and back substitution) until every node's current
 // mismatch is within tolerance. sweep repeats this for many candidate chargers (one extra load branch
 // each, whose own Jacobian is added to every step by a rank-2 Woodbury update), in threads, without
-// the GIL. Numpy twins: evcore.grid._reference.chord_solve and .sweep.
+// the GIL; its second step takes the mismatch from the load branches alone (the admittance part cancels
+// after the first step), convergence is judged on the true mismatch; the triangular solves of 16
+// candidates share one pass over the factors. ChordSystem keeps the arrays of both for repeated calls.
+// Numpy twins: evcore.grid._reference.chord_solve and .sweep.
 
 #include <pybind11/complex.h>
 #include <pybind11/numpy.h>
@@ -40,6 +43,12 @@ namespace {
 
 // |z| without hypot's overflow guards (voltages and currents are far from overflow): several times faster.
 inline double mag(const cd& z) { return std::sqrt(z.real() * z.real() + z.imag() * z.imag()); }
+
+// a * b without the C99 Annex G infinity recovery that std::complex's operator* calls out for
+// (__muldc3, several times slower); a NaN or infinity still propagates to the mismatch checks.
+inline cd cmul(const cd& a, const cd& b) {
+    return cd(a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real());
+}
 
 template <class T>
 using in_array = py::array_t<T, py::array::c_style | py::array::forcecast>;
@@ -202,7 +211,7 @@ void assemble(in_array<cd> v, in_array<std::int64_t> y_indptr, in_array<std::int
     py::gil_scoped_release release;
     for (std::int64_t i = 0; i < n; ++i) {
         cd acc = 0.0;
-        for (std::int64_t k = ip[i]; k < ip[i + 1]; ++k) acc += yd[k] * vv[ix[k]];
+        for (std::int64_t k = ip[i]; k < ip[i + 1]; ++k) acc += cmul(yd[k], vv[ix[k]]);
         mis[i] = acc - isrc[i];
     }
     for (std::int64_t k = 0; k < nnz; ++k) jac[k] = jb[k];
@@ -213,12 +222,12 @@ void assemble(in_array<cd> v, in_array<std::int64_t> y_indptr, in_array<std::int
         Branch br{pw[k], bv[k], md[k], vmn[k], vmx[k], vlw[k], zp + 7 * k, cv[2 * k], cv[2 * k + 1]};
         cd g, dg;
         load_admittance(m, br, g, dg);
-        const cd i = g * vab;
+        const cd i = cmul(g, vab);
         cur[k] = i;
         mis[a] += i;
         if (b >= 0) mis[b] -= i;
         const double ms = m > 0.0 ? m : 1.0;
-        const cd gv = dg * vab;
+        const cd gv = cmul(dg, vab);
         const double u = vab.real() / ms, w = vab.imag() / ms;
         const double d[4] = {g.real() + gv.real() * u, -g.imag() + gv.real() * w, g.imag() + gv.imag() * u,
                              g.real() + gv.imag() * w};
@@ -283,14 +292,14 @@ double residual(const Network& net, const Extra& extra, const cd* v, cd* mis, do
     const double eps = std::numeric_limits<double>::epsilon();
     for (std::int64_t i = 0; i < net.n; ++i) {
         cd acc = 0.0;
-        for (std::int64_t k = net.ip[i]; k < net.ip[i + 1]; ++k) acc += net.yd[k] * v[net.ix[k]];
+        for (std::int64_t k = net.ip[i]; k < net.ip[i + 1]; ++k) acc += cmul(net.yd[k], v[net.ix[k]]);
         mis[i] = acc - net.isrc[i];
     }
     auto add_branch = [&](std::int64_t a, std::int64_t b, const Branch& br) {
         const cd vab = v[a] - (b >= 0 ? v[b] : cd(0.0));
         cd g, dg;
         load_admittance(mag(vab), br, g, dg);
-        const cd i = g * vab;
+        const cd i = cmul(g, vab);
         mis[a] += i;
         if (b >= 0) mis[b] -= i;
     };
@@ -300,23 +309,33 @@ double residual(const Network& net, const Extra& extra, const cd* v, cd* mis, do
         add_branch(net.bf[k], net.bt[k], br);
     }
     if (extra.node >= 0) add_branch(extra.node, -1, extra.branch);
+    // Compared in squares, without a square root or a division per node (scaled^2 = |mis|^2 / base^2; the
+    // largest is tracked as a fraction worst_num / worst_den).
     ok = true;
-    double worst = 0.0;
+    double worst_num = 0.0, worst_den = 1.0;
     worst_node = 0;
     for (std::int64_t i = 0; i < net.n; ++i) {
-        const double scaled = mag(mis[i]) / net.current_base[i];
-        if (!(scaled <= worst)) {  // also catches NaN
-            worst = std::isnan(scaled) ? std::numeric_limits<double>::infinity() : scaled;
+        const double a2 = mis[i].real() * mis[i].real() + mis[i].imag() * mis[i].imag();
+        const double cb = net.current_base[i];
+        if (!(a2 * worst_den <= worst_num * (cb * cb))) {  // also catches NaN
+            if (std::isnan(a2) || std::isinf(a2)) {
+                worst_num = std::numeric_limits<double>::infinity();
+                worst_den = 1.0;
+            } else {
+                worst_num = a2;
+                worst_den = cb * cb;
+            }
             worst_node = i;
         }
-        if (ok && scaled > tol) {
+        const double t = tol * cb;
+        if (ok && !(a2 <= t * t)) {  // beyond the tolerance (or NaN): within the rounding bound?
             double bound = mag(net.isrc[i]);
             for (std::int64_t k = net.ip[i]; k < net.ip[i + 1]; ++k) bound += net.ay[k] * mag(v[net.ix[k]]);
-            bound *= net.row_terms[i] * eps / net.current_base[i];
-            if (!(scaled <= bound)) ok = false;
+            bound *= net.row_terms[i] * eps;
+            if (!(std::sqrt(a2) <= bound)) ok = false;
         }
     }
-    return worst;
+    return std::isinf(worst_num) ? worst_num : std::sqrt(worst_num / worst_den);
 }
 
 // x = J^-1 rhs with the fixed factors; work has size n2.
@@ -337,38 +356,77 @@ void lu_solve(const Factors& f, const double* rhs, double* x, double* work) {
     for (std::int64_t i = 0; i < n2; ++i) x[i] = work[f.perm_c[i]];
 }
 
-// The two columns J^-1 e_{2a} and J^-1 e_{2a+1} in one pass over the factors (x0, x1 of size n2;
-// work of size 2 n2).
-void lu_solve_unit_pair(const Factors& f, std::int64_t a, double* x0, double* x1, double* work) {
+constexpr int kBlock = 16;  // candidates per block of triangular solves
+
+// Forward and back substitution of R right-hand sides at once: w (n2 x R, row-major) holds the row-permuted
+// right-hand sides on entry and the solutions before the column permutation on exit. Each column gets the
+// same operations as in lu_solve (a row of w that is zero in every column is skipped).
+template <int R>
+void lu_substitute_block(const Factors& f, double* w) {
     const std::int64_t n2 = f.n2;
-    double* w0 = work;
-    double* w1 = work + n2;
-    std::fill(w0, w0 + 2 * n2, 0.0);
-    w0[f.perm_r[2 * a]] = 1.0;
-    w1[f.perm_r[2 * a + 1]] = 1.0;
-    for (std::int64_t j = 0; j < n2; ++j) {  // L (unit diagonal implied); zeros skipped
-        const double y0 = w0[j], y1 = w1[j];
-        if (y0 == 0.0 && y1 == 0.0) continue;
+    for (std::int64_t j = 0; j < n2; ++j) {  // L (unit diagonal implied)
+        const double* y = w + j * R;
+        bool any = false;
+        for (int c = 0; c < R; ++c) any |= (y[c] != 0.0);
+        if (!any) continue;
+        double yj[R];
+        for (int c = 0; c < R; ++c) yj[c] = y[c];
         for (std::int64_t k = f.lp[j]; k < f.lp[j + 1]; ++k) {
-            const std::int32_t r = f.li[k];
-            w0[r] -= f.lx[k] * y0;
-            w1[r] -= f.lx[k] * y1;
+            double* t = w + static_cast<std::int64_t>(f.li[k]) * R;
+            const double l = f.lx[k];
+            for (int c = 0; c < R; ++c) t[c] -= l * yj[c];
         }
     }
     for (std::int64_t j = n2 - 1; j >= 0; --j) {  // U
-        const double y0 = w0[j] * f.u_inv_diag[j], y1 = w1[j] * f.u_inv_diag[j];
-        w0[j] = y0;
-        w1[j] = y1;
-        if (y0 == 0.0 && y1 == 0.0) continue;
+        double* y = w + j * R;
+        double yj[R];
+        bool any = false;
+        for (int c = 0; c < R; ++c) {
+            yj[c] = y[c] * f.u_inv_diag[j];
+            y[c] = yj[c];
+            any |= (yj[c] != 0.0);
+        }
+        if (!any) continue;
         for (std::int64_t k = f.up[j]; k < f.up[j + 1]; ++k) {
-            const std::int32_t r = f.ui[k];
-            w0[r] -= f.ux[k] * y0;
-            w1[r] -= f.ux[k] * y1;
+            double* t = w + static_cast<std::int64_t>(f.ui[k]) * R;
+            const double uu = f.ux[k];
+            for (int c = 0; c < R; ++c) t[c] -= uu * yj[c];
         }
     }
+}
+
+// x_c = J^-1 rhs_c for c < count <= kBlock (rhs and x: count contiguous vectors of n2); work: n2 kBlock.
+void lu_solve_block(const Factors& f, const double* rhs, int count, double* x, double* work) {
+    constexpr int R = kBlock;
+    const std::int64_t n2 = f.n2;
     for (std::int64_t i = 0; i < n2; ++i) {
-        x0[i] = w0[f.perm_c[i]];
-        x1[i] = w1[f.perm_c[i]];
+        double* t = work + f.perm_r[i] * R;
+        for (int c = 0; c < R; ++c) t[c] = c < count ? rhs[c * n2 + i] : 0.0;
+    }
+    lu_substitute_block<R>(f, work);
+    for (int c = 0; c < count; ++c)
+        for (std::int64_t i = 0; i < n2; ++i) x[c * n2 + i] = work[f.perm_c[i] * R + c];
+}
+
+// For each node a = nodes[c], c < count <= kBlock: the columns J^-1 e_{2a} and J^-1 e_{2a+1}, written to
+// z + c * 2 n2 and z + c * 2 n2 + n2; work: n2 * 2 kBlock.
+void lu_solve_unit_block(const Factors& f, const std::int64_t* nodes, int count, double* z, double* work) {
+    constexpr int R = 2 * kBlock;
+    const std::int64_t n2 = f.n2;
+    std::fill(work, work + n2 * R, 0.0);
+    for (int c = 0; c < count; ++c) {
+        work[f.perm_r[2 * nodes[c]] * R + 2 * c] = 1.0;
+        work[f.perm_r[2 * nodes[c] + 1] * R + 2 * c + 1] = 1.0;
+    }
+    lu_substitute_block<R>(f, work);
+    for (int c = 0; c < count; ++c) {
+        double* z0 = z + c * 2 * n2;
+        double* z1 = z0 + n2;
+        for (std::int64_t i = 0; i < n2; ++i) {
+            const double* t = work + f.perm_c[i] * R;
+            z0[i] = t[2 * c];
+            z1[i] = t[2 * c + 1];
+        }
     }
 }
 
@@ -378,6 +436,32 @@ struct ChordOutcome {
     double worst;
     std::int64_t worst_node;
 };
+
+// dx <- (J + E_a D E_a^T)^-1 J dx for the extra branch at node a (D: its own 2x2 Jacobian at v), from
+// za = the columns J^-1 e_{2a}, J^-1 e_{2a+1} (Woodbury).
+void woodbury(const Extra& extra, const double* za, const cd* v, double* dx, std::int64_t n2) {
+    const std::int64_t a = extra.node;
+    const cd va = v[a];
+    const double m = mag(va);
+    cd g, dg;
+    load_admittance(m, extra.branch, g, dg);
+    const double ms = m > 0.0 ? m : 1.0;
+    const cd gv = cmul(dg, va);
+    const double u = va.real() / ms, w = va.imag() / ms;
+    const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
+    const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
+    const double* z0 = za;       // J^-1 e_{2a}
+    const double* z1 = za + n2;  // J^-1 e_{2a+1}
+    // M = I + D Zaa, Zaa = [[z0[2a], z1[2a]], [z0[2a+1], z1[2a+1]]]
+    const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
+    const double m00 = 1.0 + d00 * a00 + d01 * a10, m01 = d00 * a01 + d01 * a11;
+    const double m10 = d10 * a00 + d11 * a10, m11 = 1.0 + d10 * a01 + d11 * a11;
+    const double w0 = d00 * dx[2 * a] + d01 * dx[2 * a + 1];
+    const double w1 = d10 * dx[2 * a] + d11 * dx[2 * a + 1];
+    const double det = m00 * m11 - m01 * m10;
+    const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
+    for (std::int64_t i = 0; i < n2; ++i) dx[i] -= z0[i] * c0 + z1[i] * c1;
+}
 
 // Chord Newton from v. With za (the two columns J^-1 e_{2a}, J^-1 e_{2a+1} of the extra branch's
 // node a), each step solves with J + E_a D E_a^T instead (Woodbury), D the extra branch's own 2x2
@@ -406,29 +490,7 @@ ChordOutcome chord(const Network& net, const Factors& f, const Extra& extra, cd*
             rhs[2 * i + 1] = -mis[i].imag();
         }
         lu_solve(f, rhs.data(), dx.data(), work.data());
-        if (za != nullptr) {
-            const std::int64_t a = extra.node;
-            const cd va = v[a];
-            const double m = mag(va);
-            cd g, dg;
-            load_admittance(m, extra.branch, g, dg);
-            const double ms = m > 0.0 ? m : 1.0;
-            const cd gv = dg * va;
-            const double u = va.real() / ms, w = va.imag() / ms;
-            const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
-            const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
-            const double* z0 = za;       // J^-1 e_{2a}
-            const double* z1 = za + n2;  // J^-1 e_{2a+1}
-            // M = I + D Zaa, Zaa = [[z0[2a], z1[2a]], [z0[2a+1], z1[2a+1]]]
-            const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
-            const double m00 = 1.0 + d00 * a00 + d01 * a10, m01 = d00 * a01 + d01 * a11;
-            const double m10 = d10 * a00 + d11 * a10, m11 = 1.0 + d10 * a01 + d11 * a11;
-            const double w0 = d00 * dx[2 * a] + d01 * dx[2 * a + 1];
-            const double w1 = d10 * dx[2 * a] + d11 * dx[2 * a + 1];
-            const double det = m00 * m11 - m01 * m10;
-            const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
-            for (std::int64_t i = 0; i < n2; ++i) dx[i] -= z0[i] * c0 + z1[i] * c1;
-        }
+        if (za != nullptr) woodbury(extra, za, v, dx.data(), n2);
         for (std::int64_t i = 0; i < net.n; ++i) v[i] += cd(dx[2 * i], dx[2 * i + 1]);
     }
     return out;
@@ -497,22 +559,11 @@ py::tuple chord_solve(out_array<cd> v, in_array<std::int64_t> y_indptr, in_array
     return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node);
 }
 
-void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices,
-           in_array<cd> y_data, in_array<double> abs_y, in_array<cd> i_source, in_array<double> current_base,
-           in_array<double> row_terms,
-           in_array<std::int64_t> branch_from, in_array<std::int64_t> branch_to, in_array<cd> power_va,
-           in_array<double> base_v, in_array<std::int64_t> model, in_array<double> vmin_pu, in_array<double> vmax_pu,
-           in_array<double> vlow_pu, in_array<double> zipv, in_array<double> cvr, in_array<std::int64_t> l_indptr,
-           in_array<std::int32_t> l_indices, in_array<double> l_data, in_array<std::int64_t> u_indptr,
-           in_array<std::int32_t> u_indices, in_array<double> u_data, in_array<double> u_inv_diag,
-           in_array<std::int64_t> perm_r,
-           in_array<std::int64_t> perm_c, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
-           double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
-           out_array<std::int64_t> out_iterations, out_array<bool> out_converged) {
-    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
-                            branch_to,
-                            power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices,
-                            l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c);
+// The candidate loop of sweep (and of ChordSystem.sweep), on prepared inputs.
+void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& nodes, cd charger_va,
+               in_array<double>& charger_base_v, double tolerance, std::int64_t max_iterations, int threads,
+               bool linear, out_array<cd>& out_v, out_array<std::int64_t>& out_iterations,
+               out_array<bool>& out_converged) {
     const std::int64_t n = in.net.n;
     const std::int64_t k_count = nodes.shape(0);
     if (v_base.shape(0) != n) throw std::invalid_argument("v_base must have one entry per node");
@@ -528,36 +579,79 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
     std::int64_t* oi = out_iterations.mutable_data();
     bool* oc = out_converged.mutable_data();
     static const double no_zip[7] = {0, 0, 0, 0, 0, 0, 0};
+    // For the exact engine, the base case once: its true mismatch, and every load branch's voltage, current
+    // and 2x2 Jacobian there. After the first step dx (which solved J_base dx + E_a D dx_a = -E_a i_c
+    // exactly up to rounding) the mismatch is F_base + sum_k [i_k(v) - i_k(v_base) - D_k dv_k] + [i_c(v) -
+    // i_c(v_base) - D dv_a]: the admittance part cancels, so the second step's right-hand side costs
+    // O(branches) instead of a product with Y. It only steers that step; convergence is then judged on the
+    // true mismatch as always.
+    const Network& net = in.net;
+    std::vector<cd> f_base, base_vab, base_cur;
+    std::vector<double> base_jac;
+    if (!linear) {
+        f_base.resize(n);
+        bool ok_base;
+        std::int64_t node_base;
+        residual(net, Extra{}, vb, f_base.data(), tolerance, ok_base, node_base);
+        base_vab.resize(net.nb);
+        base_cur.resize(net.nb);
+        base_jac.resize(4 * net.nb);
+        for (std::int64_t k = 0; k < net.nb; ++k) {
+            const std::int64_t a = net.bf[k], b = net.bt[k];
+            const cd vab = vb[a] - (b >= 0 ? vb[b] : cd(0.0));
+            Branch br{net.pw[k], net.bv[k], net.md[k], net.vmn[k], net.vmx[k], net.vlw[k], net.zp + 7 * k,
+                      net.cv[2 * k], net.cv[2 * k + 1]};
+            const double m = mag(vab);
+            cd g, dg;
+            load_admittance(m, br, g, dg);
+            base_vab[k] = vab;
+            base_cur[k] = cmul(g, vab);
+            const double ms = m > 0.0 ? m : 1.0;
+            const cd gv = cmul(dg, vab);
+            const double u = vab.real() / ms, w = vab.imag() / ms;
+            double* d = base_jac.data() + 4 * k;
+            d[0] = g.real() + gv.real() * u;
+            d[1] = -g.imag() + gv.real() * w;
+            d[2] = g.imag() + gv.imag() * u;
+            d[3] = g.real() + gv.imag() * w;
+        }
+    }
+    // Candidates go through in blocks of kBlock: their triangular solves share one pass over the LU factors
+    // (kBlock x 2 unit columns, then kBlock right-hand sides), which reads each factor entry once per
+    // block instead of once per candidate and lets the compiler vectorise across the columns.
     auto run = [&](std::int64_t first, std::int64_t last) {
+        const std::int64_t n2 = 2 * n;
         std::vector<cd> mis(n);
-        std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n), za(4 * n), work2(4 * n);
-        for (std::int64_t k = first; k < last; ++k) {
-            Extra extra;
-            extra.node = nd[k];
-            extra.branch = Branch{charger_va, cbv[k], 1, 0.95, 1.05, 0.5, no_zip, 1.0, 2.0};
-            cd* v = ov + k * n;
-            std::copy(vb, vb + n, v);
-            // Columns J^-1 e_{2a}, J^-1 e_{2a+1}: each step then solves with the charger's own 2x2
-            // Jacobian added (Woodbury), so the candidate's non-linearity is followed exactly and only
-            // the second-order response of the other loads is left to the chord iterations.
-            const std::int64_t a = nd[k];
-            lu_solve_unit_pair(in.f, a, za.data(), za.data() + 2 * n, work2.data());
-            // First step without evaluating the mismatch: at the base solution it is (to the base
-            // tolerance) the charger's current alone, -e_a i, so J^-1 of it is -Z i, and the step with the
-            // charger's Jacobian added is -Z (i + c), c = (I + D Zaa)^-1 D (-Zaa i).
-            {
+        std::vector<double> rhs(n2), dx(n2), work(n2), block_work(n2 * 2 * kBlock);
+        std::vector<double> za(kBlock * 2 * n2), rhs_block(kBlock * n2), dx_block(kBlock * n2);
+        for (std::int64_t k0 = first; k0 < last; k0 += kBlock) {
+            const int count = static_cast<int>(std::min<std::int64_t>(kBlock, last - k0));
+            // Columns J^-1 e_{2a}, J^-1 e_{2a+1} of every candidate a of the block (za, 2 n2 each): each
+            // step then solves with the charger's own 2x2 Jacobian added (Woodbury), so the candidate's
+            // non-linearity is followed exactly and only the second-order response of the other loads is
+            // left to the chord iterations.
+            lu_solve_unit_block(in.f, nd + k0, count, za.data(), block_work.data());
+            for (int c = 0; c < count; ++c) {
+                const std::int64_t k = k0 + c;
+                const std::int64_t a = nd[k];
+                const Branch charger{charger_va, cbv[k], 1, 0.95, 1.05, 0.5, no_zip, 1.0, 2.0};
+                cd* v = ov + k * n;
+                std::copy(vb, vb + n, v);
+                // First step without evaluating the mismatch: at the base solution it is (to the base
+                // tolerance) the charger's current alone, -e_a i, so J^-1 of it is -Z i, and the step with
+                // the charger's Jacobian added is -Z (i + c), c = (I + D Zaa)^-1 D (-Zaa i).
                 const cd va = v[a];
                 const double m = mag(va);
                 cd g, dg;
-                load_admittance(m, extra.branch, g, dg);
-                const cd cur = g * va;
+                load_admittance(m, charger, g, dg);
+                const cd cur = cmul(g, va);
                 const double ms = m > 0.0 ? m : 1.0;
-                const cd gv = dg * va;
+                const cd gv = cmul(dg, va);
                 const double u = va.real() / ms, w = va.imag() / ms;
                 const double d00 = g.real() + gv.real() * u, d01 = -g.imag() + gv.real() * w;
                 const double d10 = g.imag() + gv.imag() * u, d11 = g.real() + gv.imag() * w;
-                const double* z0 = za.data();
-                const double* z1 = za.data() + 2 * n;
+                const double* z0 = za.data() + c * 2 * n2;
+                const double* z1 = z0 + n2;
                 const double a00 = z0[2 * a], a01 = z1[2 * a], a10 = z0[2 * a + 1], a11 = z1[2 * a + 1];
                 const double ya0 = -(a00 * cur.real() + a01 * cur.imag());
                 const double ya1 = -(a10 * cur.real() + a11 * cur.imag());
@@ -566,20 +660,61 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
                 const double w0 = d00 * ya0 + d01 * ya1, w1 = d10 * ya0 + d11 * ya1;
                 const double det = m00 * m11 - m01 * m10;
                 const double c0 = (m11 * w0 - m01 * w1) / det, c1 = (m00 * w1 - m10 * w0) / det;
-                const double k0 = cur.real() + c0, k1 = cur.imag() + c1;
+                const double q0 = cur.real() + c0, q1 = cur.imag() + c1;
                 for (std::int64_t i = 0; i < n; ++i)
-                    v[i] -= cd(z0[2 * i] * k0 + z1[2 * i] * k1, z0[2 * i + 1] * k0 + z1[2 * i + 1] * k1);
+                    v[i] -= cd(z0[2 * i] * q0 + z1[2 * i] * q1, z0[2 * i + 1] * q0 + z1[2 * i + 1] * q1);
+                if (linear) continue;
+                // right-hand side of the second step, from the estimated mismatch (see above)
+                std::copy(f_base.begin(), f_base.end(), mis.begin());
+                for (std::int64_t j = 0; j < net.nb; ++j) {
+                    const std::int64_t p = net.bf[j], q = net.bt[j];
+                    const cd vab = v[p] - (q >= 0 ? v[q] : cd(0.0));
+                    Branch br{net.pw[j], net.bv[j], net.md[j], net.vmn[j], net.vmx[j], net.vlw[j],
+                              net.zp + 7 * j, net.cv[2 * j], net.cv[2 * j + 1]};
+                    cd gj, dgj;
+                    load_admittance(mag(vab), br, gj, dgj);
+                    const cd dv = vab - base_vab[j];
+                    const double* d = base_jac.data() + 4 * j;
+                    const cd r = cmul(gj, vab) - base_cur[j] -
+                                 cd(d[0] * dv.real() + d[1] * dv.imag(), d[2] * dv.real() + d[3] * dv.imag());
+                    mis[p] += r;
+                    if (q >= 0) mis[q] -= r;
+                }
+                const cd va1 = v[a];
+                cd g1, dg1;
+                load_admittance(mag(va1), charger, g1, dg1);
+                const cd dva = va1 - va;
+                mis[a] += cmul(g1, va1) - cur -
+                          cd(d00 * dva.real() + d01 * dva.imag(), d10 * dva.real() + d11 * dva.imag());
+                double* r_c = rhs_block.data() + c * n2;
+                for (std::int64_t i = 0; i < n; ++i) {
+                    r_c[2 * i] = -mis[i].real();
+                    r_c[2 * i + 1] = -mis[i].imag();
+                }
             }
-            ChordOutcome out;
             if (linear) {  // that step is the first-order response to the charger
-                out = ChordOutcome{0, true, 0.0, 0};
-            } else {
-                out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work, za.data(), 8);
+                for (int c = 0; c < count; ++c) {
+                    oi[k0 + c] = 1;
+                    oc[k0 + c] = true;
+                }
+                continue;
             }
-            out.iterations += 1;
-            const std::int64_t used = out.iterations;
-            oi[k] = used;
-            oc[k] = out.converged;
+            lu_solve_block(in.f, rhs_block.data(), count, dx_block.data(), block_work.data());
+            for (int c = 0; c < count; ++c) {
+                const std::int64_t k = k0 + c;
+                Extra extra;
+                extra.node = nd[k];
+                extra.branch = Branch{charger_va, cbv[k], 1, 0.95, 1.05, 0.5, no_zip, 1.0, 2.0};
+                cd* v = ov + k * n;
+                const double* zc = za.data() + c * 2 * n2;
+                double* dxc = dx_block.data() + c * n2;
+                woodbury(extra, zc, v, dxc, n2);
+                for (std::int64_t i = 0; i < n; ++i) v[i] += cd(dxc[2 * i], dxc[2 * i + 1]);
+                // then chord iterations on the true mismatch (usually one evaluation that confirms it)
+                ChordOutcome out = chord(in.net, in.f, extra, v, tolerance, max_iterations, mis, rhs, dx, work, zc, 8);
+                oi[k] = out.iterations + 2;
+                oc[k] = out.converged;
+            }
         }
     };
     py::gil_scoped_release release;
@@ -597,6 +732,76 @@ void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::i
     for (auto& t : pool) t.join();
 }
 
+void sweep(in_array<cd> v_base, in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices,
+           in_array<cd> y_data, in_array<double> abs_y, in_array<cd> i_source, in_array<double> current_base,
+           in_array<double> row_terms,
+           in_array<std::int64_t> branch_from, in_array<std::int64_t> branch_to, in_array<cd> power_va,
+           in_array<double> base_v, in_array<std::int64_t> model, in_array<double> vmin_pu, in_array<double> vmax_pu,
+           in_array<double> vlow_pu, in_array<double> zipv, in_array<double> cvr, in_array<std::int64_t> l_indptr,
+           in_array<std::int32_t> l_indices, in_array<double> l_data, in_array<std::int64_t> u_indptr,
+           in_array<std::int32_t> u_indices, in_array<double> u_data, in_array<double> u_inv_diag,
+           in_array<std::int64_t> perm_r,
+           in_array<std::int64_t> perm_c, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
+           double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
+           out_array<std::int64_t> out_iterations, out_array<bool> out_converged) {
+    Inputs in = make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
+                            branch_to,
+                            power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices,
+                            l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c);
+    run_sweep(in, v_base, nodes, charger_va, charger_base_v, tolerance, max_iterations, threads, linear, out_v,
+              out_iterations, out_converged);
+}
+
+// A feeder's network, loads and LU factors converted once and kept (with references to the arrays), so
+// that a power flow or a sweep on them costs one call with the voltages only: passing some 30 arrays
+// through pybind11 at every call took longer than a whole warm re-solve.
+class ChordSystem {
+  public:
+    ChordSystem(in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices, in_array<cd> y_data,
+                in_array<double> abs_y, in_array<cd> i_source, in_array<double> current_base,
+                in_array<double> row_terms, in_array<std::int64_t> branch_from, in_array<std::int64_t> branch_to,
+                in_array<cd> power_va, in_array<double> base_v, in_array<std::int64_t> model,
+                in_array<double> vmin_pu, in_array<double> vmax_pu, in_array<double> vlow_pu, in_array<double> zipv,
+                in_array<double> cvr, in_array<std::int64_t> l_indptr, in_array<std::int32_t> l_indices,
+                in_array<double> l_data, in_array<std::int64_t> u_indptr, in_array<std::int32_t> u_indices,
+                in_array<double> u_data, in_array<double> u_inv_diag, in_array<std::int64_t> perm_r,
+                in_array<std::int64_t> perm_c)
+        : in_(make_inputs(y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from,
+                          branch_to, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr,
+                          l_indices, l_data, u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c)),
+          keep_{y_indptr, y_indices, y_data, abs_y, i_source, current_base, row_terms, branch_from, branch_to,
+                power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr, l_indptr, l_indices, l_data,
+                u_indptr, u_indices, u_data, u_inv_diag, perm_r, perm_c} {}
+
+    std::int64_t n() const { return in_.net.n; }
+
+    // Same as the free chord_solve on these arrays.
+    py::tuple solve(out_array<cd> v, double tolerance, std::int64_t max_iterations) const {
+        if (v.ndim() != 1 || v.shape(0) != in_.net.n) throw std::invalid_argument("v must have one entry per node");
+        cd* vv = v.mutable_data();
+        ChordOutcome out;
+        {
+            py::gil_scoped_release release;
+            const std::int64_t n = in_.net.n;
+            std::vector<cd> mis(n);
+            std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n);
+            out = chord(in_.net, in_.f, Extra{}, vv, tolerance, max_iterations, mis, rhs, dx, work);
+        }
+        return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node);
+    }
+
+    // Same as the free sweep on these arrays (the factors must be those of the Jacobian at v_base).
+    void sweep(in_array<cd> v_base, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
+               double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
+               out_array<std::int64_t> out_iterations, out_array<bool> out_converged) const {
+        run_sweep(in_, v_base, nodes, charger_va, charger_base_v, tolerance, max_iterations, threads, linear, out_v,
+                  out_iterations, out_converged);
+    }
+
+  private:
+    Inputs in_;
+    std::vector<py::object> keep_;  // owners of the memory in_ points to
+};
 }  // namespace
 
 PYBIND11_MODULE(_native, m) {
@@ -612,4 +817,20 @@ PYBIND11_MODULE(_native, m) {
     m.def("sweep", &sweep,
           "Chord-Newton solves with one extra constant-power charger branch per candidate node, in threads "
           "(linear=True: one Woodbury-Newton step each, the first-order response).");
+    py::class_<ChordSystem>(m, "ChordSystem",
+                            "Network, loads and LU factors (the arguments of chord_solve after v, before the "
+                            "tolerance) kept for repeated solves and sweeps.")
+        .def(py::init<in_array<std::int64_t>, in_array<std::int64_t>, in_array<cd>, in_array<double>, in_array<cd>,
+                      in_array<double>, in_array<double>, in_array<std::int64_t>, in_array<std::int64_t>,
+                      in_array<cd>, in_array<double>, in_array<std::int64_t>, in_array<double>, in_array<double>,
+                      in_array<double>, in_array<double>, in_array<double>, in_array<std::int64_t>,
+                      in_array<std::int32_t>, in_array<double>, in_array<std::int64_t>, in_array<std::int32_t>,
+                      in_array<double>, in_array<double>, in_array<std::int64_t>, in_array<std::int64_t>>())
+        .def_property_readonly("n", &ChordSystem::n)
+        .def("solve", &ChordSystem::solve, py::arg("v"), py::arg("tolerance"), py::arg("max_iterations"),
+             "chord_solve in place from v: (iterations, converged, worst pu, worst node).")
+        .def("sweep", &ChordSystem::sweep, py::arg("v_base"), py::arg("nodes"), py::arg("charger_va"),
+             py::arg("charger_base_v"), py::arg("tolerance"), py::arg("max_iterations"), py::arg("threads"),
+             py::arg("linear"), py::arg("out_v"), py::arg("out_iterations"), py::arg("out_converged"),
+             "sweep with these factors (of the Jacobian at v_base).");
 }

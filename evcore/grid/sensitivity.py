@@ -27,7 +27,9 @@ Two engines:
     A full non-linear re-solve per candidate to the power-flow tolerance, warm-started from the base
     solution and iterating with the base case's factorised Jacobian plus the charger's own 2x2
     Jacobian (rank-2 Woodbury update), i.e. chord Newton that follows the charger exactly and leaves
-    only the other loads' second-order response: two steps for a typical candidate. Entirely in C++
+    only the other loads' second-order response: two steps for a typical candidate, the second from
+    the mismatch evaluated branch by branch (after the first step the admittance part cancels), then
+    one true-mismatch evaluation that confirms convergence. Entirely in C++
     (``evcore.grid._native.sweep``, twin ``_reference.sweep``); a candidate that does not contract
     falls back to full Newton. Candidates run in ``workers`` threads.
 ``"linear"``
@@ -116,21 +118,38 @@ class SensitivityResult:
 
 def candidate_nodes(feeder: Feeder, candidates=None) -> tuple:
     """Phase nodes to sweep: ``None`` = every node except the source bus; bus names expand to their phases."""
-    source_bus = feeder.node_bus[feeder.source_nodes[0]]
+    return _candidates(feeder, candidates)[0]
+
+
+def _candidates(feeder: Feeder, candidates=None):
+    """``(names, node indices)`` of :func:`candidate_nodes` (dictionary look-ups: no scan per candidate)."""
+    cached = feeder._cache.get("candidate_lookup")
+    if cached is None:
+        buses = feeder.node_bus
+        by_bus = {}
+        for i, b in enumerate(buses):
+            by_bus.setdefault(b, []).append(i)
+        feeder.node_index(feeder.node_names[0])  # builds the node look-up
+        source_bus = buses[feeder.source_nodes[0]]
+        every = tuple(i for i, b in enumerate(buses) if b != source_bus)
+        cached = feeder._cache["candidate_lookup"] = (by_bus, every)
+    by_bus, every = cached
+    names = feeder.node_names
     if candidates is None:
-        return tuple(s for s, b in zip(feeder.node_names, feeder.node_bus) if b != source_bus)
+        return tuple(names[i] for i in every), np.array(every, dtype=np.int64)
+    lookup = feeder._cache["node_lookup"]
     out = []
-    buses = feeder.node_bus
     for c in candidates:
         c = str(c).lower()
-        if c in feeder.node_names:
-            out.append(c)
+        i = lookup.get(c)
+        if i is not None:
+            out.append(i)
+        elif c in by_bus:
+            out.extend(by_bus[c])
         else:
-            nodes = [s for s, b in zip(feeder.node_names, buses) if b == c]
-            if not nodes:
-                raise InputError("candidates", f"{c!r} is neither a node ('632.1') nor a bus of the feeder")
-            out.extend(nodes)
-    return tuple(dict.fromkeys(out))
+            raise InputError("candidates", f"{c!r} is neither a node ('632.1') nor a bus of the feeder")
+    nodes = list(dict.fromkeys(out))
+    return tuple(names[i] for i in nodes), np.array(nodes, dtype=np.int64)
 
 
 def _transformer_monitor(feeder: Feeder):
@@ -336,8 +355,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     if time_limit is not None:
         check_positive("time_limit", np.asarray(as_scalar("time_limit", time_limit, float)))
     started = time.perf_counter()
-    names = candidate_nodes(feeder, candidates)
-    nodes = np.array([feeder.node_index(c) for c in names], dtype=np.int64)
+    names, nodes = _candidates(feeder, candidates)
     charger_va = rating_kw * 1000.0 * complex(1.0, math.tan(math.acos(power_factor)))
 
     base = power_flow(feeder, tolerance_pu=tolerance_pu, base_kva=base_kva)

@@ -151,3 +151,105 @@ def test_native_sweep_equals_numpy_twin(ieee123_system):
         assert ok_nat.all() and ok_ref.all()
         assert np.array_equal(it_nat, it_ref)
         assert np.abs(v_nat - v_ref).max() <= 1e-8 * np.abs(v_ref).max()
+
+
+def test_chord_system_solve_and_sweep_equal_numpy_twins(ieee123_system):
+    """The kept C++ ChordSystem (what power_flow calls) against the twins, from a cold and a warm start."""
+    from evcore.grid import _reference
+    from evcore.grid.powerflow import _native
+
+    feeder, sysm = ieee123_system
+    start, _, factors = sysm.chord_start()
+    args = sysm.network_args(1000.0)
+    solver = _native().ChordSystem(*args, *factors)
+    assert solver.n == sysm.n
+    v_nat, v_ref = start.copy(), start.copy()
+    out_nat = solver.solve(v_nat, 1e-9, 30)
+    out_ref = _reference.chord_solve(v_ref, *args, *factors, 1e-9, 30)
+    assert out_nat[0] == out_ref[0] and out_nat[1] and out_ref[1]
+    assert np.abs(v_nat - v_ref).max() <= 1e-9 * np.abs(v_ref).max()
+    # from the converged answer: one mismatch evaluation, no step
+    again = v_nat.copy()
+    assert solver.solve(again, 1e-9, 30)[:2] == (0, True)
+    assert np.array_equal(again, v_nat)
+    with pytest.raises(ValueError):
+        solver.solve(np.zeros(sysm.n + 1, dtype=complex), 1e-9, 30)
+    # the sweep through a ChordSystem built on the base solution's factors
+    v = power_flow(feeder).voltage_v
+    _, J, _ = sysm.assemble(v)
+    base_factors = sysm.factor_args(sysm.factorise(J))
+    nodes = np.array([feeder.node_index(s) for s in ("13.1", "65.3", "610.2")])
+    charger = 7200.0 * (1 + 0.33j)
+    outs = []
+    for kernel in (_native().ChordSystem(*args, *base_factors).sweep,
+                   lambda *a: _reference.sweep(a[0], *args, *base_factors, *a[1:])):
+        out_v = np.empty((len(nodes), sysm.n), dtype=complex)
+        it = np.zeros(len(nodes), dtype=np.int64)
+        ok = np.zeros(len(nodes), dtype=bool)
+        kernel(v, nodes, charger, np.ascontiguousarray(sysm.base_v[nodes]), 1e-9, 20, 1, False, out_v, it, ok)
+        outs.append((out_v, it, ok))
+    (v_nat, it_nat, ok_nat), (v_ref, it_ref, ok_ref) = outs
+    assert ok_nat.all() and ok_ref.all() and np.array_equal(it_nat, it_ref)
+    assert np.abs(v_nat - v_ref).max() <= 1e-8 * np.abs(v_ref).max()
+
+
+@pytest.mark.parametrize("case", ["ieee13", "ieee37"])
+def test_warm_resolve_from_the_answer_takes_no_step(case):
+    feeders = need_feeders()
+    need_opendss()
+    rel, taps = CASES[case]
+    feeder = Feeder.from_opendss(feeders / rel, regulator_taps=taps)
+    cold = power_flow(feeder)
+    warm = power_flow(feeder, initial_voltage=cold.voltage)
+    assert warm.iterations == 0
+    assert np.abs(warm.voltage - cold.voltage).max() <= 1e-15
+    assert warm.element_current("line.650632" if case == "ieee13" else "line.l1").shape[0] > 0
+
+
+def test_sweep_blocks_and_threads_do_not_change_answers(ieee123_system):
+    """Candidates go through the C++ sweep in blocks of 16 and in threads: every split gives the answers of
+    the candidates solved one call each."""
+    from evcore.grid.powerflow import _native
+
+    feeder, sysm = ieee123_system
+    v = power_flow(feeder).voltage_v
+    _, J, _ = sysm.assemble(v)
+    solver = _native().ChordSystem(*sysm.network_args(1000.0), *sysm.factor_args(sysm.factorise(J)))
+    from evcore.grid.sensitivity import candidate_nodes
+
+    names = candidate_nodes(feeder)[::12] + ("610.1",)  # more than one block, and the last one partial
+    assert len(names) > 16
+    nodes = np.array([feeder.node_index(s) for s in names])
+    charger = 7200.0 * (1 + 0.33j)
+
+    def run(idx, threads, linear):
+        out_v = np.empty((len(idx), sysm.n), dtype=complex)
+        it = np.zeros(len(idx), dtype=np.int64)
+        ok = np.zeros(len(idx), dtype=bool)
+        solver.sweep(v, nodes[idx], charger, np.ascontiguousarray(sysm.base_v[nodes[idx]]), 1e-9, 20, threads,
+                     linear, out_v, it, ok)
+        return out_v, it, ok
+
+    for linear in (False, True):
+        one_by_one = [run([k], 1, linear) for k in range(len(nodes))]
+        for threads in (1, 2, 3):
+            out_v, it, ok = run(np.arange(len(nodes)), threads, linear)
+            for k, (v1, it1, ok1) in enumerate(one_by_one):
+                assert ok[k] and ok1[0] and it[k] == it1[0]
+                assert np.abs(out_v[k] - v1[0]).max() <= 1e-12 * np.abs(v1[0]).max()
+
+
+def test_nan_voltage_is_never_converged(ieee123_system):
+    from evcore.grid import NonConvergenceError
+    from evcore.grid.powerflow import _native
+
+    feeder, sysm = ieee123_system
+    start, _, factors = sysm.chord_start()
+    v = start.copy()
+    v[5] = np.nan
+    iterations, converged, worst, _ = _native().ChordSystem(*sysm.network_args(1000.0), *factors).solve(v, 1e-9, 3)
+    assert not converged and not np.isfinite(worst)
+    bad = power_flow(feeder).voltage.copy()
+    bad[5] = np.nan
+    with pytest.raises(NonConvergenceError):
+        power_flow(feeder, initial_voltage=bad)
