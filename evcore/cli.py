@@ -27,6 +27,7 @@ COMMAND_MODULES = {
     "queue": "evcore.queueing._cli",
     "assign": "evcore.assign._cli",
     "choice": "evcore.choice._cli",
+    "joint": "evcore.joint._cli",
 }
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4

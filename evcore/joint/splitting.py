@@ -213,6 +213,13 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
     check_budget(instance)
     started = time.perf_counter()
     problem = SplittingProblem.from_instance(instance)
+    if problem.pairs == 0:  # no arc within range: every EV charges where it is, c_i = max_t D_ti is optimal
+        from .central import no_assignment_plan
+
+        capacity = no_assignment_plan(instance)
+        optimum = float(instance.cost_per_kw @ capacity)
+        return make_result(instance, capacity, np.zeros((problem.slots, 0)), lower_bound=optimum, status="optimal",
+                           iterations=0, method="admm", wall_time=time.perf_counter() - started)
     if initial is None:
         state = _State(np.minimum(problem.demand_kw.max(axis=0), problem.upper_kw),
                        np.zeros((problem.slots, problem.pairs)), np.zeros((problem.slots, problem.zones)))
