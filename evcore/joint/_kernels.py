@@ -306,6 +306,192 @@ def capped_price_step(price, flow_bar, demand_kw, origin, destination, delay, st
             price_out[t, i] = column[t]
 
 
+@njit(cache=True, parallel=True)
+def active_origins(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, active):
+    """active[t, i] = some arc of i has a negative reduced cost E_t L_p / beta - mu_ti + mu_(t+tau),j, or i
+    already sends flow in slot t. Elsewhere a flow step maps the zero flows to zero: they are skipped."""
+    slots, zones = price.shape
+    count = 0
+    for t in prange(slots):
+        for i in range(zones):
+            flag = False
+            for p in range(out_start[i], out_start[i + 1]):
+                if flow_kw[t, p] > 0.0:
+                    flag = True
+                    break
+                arrive = (t + delay[p]) % slots
+                if recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]] < 0.0:
+                    flag = True
+                    break
+            active[t, i] = flag
+    for t in range(slots):
+        for i in range(zones):
+            count += active[t, i]
+    return count
+
+
+@njit(cache=True, parallel=True)
+def clear_blocks(flow_kw, cleared, out_start):
+    """Zero the flows of the (slot, origin) blocks where cleared[t, i]."""
+    slots, zones = cleared.shape
+    for t in prange(slots):
+        for i in range(zones):
+            if cleared[t, i]:
+                for p in range(out_start[i], out_start[i + 1]):
+                    flow_kw[t, p] = 0.0
+
+
+@njit(cache=True, parallel=True)
+def fused_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw,
+                    active, step, flow_out, flow_sum):
+    """flow_step restricted to active (slot, origin) blocks, also adding the result to flow_sum."""
+    slots, zones = demand_kw.shape
+    for t in prange(slots):
+        for i in range(zones):
+            if not active[t, i]:
+                continue
+            start = out_start[i]
+            stop = out_start[i + 1]
+            for p in range(start, stop):
+                arrive = (t + delay[p]) % slots
+                gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
+                flow_out[t, p] = flow_kw[t, p] - step * gradient
+            _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
+            for p in range(start, stop):
+                flow_sum[t, p] += flow_out[t, p]
+
+
+@njit(cache=True, parallel=True)
+def fused_capped_price_step(price, flow_new, flow_old, demand_kw, origin, destination, delay, active, step_per_zone,
+                            cost_per_kw, price_out, price_sum, load_kw):
+    """capped_price_step at z_bar = 2 z_new - z_old over active blocks only (inactive flows are zero)."""
+    slots, zones = demand_kw.shape
+    pairs = flow_new.shape[1]
+    for t in prange(slots):
+        for i in range(zones):
+            load_kw[t, i] = demand_kw[t, i]
+        for p in range(pairs):
+            o = origin[p]
+            if active[t, o]:
+                load_kw[t, o] -= 2.0 * flow_new[t, p] - flow_old[t, p]
+            sent = (t - delay[p]) % slots
+            if active[sent, o]:
+                load_kw[t, destination[p]] += 2.0 * flow_new[sent, p] - flow_old[sent, p]
+    for i in prange(zones):
+        column = np.empty(slots)
+        for t in range(slots):
+            column[t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
+        _capped_simplex_project(column, 0, slots, cost_per_kw[i])
+        for t in range(slots):
+            price_out[t, i] = column[t]
+            price_sum[t, i] += column[t]
+
+
+# --------------------------------------------------------------------------- location blocks
+# The splitting without capacity (see evcore.joint.splitting) runs on blocks of locations [z0, z1): a
+# block owns the flows leaving its locations (pairs out_start[z0]:out_start[z1]) and their prices. It
+# reads prices of remote destinations and the extrapolated flows arriving from remote origins.
+
+
+@njit(cache=True, parallel=True)
+def block_active(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, z0, z1, active):
+    """active_origins for the origins z0..z1-1; returns how many (slot, origin) blocks are active."""
+    slots = price.shape[0]
+    for t in prange(slots):
+        for i in range(z0, z1):
+            flag = False
+            for p in range(out_start[i], out_start[i + 1]):
+                if flow_kw[t, p] > 0.0:
+                    flag = True
+                    break
+                arrive = (t + delay[p]) % slots
+                if recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]] < 0.0:
+                    flag = True
+                    break
+            active[t, i] = flag
+    count = 0
+    for t in range(slots):
+        for i in range(z0, z1):
+            count += active[t, i]
+    return count
+
+
+@njit(cache=True, parallel=True)
+def block_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw, active,
+                    z0, z1, step, flow_out, flow_sum, flow_bar):
+    """Flow step of the active (slot, origin) blocks of origins z0..z1-1; adds the result to flow_sum and
+    writes the extrapolation flow_bar = 2 flow_out - flow_kw on every own pair (zero on inactive blocks,
+    whose flows are zero in both buffers)."""
+    slots = demand_kw.shape[0]
+    for t in prange(slots):
+        for i in range(z0, z1):
+            start = out_start[i]
+            stop = out_start[i + 1]
+            if not active[t, i]:
+                for p in range(start, stop):
+                    flow_bar[t, p] = 0.0
+                continue
+            for p in range(start, stop):
+                arrive = (t + delay[p]) % slots
+                gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
+                flow_out[t, p] = flow_kw[t, p] - step * gradient
+            _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
+            for p in range(start, stop):
+                flow_sum[t, p] += flow_out[t, p]
+                flow_bar[t, p] = 2.0 * flow_out[t, p] - flow_kw[t, p]
+
+
+@njit(cache=True, parallel=True)
+def block_loads(flow_kw, demand_kw, out_start, in_order, in_start, delay, z0, z1, load_kw):
+    """load_kw[t, i] = D - out + in for locations z0..z1-1 (arrivals from every origin, delays wrap)."""
+    slots = demand_kw.shape[0]
+    for t in prange(slots):
+        for i in range(z0, z1):
+            value = demand_kw[t, i]
+            for p in range(out_start[i], out_start[i + 1]):
+                value -= flow_kw[t, p]
+            for k in range(in_start[i], in_start[i + 1]):
+                p = in_order[k]
+                value += flow_kw[(t - delay[p]) % slots, p]
+            load_kw[t, i] = value
+
+
+@njit(cache=True, parallel=True)
+def block_price_step(price, flow_bar, demand_kw, out_start, in_order, in_start, delay, z0, z1, step_per_zone,
+                     cost_per_kw, price_out, price_sum, load_kw):
+    """Prices of locations z0..z1-1: project mu_i + sigma_i load_i(flow_bar) onto {mu >= 0, sum_t mu <= k_i}."""
+    slots = demand_kw.shape[0]
+    block_loads(flow_bar, demand_kw, out_start, in_order, in_start, delay, z0, z1, load_kw)
+    for i in prange(z0, z1):
+        column = np.empty(slots)
+        for t in range(slots):
+            column[t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
+        _capped_simplex_project(column, 0, slots, cost_per_kw[i])
+        for t in range(slots):
+            price_out[t, i] = column[t]
+            price_sum[t, i] += column[t]
+
+
+@njit(cache=True, parallel=True)
+def block_bound(price, demand_kw, recurrences, flow_cost_per_kw, destination, delay, out_start, z0, z1):
+    """Origins z0..z1-1's part of q(mu) = sum_{t,i} D_ti min(mu_ti, min_p (E_t L_p / beta + mu_(t+tau),j))
+    (the Lagrangian bound when every sum_t mu_ti <= k_i, so capacities contribute nothing)."""
+    slots = demand_kw.shape[0]
+    per_slot = np.zeros(slots)
+    for t in prange(slots):
+        acc = 0.0
+        for i in range(z0, z1):
+            best = price[t, i]
+            for p in range(out_start[i], out_start[i + 1]):
+                arrive = (t + delay[p]) % slots
+                r = recurrences[t] * flow_cost_per_kw[p] + price[arrive, destination[p]]
+                if r < best:
+                    best = r
+            acc += demand_kw[t, i] * best
+        per_slot[t] = acc
+    return per_slot.sum()
+
+
 def warm_up():
     """Compile every kernel on a tiny instance."""
     zones, slots = 3, 4
@@ -335,3 +521,18 @@ def warm_up():
     flow_step(flows, price, rec, fc, origin, destination, delay, out_start, demand, 0.1, out)
     price_step(price, np.ones(zones), flows, demand, origin, destination, delay, np.ones(zones), price.copy(), load)
     capped_price_step(price, flows, demand, origin, destination, delay, np.ones(zones), cost, price.copy(), load)
+    active = np.ones((slots, zones), np.bool_)
+    active_origins(flows, price, rec, fc, destination, delay, out_start, active)
+    clear_blocks(flows.copy(), ~active, out_start)
+    fused_flow_step(flows, price, rec, fc, destination, delay, out_start, demand, active, 0.1, out, out.copy())
+    fused_capped_price_step(price, out, flows, demand, origin, destination, delay, active, np.ones(zones), cost,
+                            price.copy(), price.copy(), load)
+    in_order = np.array([2, 0, 1], np.int64)
+    in_start = np.array([0, 1, 2, 3], np.int64)
+    block_active(flows, price, rec, fc, destination, delay, out_start, 0, zones, active)
+    block_flow_step(flows, price, rec, fc, destination, delay, out_start, demand, active, 0, zones, 0.1, out,
+                    out.copy(), out.copy())
+    block_loads(flows, demand, out_start, in_order, in_start, delay, 0, zones, load)
+    block_price_step(price, flows, demand, out_start, in_order, in_start, delay, 0, zones, np.ones(zones), cost,
+                     price.copy(), price.copy(), load)
+    block_bound(price, demand, rec, fc, destination, delay, out_start, 0, zones)

@@ -52,6 +52,8 @@ class SplittingProblem:
     destination: np.ndarray
     delay: np.ndarray
     out_start: np.ndarray
+    in_order: np.ndarray
+    in_start: np.ndarray
     cost_per_kw: np.ndarray      # (zones,) k_i
     upper_kw: np.ndarray         # (zones,) min(Cmax, U)
     budget: float
@@ -68,7 +70,7 @@ class SplittingProblem:
         return cls(demand_kw=demand_kw, flow_cost_per_kw=pairs.cost_per_ev / beta,
                    recurrences=np.asarray(instance.recurrences, float), origin=pairs.origin,
                    destination=pairs.destination, delay=pairs.delay_slots, out_start=pairs.out_start,
-                   cost_per_kw=np.asarray(instance.cost_per_kw, float), upper_kw=upper,
+                   in_order=pairs.in_order, in_start=pairs.in_start, cost_per_kw=np.asarray(instance.cost_per_kw, float), upper_kw=upper,
                    budget=float(instance.budget), row_norm=1.0 + degree.astype(float))
 
     @property
@@ -100,6 +102,21 @@ class SplittingProblem:
         investment = float(self.cost_per_kw @ capacity)
         ok = bool(np.all(capacity <= self.upper_kw * (1 + 1e-12) + 1e-9)) and investment <= self.budget * (1 + 1e-12)
         return capacity, investment + self.flow_cost(flow_kw), ok
+
+
+def _blocks_result(instance, problem, layout, out, started):
+    if out["best_plan"] is None:
+        from .central import no_assignment_plan
+
+        capacity = no_assignment_plan(instance)
+        flows_kw = np.zeros((problem.slots, problem.pairs))
+    else:
+        capacity = np.concatenate([plan[0] for plan in out["best_plan"]])
+        flows_kw = np.concatenate([plan[1] for plan in out["best_plan"]], axis=1)
+    return make_result(instance, capacity, flows_kw / instance.power_per_ev_kw, lower_bound=out["best_lower"],
+                       status=out["status"], iterations=out["iterations"], method="admm",
+                       wall_time=time.perf_counter() - started, trace=out["trace"],
+                       info=dict(omega=out["omega"], blocks=layout.count, recoveries=out["recoveries"]))
 
 
 def capacity_upper_bound(instance):
@@ -138,50 +155,100 @@ class _State:
         return self.sum_capacity / n, self.sum_flow / n, self.sum_price / n
 
 
-def run_iterations(problem, state, count, omega, scratch, eliminate=False):
-    """``count`` splitting iterations in place on ``state`` (kernels parallel over slots)."""
+def apply_operator(problem, capacity, flow, price, omega, eliminate, flow_out, price_out, load):
+    """One primal-dual (PDHG) step T from (capacity, flow, price); writes flow_out, price_out and returns the
+    new capacity (None when capacity is eliminated). Kernels run in parallel over slots and locations."""
     eta = 0.99
+    tau_z = eta / (omega * 2.0)
+    _kernels.flow_step(flow, price, problem.recurrences, problem.flow_cost_per_kw, problem.origin,
+                       problem.destination, problem.delay, problem.out_start, problem.demand_kw, tau_z, flow_out)
+    flow_bar = 2.0 * flow_out - flow
     if eliminate:
-        tau_z = eta / (omega * 2.0)
         sigma = eta * omega / (problem.row_norm - 1.0).clip(min=1.0)
-        flow_new, price_new, load = scratch
-        for _ in range(count):
-            _kernels.flow_step(state.flow, state.price, problem.recurrences, problem.flow_cost_per_kw,
-                               problem.origin, problem.destination, problem.delay, problem.out_start,
-                               problem.demand_kw, tau_z, flow_new)
-            flow_bar = 2.0 * flow_new - state.flow
-            _kernels.capped_price_step(state.price, flow_bar, problem.demand_kw, problem.origin,
-                                       problem.destination, problem.delay, sigma, problem.cost_per_kw, price_new,
-                                       load)
+        _kernels.capped_price_step(price, flow_bar, problem.demand_kw, problem.origin, problem.destination,
+                                   problem.delay, sigma, problem.cost_per_kw, price_out, load)
+        return capacity
+    tau_c = eta / (omega * problem.slots)
+    sigma = eta * omega / problem.row_norm
+    gain = problem.cost_per_kw - price.sum(axis=0)
+    capacity_new = _kernels.capacity_projection(capacity - tau_c * gain, problem.cost_per_kw, problem.upper_kw,
+                                                problem.budget)
+    _kernels.price_step(price, 2.0 * capacity_new - capacity, flow_bar, problem.demand_kw, problem.origin,
+                        problem.destination, problem.delay, sigma, price_out, load)
+    return capacity_new
+
+
+def run_iterations(problem, state, count, omega, scratch, eliminate=False, halpern=None):
+    """``count`` iterations in place on ``state``.
+
+    Without ``halpern``: plain PDHG, z <- T(z), with running averages. With ``halpern`` (a dict
+    holding the anchor z0 and the counter k): reflected Halpern, z <- (k+1)/(k+2) (2 T(z) - z) +
+    1/(k+2) z0; ``state.current`` keeps T(z), the point evaluated for certificates.
+    """
+    flow_new, price_new, load = scratch
+    for _ in range(count):
+        capacity_new = apply_operator(problem, state.capacity, state.flow, state.price, omega, eliminate, flow_new,
+                                      price_new, load)
+        if halpern is None:
+            state.capacity = capacity_new
             state.flow, flow_new = flow_new, state.flow
             state.price, price_new = price_new, state.price
             state.accumulate()
-        scratch[0], scratch[1] = flow_new, price_new
-        return
-    tau_c = eta / (omega * problem.slots)
+            continue
+        k = halpern["k"]
+        weight = (k + 1.0) / (k + 2.0)
+        anchor_capacity, anchor_flow, anchor_price = halpern["anchor"]
+        state.current = (capacity_new.copy(), flow_new.copy(), price_new.copy())
+        state.capacity = weight * (2.0 * capacity_new - state.capacity) + (1.0 - weight) * anchor_capacity
+        state.flow = weight * (2.0 * flow_new - state.flow) + (1.0 - weight) * anchor_flow
+        state.price = weight * (2.0 * price_new - state.price) + (1.0 - weight) * anchor_price
+        halpern["k"] = k + 1
+    scratch[0], scratch[1] = flow_new, price_new
+
+
+class ActiveSet:
+    """(slot, origin) blocks whose flows are updated; the others hold zero flows in both buffers and a
+    flow step would leave them at zero (no arc with a negative reduced cost). Refreshed every few
+    iterations; the certificate always prices every arc, so it stays exact."""
+
+    def __init__(self, problem):
+        self.mask = np.zeros((problem.slots, problem.zones), dtype=np.bool_)
+        self.count = 0
+
+    def refresh(self, problem, state, other_buffer):
+        new = np.empty_like(self.mask)
+        self.count = _kernels.active_origins(state.flow, state.price, problem.recurrences, problem.flow_cost_per_kw,
+                                             problem.destination, problem.delay, problem.out_start, new)
+        dropped = self.mask & ~new
+        if dropped.any():
+            _kernels.clear_blocks(state.flow, dropped, problem.out_start)
+            _kernels.clear_blocks(other_buffer, dropped, problem.out_start)
+        self.mask = new
+
+
+def run_active_iterations(problem, state, count, omega, scratch, active, refresh_every=10):
+    """Eliminated-capacity PDHG iterations over the active blocks only, with fused kernels."""
+    eta = 0.99
     tau_z = eta / (omega * 2.0)
-    sigma = eta * omega / problem.row_norm
+    sigma = eta * omega / (problem.row_norm - 1.0).clip(min=1.0)
     flow_new, price_new, load = scratch
-    for _ in range(count):
-        gain = problem.cost_per_kw - state.price.sum(axis=0)
-        capacity_new = _kernels.capacity_projection(state.capacity - tau_c * gain, problem.cost_per_kw,
-                                                    problem.upper_kw, problem.budget)
-        _kernels.flow_step(state.flow, state.price, problem.recurrences, problem.flow_cost_per_kw,
-                           problem.origin, problem.destination, problem.delay, problem.out_start,
-                           problem.demand_kw, tau_z, flow_new)
-        capacity_bar = 2.0 * capacity_new - state.capacity
-        flow_bar = 2.0 * flow_new - state.flow
-        _kernels.price_step(state.price, capacity_bar, flow_bar, problem.demand_kw, problem.origin,
-                            problem.destination, problem.delay, sigma, price_new, load)
-        state.capacity = capacity_new
+    for k in range(count):
+        if k % refresh_every == 0:
+            active.refresh(problem, state, flow_new)
+        _kernels.fused_flow_step(state.flow, state.price, problem.recurrences, problem.flow_cost_per_kw,
+                                 problem.destination, problem.delay, problem.out_start, problem.demand_kw,
+                                 active.mask, tau_z, flow_new, state.sum_flow)
+        _kernels.fused_capped_price_step(state.price, flow_new, state.flow, problem.demand_kw, problem.origin,
+                                         problem.destination, problem.delay, active.mask, sigma, problem.cost_per_kw,
+                                         price_new, state.sum_price, load)
         state.flow, flow_new = flow_new, state.flow
         state.price, price_new = price_new, state.price
-        state.accumulate()
+        state.count += 1
     scratch[0], scratch[1] = flow_new, price_new
 
 
 def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_000, check_every=40,
-                    progress=False, initial=None, eliminate_capacity=None) -> JointResult:
+                    progress=False, initial=None, eliminate_capacity=None, scheme="average", executor=None, block_options=None) -> JointResult:
     """Solve the joint LP by evcore's restarted primal-dual splitting to a certified gap.
 
     Parameters
@@ -227,10 +294,28 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
         state = _State(*(np.array(a, dtype=float) for a in initial))
     # Without capacity caps the capacity column has dual k_i - sum_t mu_ti >= 0: c is eliminated and the
     # prices of a location live on a capped simplex (better conditioned: no column of 672 entries).
-    eliminate = bool(np.all(np.isinf(instance.max_capacity_kw))) if eliminate_capacity is None else eliminate_capacity
+    # The budget cannot bind when it covers the no-assignment plan (the optimum costs at most that much).
+    from .central import no_assignment_plan
+
+    slack_budget = float(instance.cost_per_kw @ no_assignment_plan(instance)) <= instance.budget
+    eliminate = (bool(np.all(np.isinf(instance.max_capacity_kw))) and slack_budget if eliminate_capacity is None
+                 else eliminate_capacity)
+    if eliminate and scheme == "average" and initial is None:
+        from ._blocks import BlockLayout, LocalExecutor, run_blocks
+
+        executor = LocalExecutor(problem, BlockLayout(problem, 1)) if executor is None else executor
+        try:
+            out = run_blocks(problem, executor, gap=gap, time_limit=time_limit, max_iterations=max_iterations,
+                             check_every=check_every, progress=progress, started=started, **(block_options or {}))
+        finally:
+            executor.close()
+        return _blocks_result(instance, problem, executor.layout, out, started)
     cost_norm = math.sqrt(float(problem.cost_per_kw @ problem.cost_per_kw)
                           + float(np.sum((problem.recurrences[:, None] * problem.flow_cost_per_kw[None, :]) ** 2)))
     omega = cost_norm / max(float(np.linalg.norm(problem.demand_kw)), 1e-12)
+    active = ActiveSet(problem)
+    halpern = None if scheme == "average" else dict(k=0, anchor=(state.capacity.copy(), state.flow.copy(),
+                                                                  state.price.copy()))
     scratch = [np.zeros_like(state.flow), np.zeros_like(state.price), np.zeros_like(state.price)]
     load = np.zeros_like(state.price)
     best_upper, best_plan, best_lower = np.inf, None, -np.inf
@@ -243,10 +328,16 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
     status = "iteration_limit"
     while iterations < max_iterations:
         step = min(check_every, max_iterations - iterations)
-        run_iterations(problem, state, step, omega, scratch, eliminate)
+        if eliminate and halpern is None:
+            run_active_iterations(problem, state, step, omega, scratch, active)
+        else:
+            run_iterations(problem, state, step, omega, scratch, eliminate, halpern)
         iterations += step
         since_restart += step
-        candidates = [(state.capacity, state.flow, state.price), state.average()]
+        if halpern is None:
+            candidates = [(state.capacity, state.flow, state.price), state.average()]
+        else:
+            candidates = [state.current]
         merits = []
         for capacity, flow, price in candidates:
             lower = problem.bound(price)
@@ -283,6 +374,9 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
                 omega = math.exp(0.5 * math.log(dy / dx) + 0.5 * math.log(omega))
             state.capacity, state.flow, state.price = capacity, flow, price
             state.reset_average()
+            active.refresh(problem, state, scratch[0])
+            if halpern is not None:
+                halpern.update(k=0, anchor=(capacity.copy(), flow.copy(), price.copy()))
             restart_point = (capacity.copy(), flow.copy(), price.copy())
             merit_at_restart = merit
             since_restart = 0
