@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from ..errors import InputError
 from ._result import JointResult
 from .model import JointInstance
@@ -56,6 +58,33 @@ def solve(instance: JointInstance, method: str = "highs", gap: float = 1e-3, tim
     if backend == "ray" and method != "admm":
         raise InputError("backend", f'"ray" runs method "admm" only, got method {method!r}')
     limits = {} if max_iterations is None else {"max_iterations": int(max_iterations)}
+    with _kernel_threads(instance, threads):
+        return _dispatch(instance, method, gap, time_limit, backend, progress, limits, solver, threads, blocks,
+                         ray_address, options)
+
+
+@contextmanager
+def _kernel_threads(instance, threads):
+    """Numba threads for the kernels: ``threads`` if given; else one thread for small instances (thread
+    start-up and contention on a shared machine cost more than they bring there), all for large ones."""
+    import numba
+
+    before = numba.get_num_threads()
+    size = instance.slots * max(instance.pairs.count, instance.zones)
+    wanted = threads if threads is not None else (1 if size < _PARALLEL_FROM else before)
+    numba.set_num_threads(max(1, min(int(wanted), numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
+#: Flow variables from which the kernels run on all Numba threads by default.
+_PARALLEL_FROM = 200_000
+
+
+def _dispatch(instance, method, gap, time_limit, backend, progress, limits, solver, threads, blocks, ray_address,
+              options):
     if method == "highs":
         from .central import solve_central
 

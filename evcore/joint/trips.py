@@ -117,7 +117,11 @@ def read_trips(path, columns=None):
     -------
     pandas.DataFrame
     """
-    import pandas as pd
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError('reading trip files needs pandas (and pyarrow for Parquet): pip install "evcore[trips]"') \
+            from exc
 
     path = Path(path)
     if not path.exists():
@@ -131,14 +135,22 @@ def read_trips(path, columns=None):
 
 
 def _slot_of_week(times, slot_minutes):
-    """Slot of the week (Monday 00:00 = 0) and a validity mask for a pandas/numpy time column."""
-    import pandas as pd
+    """Slot of the week (Monday 00:00 = 0) and a validity mask for a time column.
 
-    stamps = pd.to_datetime(times, errors="coerce")
-    values = stamps.to_numpy() if hasattr(stamps, "to_numpy") else np.asarray(stamps)
-    valid = ~pd.isna(values)
-    ns = values.astype("datetime64[ns]").astype(np.int64)
-    minute = ns // 60_000_000_000
+    ``datetime64`` arrays are read directly; text or objects are parsed by pandas (``evcore[trips]``),
+    unparsable entries becoming invalid rows.
+    """
+    values = np.asarray(times)
+    if values.dtype.kind != "M":
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError('parsing text date-times needs pandas: pip install "evcore[trips]" (or pass '
+                              'datetime64 values)') from exc
+        values = pd.to_datetime(pd.Series(values), errors="coerce").to_numpy()
+    values = values.astype("datetime64[ns]")
+    valid = ~np.isnat(values)
+    minute = values.astype(np.int64) // 60_000_000_000
     # 1970-01-01 was a Thursday: shift by 3 days so that Mondays start the week.
     minute_of_week = (minute + 3 * 1440) % (7 * 1440)
     slot = (minute_of_week // slot_minutes).astype(np.int64)
