@@ -44,6 +44,20 @@ def accumulate_pair_distance(origin, destination, distance_km, valid, total_km, 
 # --------------------------------------------------------------------------- shared pieces
 
 
+@njit(cache=True, inline="always")
+def _later(t, delay, slots):
+    """(t + delay) mod slots for 0 <= t, delay < slots (cheaper than Python's modulo)."""
+    s = t + delay
+    return s - slots if s >= slots else s
+
+
+@njit(cache=True, inline="always")
+def _earlier(t, delay, slots):
+    """(t - delay) mod slots for 0 <= t, delay < slots."""
+    s = t - delay
+    return s + slots if s < 0 else s
+
+
 @njit(cache=True)
 def _capped_simplex_project(values, start, stop, cap):
     """Euclidean projection of values[start:stop] onto {v >= 0, sum v <= cap}, in place."""
@@ -80,8 +94,7 @@ def slot_loads(flow_kw, demand_kw, origin, destination, delay, load_kw):
             load_kw[t, i] = demand_kw[t, i]
         for p in range(pairs):
             load_kw[t, origin[p]] -= flow_kw[t, p]
-            sent = t - delay[p]
-            sent = sent % slots
+            sent = _earlier(t, delay[p], slots)
             load_kw[t, destination[p]] += flow_kw[sent, p]
 
 
@@ -167,7 +180,7 @@ def lagrangian_bound(price, demand_kw, flow_cost_per_kw, recurrences, origin, de
             acc += price[t, i] * d
             best = 0.0
             for p in range(out_start[i], out_start[i + 1]):
-                arrive = (t + delay[p]) % slots
+                arrive = _later(t, delay[p], slots)
                 r = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
                 if r < best:
                     best = r
@@ -265,7 +278,7 @@ def flow_step(flow_kw, price, recurrences, flow_cost_per_kw, origin, destination
             if stop == start:
                 continue
             for p in range(start, stop):
-                arrive = (t + delay[p]) % slots
+                arrive = _later(t, delay[p], slots)
                 gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
                 flow_out[t, p] = flow_kw[t, p] - step * gradient
             _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
@@ -283,7 +296,7 @@ def price_step(price, capacity_bar, flow_bar, demand_kw, origin, destination, de
             load_kw[t, i] = demand_kw[t, i]
         for p in range(pairs):
             load_kw[t, origin[p]] -= flow_bar[t, p]
-            sent = (t - delay[p]) % slots
+            sent = _earlier(t, delay[p], slots)
             load_kw[t, destination[p]] += flow_bar[sent, p]
         for i in range(zones):
             v = price[t, i] + step_per_zone[i] * (load_kw[t, i] - capacity_bar[i])
@@ -319,7 +332,7 @@ def active_origins(flow_kw, price, recurrences, flow_cost_per_kw, destination, d
                 if flow_kw[t, p] > 0.0:
                     flag = True
                     break
-                arrive = (t + delay[p]) % slots
+                arrive = _later(t, delay[p], slots)
                 if recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]] < 0.0:
                     flag = True
                     break
@@ -353,7 +366,7 @@ def fused_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, 
             start = out_start[i]
             stop = out_start[i + 1]
             for p in range(start, stop):
-                arrive = (t + delay[p]) % slots
+                arrive = _later(t, delay[p], slots)
                 gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
                 flow_out[t, p] = flow_kw[t, p] - step * gradient
             _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
@@ -374,7 +387,7 @@ def fused_capped_price_step(price, flow_new, flow_old, demand_kw, origin, destin
             o = origin[p]
             if active[t, o]:
                 load_kw[t, o] -= 2.0 * flow_new[t, p] - flow_old[t, p]
-            sent = (t - delay[p]) % slots
+            sent = _earlier(t, delay[p], slots)
             if active[sent, o]:
                 load_kw[t, destination[p]] += 2.0 * flow_new[sent, p] - flow_old[sent, p]
     for i in prange(zones):
@@ -404,7 +417,7 @@ def block_active(flow_kw, price, recurrences, flow_cost_per_kw, destination, del
                 if flow_kw[t, p] > 0.0:
                     flag = True
                     break
-                arrive = (t + delay[p]) % slots
+                arrive = _later(t, delay[p], slots)
                 if recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]] < 0.0:
                     flag = True
                     break
@@ -432,7 +445,7 @@ def block_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, 
                     flow_bar[t, p] = 0.0
                 continue
             for p in range(start, stop):
-                arrive = (t + delay[p]) % slots
+                arrive = _later(t, delay[p], slots)
                 gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
                 flow_out[t, p] = flow_kw[t, p] - step * gradient
             _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
@@ -452,7 +465,7 @@ def block_loads(flow_kw, demand_kw, out_start, in_order, in_start, delay, z0, z1
                 value -= flow_kw[t, p]
             for k in range(in_start[i], in_start[i + 1]):
                 p = in_order[k]
-                value += flow_kw[(t - delay[p]) % slots, p]
+                value += flow_kw[_earlier(t, delay[p], slots), p]
             load_kw[t, i] = value
 
 
@@ -483,7 +496,7 @@ def block_bound(price, demand_kw, recurrences, flow_cost_per_kw, destination, de
         for i in range(z0, z1):
             best = price[t, i]
             for p in range(out_start[i], out_start[i + 1]):
-                arrive = (t + delay[p]) % slots
+                arrive = _later(t, delay[p], slots)
                 r = recurrences[t] * flow_cost_per_kw[p] + price[arrive, destination[p]]
                 if r < best:
                     best = r

@@ -69,7 +69,7 @@ class SplittingProblem:
                                                                                    minlength=instance.zones)
         return cls(demand_kw=demand_kw, flow_cost_per_kw=pairs.cost_per_ev / beta,
                    recurrences=np.asarray(instance.recurrences, float), origin=pairs.origin,
-                   destination=pairs.destination, delay=pairs.delay_slots, out_start=pairs.out_start,
+                   destination=pairs.destination, delay=pairs.delay_slots % instance.slots, out_start=pairs.out_start,
                    in_order=pairs.in_order, in_start=pairs.in_start, cost_per_kw=np.asarray(instance.cost_per_kw, float), upper_kw=upper,
                    budget=float(instance.budget), row_norm=1.0 + degree.astype(float))
 
