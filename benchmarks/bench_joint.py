@@ -139,11 +139,19 @@ def section_admm(zones, central, gap, time_limit):
     return dict(paper=paper, ours=ours, optimum=optimum)
 
 
-def section_scaling(zone_list, best_solver, gap, time_limit):
+def section_scaling(zone_list, best_solver, gap, time_limit, highs_max_zones=None):
     rows = []
     out = {}
+    highs_failed_at = None
     for zones in zone_list:
-        highs = run_isolated(("highs", zones, dict(solver=best_solver, time_limit=time_limit)), time_limit + 900)
+        if highs_failed_at is not None or (highs_max_zones is not None and zones > highs_max_zones):
+            why = (f"exceeded the limit at {highs_failed_at} zones" if highs_failed_at
+                   else "skipped (--scaling-highs-max-zones)")
+            highs = dict(ok=False, error=f"not run: {why}")
+        else:
+            highs = run_isolated(("highs", zones, dict(solver=best_solver, time_limit=time_limit)), time_limit + 900)
+            if not (highs.get("ok") and highs.get("status") == "optimal"):
+                highs_failed_at = zones
         ours = run_isolated(("admm", zones, dict(gap=gap, time_limit=time_limit)), time_limit + 900)
         out[zones] = dict(highs=highs, ours=ours)
 
@@ -170,14 +178,21 @@ def main(argv=None):
     parser.add_argument("--gap", type=float, default=1e-3)
     parser.add_argument("--scaling-zones", default="201,500,1000,2000")
     parser.add_argument("--scaling-solver", default="ipm")
+    parser.add_argument("--scaling-highs-max-zones", type=int, default=None,
+                        help="do not run HiGHS above this many zones (it is also skipped once it exceeded the limit)")
     parser.add_argument("--json", default=None, help="also write every number here")
+    parser.add_argument("--central-json", default=None,
+                        help="reuse the HiGHS results of an earlier --json run instead of solving again")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     results = {}
     if "pipeline" in sections:
         results["pipeline"] = section_pipeline(args.zones)
     central = {}
-    if "central" in sections or "admm" in sections:
+    if args.central_json and "central" not in sections:
+        central = json.loads(Path(args.central_json).read_text())["central"]
+        results["central"] = central
+    elif "central" in sections or "admm" in sections:
         solvers = [s for s in args.highs_solvers.split(",") if s] if "central" in sections else [args.scaling_solver]
         central = section_central(args.zones, solvers, args.highs_time_limit)
         results["central"] = central
@@ -185,7 +200,7 @@ def main(argv=None):
         results["admm"] = section_admm(args.zones, central, args.gap, args.time_limit)
     if "scaling" in sections:
         results["scaling"] = section_scaling([int(z) for z in args.scaling_zones.split(",")], args.scaling_solver,
-                                             args.gap, args.time_limit)
+                                             args.gap, args.time_limit, args.scaling_highs_max_zones)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
 

@@ -49,7 +49,8 @@ class BlockLayout:
         #: per block: remote pairs arriving at own locations (received before the price phase)
         self.receive_pairs = [np.flatnonzero(crossing & (dest_owner == b)) for b in range(len(self.ranges))]
         #: per block: own locations that remote arcs arrive at (their prices are sent)
-        self.send_zones = [np.unique(problem.destination[crossing & (dest_owner == b)]) for b in range(len(self.ranges))]
+        self.send_zones = [np.unique(problem.destination[crossing & (dest_owner == b)])
+                           for b in range(len(self.ranges))]
         #: per block: remote locations its arcs arrive at (their prices are received)
         self.receive_zones = [np.unique(problem.destination[crossing & (pair_owner == b)])
                               for b in range(len(self.ranges))]
@@ -359,7 +360,8 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
                 print(f"[joint {label}] worker lost ({type(exc).__name__}); resuming from the consensus state of "
                       f"iteration {snapshot['driver']['iterations']}", file=sys.stderr, flush=True)
             restore(snapshot)
-    return dict(driver, status=status, recoveries=recoveries)
+    prices = np.concatenate(executor.call("price_columns"), axis=1)
+    return dict(driver, status=status, recoveries=recoveries, prices=prices)
 
 
 def _copy_driver(driver):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
-
 from .._output import emit, write_csv, write_json
 from ..errors import InputError
 

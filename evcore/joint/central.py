@@ -49,7 +49,8 @@ def build_lp(instance, *, objective="total", with_budget=True) -> Model:
     arrive = (t + pairs.delay_slots[p]) % slots
     c_rows = capacity0 + (np.arange(slots)[:, None] * zones + np.arange(zones)[None, :]).ravel()
     c_cols = np.tile(np.arange(zones, dtype=np.int64), slots)
-    rows = [c_rows, supply0 + t * zones + origin, capacity0 + t * zones + origin, capacity0 + arrive * zones + destination]
+    rows = [c_rows, supply0 + t * zones + origin, capacity0 + t * zones + origin,
+            capacity0 + arrive * zones + destination]
     cols = [c_cols, z_col, z_col, z_col]
     vals = [np.ones(zones * slots), np.ones(t.size), np.full(t.size, beta), np.full(t.size, -beta)]
     if has_budget:

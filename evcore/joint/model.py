@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .._validate import (as_array, as_scalar, check_finite, check_integer, check_nonnegative, check_positive,
+from .._validate import (as_array, as_scalar, check_integer, check_nonnegative, check_positive,
                          check_probability, check_shape, freeze_fields)
 from ..errors import InputError
 

@@ -70,7 +70,8 @@ class SplittingProblem:
         return cls(demand_kw=demand_kw, flow_cost_per_kw=pairs.cost_per_ev / beta,
                    recurrences=np.asarray(instance.recurrences, float), origin=pairs.origin,
                    destination=pairs.destination, delay=pairs.delay_slots % instance.slots, out_start=pairs.out_start,
-                   in_order=pairs.in_order, in_start=pairs.in_start, cost_per_kw=np.asarray(instance.cost_per_kw, float), upper_kw=upper,
+                   in_order=pairs.in_order, in_start=pairs.in_start,
+                   cost_per_kw=np.asarray(instance.cost_per_kw, float), upper_kw=upper,
                    budget=float(instance.budget), row_norm=1.0 + degree.astype(float))
 
     @property
@@ -116,6 +117,7 @@ def _blocks_result(instance, problem, layout, out, started):
     return make_result(instance, capacity, flows_kw / instance.power_per_ev_kw, lower_bound=out["best_lower"],
                        status=out["status"], iterations=out["iterations"], method="admm",
                        wall_time=time.perf_counter() - started, trace=out["trace"],
+                       shadow_price_per_kw=np.ascontiguousarray(out["prices"].T),
                        info=dict(omega=out["omega"], blocks=layout.count, recoveries=out["recoveries"]))
 
 
@@ -248,7 +250,8 @@ def run_active_iterations(problem, state, count, omega, scratch, active, refresh
 
 
 def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_000, check_every=40,
-                    progress=False, initial=None, eliminate_capacity=None, scheme="average", executor=None, block_options=None) -> JointResult:
+                    progress=False, initial=None, eliminate_capacity=None, scheme="average", executor=None,
+                    block_options=None) -> JointResult:
     """Solve the joint LP by evcore's restarted primal-dual splitting to a certified gap.
 
     Parameters
@@ -347,7 +350,8 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
             if ok and upper < best_upper:
                 best_upper, best_plan = upper, (plan_capacity, flow.copy())
             merits.append(relative_gap(upper, lower) if ok else np.inf)
-        violation = float(np.max(load - state.capacity[None, :], initial=0.0)) / max(float(problem.demand_kw.max()), 1e-12)
+        violation = (float(np.max(load - state.capacity[None, :], initial=0.0))
+                     / max(float(problem.demand_kw.max()), 1e-12))
         certified = relative_gap(best_upper, best_lower)
         seconds = time.perf_counter() - started
         trace.append(dict(iteration=iterations, seconds=seconds, violation=violation, upper=best_upper,

@@ -1,7 +1,5 @@
 import json
 
-import pytest
-
 from evcore.cli import main
 
 

@@ -36,7 +36,8 @@ def test_blocks_in_process_match_one_block(instance, local):
     problem = SplittingProblem.from_instance(instance)
     layout = BlockLayout(problem, 3)
     assert layout.count == 3 and sum(p.size for p in layout.send_pairs) > 0  # arcs really cross blocks
-    split = solve_splitting(instance, gap=0.0, max_iterations=ITERATIONS, executor=LocalExecutor(problem, layout), **CHECK)
+    split = solve_splitting(instance, gap=0.0, max_iterations=ITERATIONS, executor=LocalExecutor(problem, layout),
+                            **CHECK)
     assert split.total_cost == pytest.approx(local.total_cost, rel=1e-12)
     assert np.allclose(split.capacity_kw, local.capacity_kw, rtol=1e-10, atol=1e-8)
 
@@ -57,7 +58,8 @@ def test_ray_matches_local_and_survives_a_killed_worker(cluster, instance, local
             killed.append(iteration)
             ray.kill(executor.actors[0])
 
-    recovered = solve_splitting_ray(instance, gap=0.0, max_iterations=ITERATIONS, blocks=2, fault_hook=kill_once, **CHECK)
+    recovered = solve_splitting_ray(instance, gap=0.0, max_iterations=ITERATIONS, blocks=2, fault_hook=kill_once,
+                                    **CHECK)
     assert killed and recovered.info["recoveries"] == 1
     # resumed from the last consensus state and replayed deterministically: the uninterrupted answer
     assert recovered.total_cost == pytest.approx(local.total_cost, rel=1e-10)
