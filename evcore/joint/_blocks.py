@@ -245,7 +245,7 @@ class LocalExecutor:
 
 
 def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_every, progress, started,
-               refresh_every=10, max_recoveries=3, fault_hook=None, label="admm"):
+               refresh_every=10, max_recoveries=3, fault_hook=None, label="admm", eta=None, restart_beta=(0.2, 0.8, 0.36)):
     """The splitting over location blocks (capacity eliminated). Returns a dict with the best plan,
     the best lower bound, status, iterations, trace, omega and the recoveries made."""
     layout = executor.layout
@@ -253,6 +253,7 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
                           + float(np.sum((problem.recurrences[:, None] * problem.flow_cost_per_kw[None, :]) ** 2)))
     omega = cost_norm / max(float(np.linalg.norm(problem.demand_kw)), 1e-12)
     single = layout.count == 1
+    eta = step_scale(problem) if eta is None else eta
     driver = dict(iterations=0, since_restart=0, merit_at_restart=np.inf, last_merit=np.inf, omega=omega,
                   best_upper=np.inf, best_lower=-np.inf, best_plan=None, trace=[], boundary_prices=None)
     snapshot = None
@@ -284,8 +285,8 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
             if fault_hook is not None:
                 fault_hook(driver["iterations"], executor)
             omega = driver["omega"]
-            step = 0.99 / (omega * 2.0)
-            sigma = 0.99 * omega / np.maximum(problem.row_norm - 1.0, 1.0)
+            step = eta / (omega * 2.0)
+            sigma = eta * omega / np.maximum(problem.row_norm - 1.0, 1.0)
             count = min(check_every, max_iterations - driver["iterations"])
             if single:
                 executor.call("run_local", [(count, refresh_every, driver["iterations"], step, sigma)])
@@ -329,9 +330,10 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
                 break
             pick = int(np.argmin(merits))
             merit = merits[pick]
-            if (merit <= 0.2 * driver["merit_at_restart"]
-                    or (merit <= 0.8 * driver["merit_at_restart"] and merit > driver["last_merit"])
-                    or driver["since_restart"] >= 0.36 * driver["iterations"]):
+            sufficient, necessary, artificial = restart_beta
+            if (merit <= sufficient * driver["merit_at_restart"]
+                    or (merit <= necessary * driver["merit_at_restart"] and merit > driver["last_merit"])
+                    or driver["since_restart"] >= artificial * driver["iterations"]):
                 if pick == 0:  # the last evaluated candidate is the average; evaluate the current again
                     _, _, evaluated[0] = exchange_candidate("current")
                 dists = executor.call("restart_to_candidate")
@@ -362,6 +364,39 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
             restore(snapshot)
     prices = np.concatenate(executor.call("price_columns"), axis=1)
     return dict(driver, status=status, recoveries=recoveries, prices=prices)
+
+
+def step_scale(problem, iterations=60, seed=0):
+    """0.95 / ||diag(deg)^-1/2 K / sqrt(2)||, by power iteration, for the eliminated splitting.
+
+    K maps flows to loads (-1 at the origin's row, +1 at the destination's arrival row). Pock and
+    Chambolle's diagonal steps (1/2 per flow, 1/deg per row) guarantee that norm <= 1; it is often
+    smaller, and scaling both steps by its inverse keeps PDHG convergent with longer steps.
+    """
+    import scipy.sparse as sp
+
+    pairs, zones = problem.pairs, problem.zones
+    # Without delays K is block diagonal over slots, every block the same: one slot is enough.
+    slots = problem.slots if np.any(problem.delay) else 1
+    if pairs == 0:
+        return 0.99
+    t = np.repeat(np.arange(slots), pairs)
+    p = np.tile(np.arange(pairs), slots)
+    arrive = (t + problem.delay[p]) % slots
+    rows = np.concatenate([t * zones + problem.origin[p], arrive * zones + problem.destination[p]])
+    cols = np.concatenate([t * pairs + p, t * pairs + p])
+    vals = np.concatenate([-np.ones(t.size), np.ones(t.size)])
+    scale = np.tile(1.0 / np.sqrt(np.maximum(problem.row_norm - 1.0, 1.0)), slots)
+    matrix = sp.csr_array((vals * scale[rows] / np.sqrt(2.0), (rows, cols)), shape=(slots * zones, slots * pairs))
+    x = np.random.default_rng(seed).standard_normal(slots * pairs)
+    norm = 0.0
+    for _ in range(iterations):
+        y = matrix.T @ (matrix @ x)
+        norm = float(np.linalg.norm(y))
+        if norm == 0.0:
+            return 0.99
+        x = y / norm
+    return 0.95 / max(np.sqrt(norm), 1e-12)
 
 
 def _copy_driver(driver):

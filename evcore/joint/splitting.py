@@ -11,6 +11,13 @@ multiplier ``mu[t, i] >= 0`` (currency per kW) held by location i. One iteration
 3. prices (per slot and location, in parallel): ``mu <- max(0, mu + sigma_i (load(2z' - z) -
    (2c' - c)))`` with ``load = D - out + in`` (4).
 
+Without capacity caps and with a budget that cannot bind (it covers the no-assignment plan, which
+costs at least the optimum), c is eliminated: its dual constraint ``sum_t mu_ti <= k_i`` turns step
+3 into a projection of each location's week of prices onto a capped simplex, and steps 1-3 become
+two phases over location blocks (:mod:`evcore.joint._blocks`: flows of a block's origins, then its
+prices), the unit the Ray backend distributes. Only (slot, origin) blocks with an arc of negative
+reduced cost (or flow) are updated; the others would stay at zero.
+
 This is linearised ADMM on the splitting of (4) from the simple sets, equivalently the
 Chambolle-Pock / PDHG method, which converges for any LP with the Pock-Chambolle diagonal steps
 (tau_j = 1 / col-norm, sigma_i = 1 / row-norm). PDLP's adaptive restarts to the running average and
