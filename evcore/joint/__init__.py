@@ -11,7 +11,7 @@
 """
 
 from ._result import JointResult
-from .central import build_lp, minimum_budget, no_assignment_plan, solve_central
+from .central import build_lp, minimum_budget, no_assignment_plan, recover_flows, solve_central
 from .model import JointInstance, PairTable
 from .paper_admm import solve_paper_admm
 from .solve import BACKENDS, METHODS, solve
@@ -21,6 +21,6 @@ from .synthetic import (SyntheticCity, location_cost_by_distance, sample_chargin
 from .trips import TripData, TripReport, haversine_km, read_trips, trips_to_model_data
 
 __all__ = ["JointInstance", "PairTable", "JointResult", "solve", "METHODS", "BACKENDS", "solve_central",
-           "solve_splitting", "solve_paper_admm", "build_lp", "minimum_budget", "no_assignment_plan",
+           "solve_splitting", "solve_paper_admm", "build_lp", "minimum_budget", "no_assignment_plan", "recover_flows",
            "synthetic_city", "synthetic_trips", "SyntheticCity", "location_cost_by_distance", "sample_charging_share",
            "TripData", "TripReport", "read_trips", "trips_to_model_data", "haversine_km"]

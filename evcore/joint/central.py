@@ -17,7 +17,7 @@ from ..errors import InfeasibleError
 from ..solvers import Model, SolverOptions, solve as solve_model
 from ._result import JointResult, make_result
 
-__all__ = ["build_lp", "solve_central", "minimum_budget", "no_assignment_plan"]
+__all__ = ["build_lp", "solve_central", "minimum_budget", "no_assignment_plan", "recover_flows"]
 
 
 def build_lp(instance, *, objective="total", with_budget=True) -> Model:
@@ -149,3 +149,54 @@ def solve_central(instance, *, solver="choose", time_limit=None, threads=None, v
                        info=dict(solver=solver, highs_status=result.highs_status, build_seconds=built,
                                  solve_seconds=result.wall_time, columns=model.num_cols, rows=model.num_rows,
                                  nonzeros=int(model.constraint_matrix.nnz), objective=result.objective))
+
+
+def recover_flows(instance, capacity_kw, *, threads=None):
+    """Cheapest flows for fixed capacities: one small LP per slot on HiGHS (slots are independent
+    given c when there are no travel delays).
+
+    Parameters
+    ----------
+    capacity_kw : array_like, shape (zones,)
+        Capacities (kW) under which every slot must be served.
+
+    Returns
+    -------
+    numpy.ndarray, shape (slots, pairs)
+        Flows z[t, p] (EVs) meeting (3) and (4) exactly for ``capacity_kw``.
+
+    Raises
+    ------
+    InfeasibleError
+        Some slot cannot be served with these capacities (the message names it).
+    InputError
+        The instance has travel delays (the slots are then coupled).
+    """
+    from .._validate import as_array
+    from ..errors import InputError
+
+    if instance.has_delays:
+        raise InputError("travel_delay_slots", "flows per slot need independent slots (no travel delays)")
+    capacity_kw = as_array("capacity_kw", capacity_kw, ndim=1, shape=(instance.zones,))
+    zones, pairs = instance.zones, instance.pairs
+    beta = instance.power_per_ev_kw
+    n = pairs.count
+    flows = np.zeros((instance.slots, n))
+    if n == 0:
+        return flows
+    arcs = np.arange(n)
+    # rows: supply (zones) then capacity (zones): beta (out - in) >= beta a - c
+    matrix = sp.csr_array((np.concatenate([np.ones(n), np.full(n, beta), np.full(n, -beta)]),
+                           (np.concatenate([pairs.origin, zones + pairs.origin, zones + pairs.destination]),
+                            np.concatenate([arcs, arcs, arcs]))), shape=(2 * zones, n))
+    options = SolverOptions(threads=threads, solver="simplex")
+    for t in range(instance.slots):
+        demand = instance.demand_ev[:, t]
+        model = Model(objective=instance.recurrences[t] * pairs.cost_per_ev, constraint_matrix=matrix,
+                      row_lower=np.concatenate([np.full(zones, -np.inf), beta * demand - capacity_kw]),
+                      row_upper=np.concatenate([demand, np.full(zones, np.inf)]))
+        try:
+            flows[t] = solve_model(model, options).x
+        except InfeasibleError as exc:
+            raise InfeasibleError(f"slot {t} cannot be served with these capacities", exc.status) from None
+    return flows

@@ -128,6 +128,21 @@ def _blocks_result(instance, problem, layout, out, started):
                        info=dict(omega=out["omega"], blocks=layout.count, recoveries=out["recoveries"]))
 
 
+def polish_result(instance, result, started):
+    """Keep the capacities and re-solve the flows per slot exactly (HiGHS); the plan stays exactly
+    feasible and costs no more (the splitting's flows are feasible for these capacities)."""
+    from .central import recover_flows
+
+    if instance.has_delays or instance.pairs.count == 0:
+        return result
+    flows = recover_flows(instance, result.capacity_kw)
+    polished = make_result(instance, result.capacity_kw, flows, lower_bound=result.lower_bound, status=result.status,
+                           iterations=result.iterations, method=result.method,
+                           wall_time=time.perf_counter() - started, shadow_price_per_kw=result.shadow_price_per_kw,
+                           trace=result.trace, info=dict(result.info, polished_from=result.total_cost))
+    return polished if polished.total_cost <= result.total_cost else result
+
+
 def capacity_upper_bound(instance):
     """U_i = beta max_t (a_ti + sum over arcs j -> i of a_{t - tau}, j) (kW): no plan loads i more."""
     pairs = instance.pairs
@@ -258,7 +273,7 @@ def run_active_iterations(problem, state, count, omega, scratch, active, refresh
 
 def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_000, check_every=40,
                     progress=False, initial=None, eliminate_capacity=None, scheme="average", executor=None,
-                    block_options=None) -> JointResult:
+                    block_options=None, polish=False) -> JointResult:
     """Solve the joint LP by evcore's restarted primal-dual splitting to a certified gap.
 
     Parameters
@@ -319,7 +334,8 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
                              check_every=check_every, progress=progress, started=started, **(block_options or {}))
         finally:
             executor.close()
-        return _blocks_result(instance, problem, executor.layout, out, started)
+        result = _blocks_result(instance, problem, executor.layout, out, started)
+        return polish_result(instance, result, started) if polish else result
     cost_norm = math.sqrt(float(problem.cost_per_kw @ problem.cost_per_kw)
                           + float(np.sum((problem.recurrences[:, None] * problem.flow_cost_per_kw[None, :]) ** 2)))
     omega = cost_norm / max(float(np.linalg.norm(problem.demand_kw)), 1e-12)
