@@ -245,7 +245,8 @@ class LocalExecutor:
 
 
 def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_every, progress, started,
-               refresh_every=10, max_recoveries=3, fault_hook=None, label="admm", eta=None, restart_beta=(0.2, 0.8, 0.36)):
+               refresh_every=10, max_recoveries=3, fault_hook=None, label="admm", eta=None,
+               restart_beta=(0.2, 0.8, 0.36)):
     """The splitting over location blocks (capacity eliminated). Returns a dict with the best plan,
     the best lower bound, status, iterations, trace, omega and the recoveries made."""
     layout = executor.layout
