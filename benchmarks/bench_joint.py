@@ -15,8 +15,8 @@
 Measured on the shared 2-core machine (other jobs running), seed 0, R = 3 km (201 zones: 1,220,553 columns,
 270,145 rows, 3,796,329 non-zeros): trip pipeline 1.06 s for 1.5 M trips, LP assembly 0.31 s; HiGHS ipm optimal
 117,866,757 in 415 s, 1,243 MiB; simplex and pdlp no feasible point in 700 s; hipo not in the PyPI wheel; paper's
-ADMM 200 iterations in 3.6 s, 92.7% above the optimum; evcore splitting certified gap 9.9e-4 (true 6.1e-4) in 400 s,
-414 MiB. 500 zones: HiGHS ipm no feasible point in 600 s (2,572 MiB), evcore certified 0.53% at 600 s (732 MiB);
+ADMM 200 iterations in 2.7 s, 92.7% above the optimum; evcore splitting certified gap 1.0e-3 (true 6.1e-4) in 263 s,
+414 MiB (400 s before the step scale from the power-iterated operator norm). 500 zones: HiGHS ipm no feasible point in 600 s (2,572 MiB), evcore certified 0.53% at 600 s (732 MiB);
 2000 zones: evcore certified 2.0% at 600 s (2,413 MiB).
 
 Peak memory is each child process's maximum resident set size (ru_maxrss), instance building included.
