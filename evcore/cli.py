@@ -29,6 +29,7 @@ COMMAND_MODULES = {
     "choice": "evcore.choice._cli",
     "siting": "evcore.siting._cli",
     "grid": "evcore.grid._cli",
+    "joint": "evcore.joint._cli",
 }
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2, 3, 4

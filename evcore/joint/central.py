@@ -1,0 +1,202 @@
+"""The joint LP assembled in bulk and solved centrally by HiGHS (through :mod:`evcore.solvers`).
+
+Columns: ``c_i`` (zones) then ``z[t, p]`` at ``zones + t * pairs + p``. Rows: the budget (1)
+(when finite), supply (3) at ``t * zones + i`` and capacity (4), written
+``c_i + beta out_ti - beta in_ti >= beta a_ti`` (kW), at ``zones * slots + t * zones + i``.
+Arrivals wrap around the week: ``z[t, j -> i]`` loads ``i`` in slot ``(t + tau_ji) mod T``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..errors import InfeasibleError
+from ..solvers import Model, SolverOptions, solve as solve_model
+from ._result import JointResult, make_result
+
+__all__ = ["build_lp", "solve_central", "minimum_budget", "no_assignment_plan", "recover_flows"]
+
+
+def build_lp(instance, *, objective="total", with_budget=True) -> Model:
+    """The joint LP as an :class:`evcore.solvers.Model` (vectorised COO -> CSR assembly).
+
+    Parameters
+    ----------
+    instance : JointInstance
+    objective : {"total", "investment"}
+        ``"investment"`` minimises investment only (used to find the smallest budget).
+    with_budget : bool
+        Include the budget row (1) (when the budget is finite).
+
+    Reference: seed 000, objective (8) and constraints (1)-(7).
+    """
+    zones, slots = instance.zones, instance.slots
+    pairs = instance.pairs
+    n_pairs = pairs.count
+    beta = instance.power_per_ev_kw
+    columns = zones + slots * n_pairs
+    supply0, capacity0 = 0, zones * slots
+    budget_row = 2 * zones * slots
+    has_budget = with_budget and np.isfinite(instance.budget)
+
+    t = np.repeat(np.arange(slots, dtype=np.int64), n_pairs)
+    p = np.tile(np.arange(n_pairs, dtype=np.int64), slots)
+    z_col = zones + t * n_pairs + p
+    origin, destination = pairs.origin[p], pairs.destination[p]
+    arrive = (t + pairs.delay_slots[p]) % slots
+    c_rows = capacity0 + (np.arange(slots)[:, None] * zones + np.arange(zones)[None, :]).ravel()
+    c_cols = np.tile(np.arange(zones, dtype=np.int64), slots)
+    rows = [c_rows, supply0 + t * zones + origin, capacity0 + t * zones + origin,
+            capacity0 + arrive * zones + destination]
+    cols = [c_cols, z_col, z_col, z_col]
+    vals = [np.ones(zones * slots), np.ones(t.size), np.full(t.size, beta), np.full(t.size, -beta)]
+    if has_budget:
+        rows.append(np.full(zones, budget_row))
+        cols.append(np.arange(zones))
+        vals.append(instance.cost_per_kw)
+    n_rows = budget_row + int(has_budget)
+    matrix = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                          shape=(n_rows, columns))
+    demand = instance.demand_ev.T.ravel()  # slot-major
+    row_lower = np.concatenate([np.full(zones * slots, -np.inf), beta * demand] + ([[-np.inf]] if has_budget else []))
+    row_upper = np.concatenate([demand, np.full(zones * slots, np.inf)] + ([[instance.budget]] if has_budget else []))
+    cost = np.zeros(columns)
+    cost[:zones] = instance.cost_per_kw
+    if objective == "total":
+        cost[zones:] = (instance.recurrences[:, None] * pairs.cost_per_ev[None, :]).ravel()
+    col_upper = np.concatenate([instance.max_capacity_kw, np.full(slots * n_pairs, np.inf)])
+    return Model(objective=cost, constraint_matrix=matrix, row_lower=row_lower, row_upper=row_upper,
+                 col_lower=np.zeros(columns), col_upper=col_upper)
+
+
+def no_assignment_plan(instance):
+    """The R = 0 plan: every EV charges where it is, ``c_i = beta max_t a_ti`` (kW)."""
+    return instance.power_per_ev_kw * instance.demand_ev.max(axis=1)
+
+
+def minimum_budget(instance, options: SolverOptions | None = None) -> float:
+    """Smallest budget with which every EV can be served (currency), by the LP minimising investment.
+
+    Raises
+    ------
+    InfeasibleError
+        When the capacity caps ``max_capacity_kw`` leave demand unserved whatever the budget.
+    """
+    try:
+        result = solve_model(build_lp(instance, objective="investment", with_budget=False), options)
+    except InfeasibleError as exc:
+        raise InfeasibleError("demand cannot be served within max_capacity_kw, even with assignment and an "
+                              "unlimited budget", exc.status) from None
+    return float(result.objective)
+
+
+def check_budget(instance, options=None):
+    """Raise :class:`InfeasibleError` stating the shortfall when the budget cannot serve demand."""
+    base = float(instance.cost_per_kw @ no_assignment_plan(instance))
+    caps_ok = bool(np.all(no_assignment_plan(instance) <= instance.max_capacity_kw))
+    if base <= instance.budget and caps_ok:
+        return
+    needed = minimum_budget(instance, options)
+    if needed > instance.budget * (1 + 1e-9):
+        raise InfeasibleError(f"budget {instance.budget:.6g} is short by {needed - instance.budget:.6g}: serving "
+                              f"every EV needs an investment of at least {needed:.6g}")
+
+
+def solve_central(instance, *, solver="choose", time_limit=None, threads=None, verbose=False,
+                  progress=False) -> JointResult:
+    """Solve the joint LP with HiGHS.
+
+    Parameters
+    ----------
+    solver : {"choose", "simplex", "ipm", "pdlp", "hipo"}
+        HiGHS algorithm (``hipo`` is not in the PyPI wheel; asking for it raises InputError).
+    time_limit : float, optional
+        Seconds.
+
+    Returns
+    -------
+    JointResult
+        ``lower_bound`` is the optimum itself for status "optimal"; ``shadow_price_per_kw``
+        holds the duals of the capacity rows (4).
+
+    Raises
+    ------
+    InfeasibleError
+        The budget is too small (the message says by how much) or the caps cannot serve demand.
+    """
+    started = time.perf_counter()
+    options = SolverOptions(time_limit=time_limit, threads=threads, solver=solver, verbose=verbose)
+    model = build_lp(instance)
+    built = time.perf_counter() - started
+    try:
+        result = solve_model(model, options, progress=progress)
+    except InfeasibleError:
+        check_budget(instance, SolverOptions(threads=threads, solver=solver))
+        raise
+    zones, slots, n_pairs = instance.zones, instance.slots, instance.pairs.count
+    capacity = result.x[:zones].copy()
+    flows = result.x[zones:].reshape(slots, n_pairs).copy()
+    shadow = None
+    if result.row_duals is not None:
+        shadow = result.row_duals[zones * slots:2 * zones * slots].reshape(slots, zones).T.copy()
+    optimal = result.status == "optimal"
+    return make_result(instance, capacity, flows, lower_bound=result.objective if optimal else -np.inf,
+                       status=result.status, iterations=sum(result.iterations.values()), method="highs",
+                       wall_time=time.perf_counter() - started, shadow_price_per_kw=shadow,
+                       info=dict(solver=solver, highs_status=result.highs_status, build_seconds=built,
+                                 solve_seconds=result.wall_time, columns=model.num_cols, rows=model.num_rows,
+                                 nonzeros=int(model.constraint_matrix.nnz), objective=result.objective))
+
+
+def recover_flows(instance, capacity_kw, *, threads=None):
+    """Cheapest flows for fixed capacities: one small LP per slot on HiGHS (slots are independent
+    given c when there are no travel delays).
+
+    Parameters
+    ----------
+    capacity_kw : array_like, shape (zones,)
+        Capacities (kW) under which every slot must be served.
+
+    Returns
+    -------
+    numpy.ndarray, shape (slots, pairs)
+        Flows z[t, p] (EVs) meeting (3) and (4) exactly for ``capacity_kw``.
+
+    Raises
+    ------
+    InfeasibleError
+        Some slot cannot be served with these capacities (the message names it).
+    InputError
+        The instance has travel delays (the slots are then coupled).
+    """
+    from .._validate import as_array
+    from ..errors import InputError
+
+    if instance.has_delays:
+        raise InputError("travel_delay_slots", "flows per slot need independent slots (no travel delays)")
+    capacity_kw = as_array("capacity_kw", capacity_kw, ndim=1, shape=(instance.zones,))
+    zones, pairs = instance.zones, instance.pairs
+    beta = instance.power_per_ev_kw
+    n = pairs.count
+    flows = np.zeros((instance.slots, n))
+    if n == 0:
+        return flows
+    arcs = np.arange(n)
+    # rows: supply (zones) then capacity (zones): beta (out - in) >= beta a - c
+    matrix = sp.csr_array((np.concatenate([np.ones(n), np.full(n, beta), np.full(n, -beta)]),
+                           (np.concatenate([pairs.origin, zones + pairs.origin, zones + pairs.destination]),
+                            np.concatenate([arcs, arcs, arcs]))), shape=(2 * zones, n))
+    options = SolverOptions(threads=threads, solver="simplex")
+    for t in range(instance.slots):
+        demand = instance.demand_ev[:, t]
+        model = Model(objective=instance.recurrences[t] * pairs.cost_per_ev, constraint_matrix=matrix,
+                      row_lower=np.concatenate([np.full(zones, -np.inf), beta * demand - capacity_kw]),
+                      row_upper=np.concatenate([demand, np.full(zones, np.inf)]))
+        try:
+            flows[t] = solve_model(model, options).x
+        except InfeasibleError as exc:
+            raise InfeasibleError(f"slot {t} cannot be served with these capacities", exc.status) from None
+    return flows

@@ -1,0 +1,118 @@
+"""Compiled kernels against their numpy twins and against outside solvers."""
+
+import numpy as np
+import pytest
+
+from evcore.joint import _kernels, _reference
+from evcore.joint.splitting import SplittingProblem
+from evcore.solvers import Model, solve as solve_model
+
+from _joint_data import random_instance
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return SplittingProblem.from_instance(random_instance(7, zones=6, slots=5, delays=True))
+
+
+def test_capped_simplex_projection_matches_bisection():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        values = rng.normal(0, 3, 7)
+        cap = rng.uniform(0, 5)
+        out = values.copy()
+        _kernels._capped_simplex_project(out, 0, 7, cap)
+        assert np.allclose(out, _reference.capped_simplex_project(values, cap), atol=1e-9)
+
+
+def test_flow_and_price_steps_match_reference(problem):
+    rng = np.random.default_rng(2)
+    flow = rng.uniform(0, 50, (problem.slots, problem.pairs))
+    price = rng.uniform(0, 30, (problem.slots, problem.zones))
+    args = (problem.recurrences, problem.flow_cost_per_kw, problem.origin, problem.destination, problem.delay,
+            problem.out_start, problem.demand_kw)
+    out = np.zeros_like(flow)
+    _kernels.flow_step(flow, price, *args, 0.7, out)
+    assert np.allclose(out, _reference.flow_step(flow, price, *args, 0.7))
+    capacity = rng.uniform(0, 500, problem.zones)
+    step = rng.uniform(0.1, 1, problem.zones)
+    got, load = np.zeros_like(price), np.zeros_like(price)
+    _kernels.price_step(price, capacity, flow, problem.demand_kw, problem.origin, problem.destination, problem.delay,
+                        step, got, load)
+    want = _reference.price_step(price, capacity, flow, problem.demand_kw, problem.origin, problem.destination,
+                                 problem.delay, step)
+    assert np.allclose(got, want)
+    _kernels.capped_price_step(price, flow, problem.demand_kw, problem.origin, problem.destination, problem.delay,
+                               step, problem.cost_per_kw, got, load)
+    moved = price + step[None, :] * _reference.slot_loads(flow, problem.demand_kw, problem.origin,
+                                                          problem.destination, problem.delay)
+    for i in range(problem.zones):
+        assert np.allclose(got[:, i], _reference.capped_simplex_project(moved[:, i], problem.cost_per_kw[i]))
+
+
+def test_capacity_projection_matches_reference():
+    rng = np.random.default_rng(3)
+    for budget in (1e9, 500.0, 50.0):
+        values = rng.normal(5, 5, 8)
+        cost = rng.uniform(1, 3, 8)
+        upper = rng.uniform(2, 10, 8)
+        got = _kernels.capacity_projection(values, cost, upper, budget)
+        assert np.allclose(got, _reference.capacity_projection(values, cost, upper, budget), atol=1e-7)
+        assert cost @ got <= budget * (1 + 1e-9)
+
+
+def test_lagrangian_bound_matches_linprog_reference(problem):
+    rng = np.random.default_rng(4)
+    price = rng.uniform(0, 60, (problem.slots, problem.zones))
+    args = (problem.demand_kw, problem.flow_cost_per_kw, problem.recurrences, problem.origin, problem.destination,
+            problem.delay, problem.out_start, problem.cost_per_kw, problem.upper_kw)
+    for budget in (problem.budget, 2e4):
+        got, _ = _kernels.lagrangian_bound(price, *args, budget)
+        want, _ = _reference.lagrangian_bound(price, *args, budget)
+        assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_slot_loads_match_reference(problem):
+    flow = np.random.default_rng(5).uniform(0, 5, (problem.slots, problem.pairs))
+    load = np.zeros((problem.slots, problem.zones))
+    _kernels.slot_loads(flow, problem.demand_kw, problem.origin, problem.destination, problem.delay, load)
+    assert np.allclose(load, _reference.slot_loads(flow, problem.demand_kw, problem.origin, problem.destination,
+                                                   problem.delay))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_shed_minimum_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    slots = 9
+    breakpoints = rng.uniform(0, 100, slots)
+    shed_cost = rng.uniform(0, 5, slots)
+    linear, rho, anchor = rng.uniform(-10, 20), 0.1 * (1 + seed), rng.uniform(0, 120)
+    lower, upper = rng.uniform(0, 20), rng.uniform(60, 150)
+    got = _kernels.shed_capacity_minimum(breakpoints, shed_cost, linear, rho, anchor, lower, upper)
+    want = _reference.shed_capacity_minimum(breakpoints, shed_cost, linear, rho, anchor, lower, upper)
+    assert got == pytest.approx(want, abs=1e-5)
+
+
+def test_paper_location_subproblem_matches_highs_qp():
+    """Sub-problem (11) of location i, solved by HiGHS as a QP over (c, shed_1..T), against the closed form."""
+    rng = np.random.default_rng(11)
+    slots = 6
+    demand = rng.uniform(0, 300, (slots, 1))
+    inflow = rng.uniform(0, 100, (slots, 1))
+    recurrences = rng.uniform(100, 600, slots)
+    cost_per_kw, multiplier, rho, anchor, cheapest = np.array([700.0]), np.array([35.0]), 0.1, 250.0, 0.002
+    capacity, shed = np.zeros(1), np.zeros((slots, 1))
+    _kernels.paper_location_step(np.array([anchor]), multiplier, inflow, demand, cost_per_kw, recurrences,
+                                 np.array([cheapest]), np.array([True]), np.array([1e9]), rho, capacity, shed)
+    # variables x = (c, s_1..s_T): min (k - lambda) c + sum E_t L s_t + rho/2 (c - anchor)^2
+    # s.t. D_t + in_t - s_t <= c, s_t <= D_t
+    objective = np.concatenate([[cost_per_kw[0] - multiplier[0] - rho * anchor], recurrences * cheapest])
+    matrix = np.hstack([-np.ones((slots, 1)), -np.eye(slots)])
+    hessian = np.zeros((slots + 1, slots + 1))
+    hessian[0, 0] = rho
+    qp = solve_model(Model(objective=objective, constraint_matrix=matrix,
+                           row_upper=-(demand[:, 0] + inflow[:, 0]),
+                           col_lower=np.concatenate([[inflow[:, 0].max()], np.zeros(slots)]),
+                           col_upper=np.concatenate([[1e9], demand[:, 0]]), hessian=hessian))
+    assert capacity[0] == pytest.approx(qp.x[0], abs=1e-4)
+    assert shed[:, 0] == pytest.approx(qp.x[1:], abs=1e-4)
