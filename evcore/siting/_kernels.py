@@ -598,6 +598,12 @@ def _polish(prob, required, best, best_open, is_open, assigned, load, cost, tota
 
 
 @njit(cache=True)
+def _end_of_iteration(trace, rows, start, best, deadline):
+    """Record the best value in the trace; returns (rows, whether the deadline has passed)."""
+    return _record(trace, rows, start, best), now_jit() >= deadline
+
+
+@njit(cache=True)
 def _record(trace, row, start, value):
     if row < trace.shape[0]:
         trace[row, 0] = now_jit() - start
@@ -636,9 +642,8 @@ def anneal(prob, required, seed, initial_temperature, cooling, temperature_steps
                 best = totals[OBJECTIVE]
                 best_open[:] = is_open
         steps += 1
-        rows = _record(trace, rows, start, best)
-        if now_jit() >= deadline:
-            timed_out = True
+        rows, timed_out = _end_of_iteration(trace, rows, start, best, deadline)
+        if timed_out:
             break
     if polish:
         best, rows = _polish(prob, required, best, best_open, is_open, assigned, load, cost, totals, work,
@@ -735,9 +740,8 @@ def genetic(prob, required, seed, population_size, generations, elite_count, cro
                 best = values[k]
                 best_open[:] = population[k]
         done += 1
-        rows = _record(trace, rows, start, best)
-        if now_jit() >= deadline:
-            timed_out = True
+        rows, timed_out = _end_of_iteration(trace, rows, start, best, deadline)
+        if timed_out:
             break
     if polish:
         best, rows = _polish(prob, required, best, best_open, is_open, assigned, load, cost, totals, work,
@@ -822,9 +826,8 @@ def ant_colony(prob, required, seed, ants, iterations, evaporation, initial_pher
             pheromone_open[j] = max(min_pheromone, (1.0 - evaporation) * pheromone_open[j] + best_open[j])
             pheromone_closed[j] = max(min_pheromone, (1.0 - evaporation) * pheromone_closed[j] + 1 - best_open[j])
         done += 1
-        rows = _record(trace, rows, start, best)
-        if now_jit() >= deadline:
-            timed_out = True
+        rows, timed_out = _end_of_iteration(trace, rows, start, best, deadline)
+        if timed_out:
             break
     return best, evaluations, done, timed_out, rows
 

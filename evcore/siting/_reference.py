@@ -205,6 +205,17 @@ def _flipped(plan, *sites):
     return out
 
 
+def _search_setup(instance: SitingInstance, seed: int, penalty: float):
+    """Generator, objective (designs memoised), number of sites and required count of a search."""
+    designs = {}
+
+    def value_of(plan):
+        return penalised_objective(instance, plan, penalty, designs)
+
+    return (np.random.RandomState(seed), value_of, instance.num_sites,
+            -1 if instance.stations is None else instance.stations)
+
+
 def local_descent_reference(instance: SitingInstance, plan, value_of):
     """Best-improvement descent over flips (free count) and swaps, as ``_kernels.local_descent``."""
     plan = plan.copy()
@@ -231,14 +242,7 @@ def local_descent_reference(instance: SitingInstance, plan, value_of):
 def anneal_reference(instance: SitingInstance, seed: int, initial_temperature: float, cooling: float,
                      temperature_steps: int, moves_per_step: int, polish: bool, penalty: float = 5.0e7):
     """Plain simulated annealing, the twin of ``_kernels.anneal``; returns (best value, best plan)."""
-    rng = np.random.RandomState(seed)
-    designs = {}
-
-    def value_of(plan):
-        return penalised_objective(instance, plan, penalty, designs)
-
-    m = instance.num_sites
-    required = -1 if instance.stations is None else instance.stations
+    rng, value_of, m, required = _search_setup(instance, seed, penalty)
     plan = _random_plan(rng, m, required)
     current = value_of(plan)
     best, best_plan = current, plan.copy()
@@ -269,14 +273,7 @@ def anneal_reference(instance: SitingInstance, seed: int, initial_temperature: f
 def genetic_reference(instance: SitingInstance, seed: int, population_size: int, generations: int, elite_count: int,
                       crossover_rate: float, mutation_rate: float, penalty: float = 5.0e7):
     """Plain generational GA, the twin of ``_kernels.genetic`` (without the final polish)."""
-    rng = np.random.RandomState(seed)
-    designs = {}
-
-    def value_of(plan):
-        return penalised_objective(instance, plan, penalty, designs)
-
-    m = instance.num_sites
-    required = -1 if instance.stations is None else instance.stations
+    rng, value_of, m, required = _search_setup(instance, seed, penalty)
     population = [_random_plan(rng, m, required) for _ in range(population_size)]
     values = [value_of(plan) for plan in population]
     best_index = int(np.argmin(values))
@@ -324,14 +321,7 @@ def ant_colony_reference(instance: SitingInstance, seed: int, ants: int, iterati
                          initial_pheromone: float, exploit_probability: float, min_pheromone: float,
                          polish: bool, penalty: float = 5.0e7):
     """Plain binary ant colony, the twin of ``_kernels.ant_colony``."""
-    rng = np.random.RandomState(seed)
-    designs = {}
-
-    def value_of(plan):
-        return penalised_objective(instance, plan, penalty, designs)
-
-    m = instance.num_sites
-    required = -1 if instance.stations is None else instance.stations
+    rng, value_of, m, required = _search_setup(instance, seed, penalty)
     tau_open = np.full(m, float(initial_pheromone))
     tau_closed = np.full(m, float(initial_pheromone))
     best, best_plan = math.inf, np.zeros(m, np.int8)
