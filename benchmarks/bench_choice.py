@@ -11,6 +11,11 @@
    share of utilities its rounding hides.
 3. A multi-stage synthetic city (scenario tree): deterministic, two-stage and multi-stage
    models with SGI, SCIP-lazy (when installed) and R1, and the perfect-information bound.
+4. ``--trois-rivieres``: the Trois-Rivieres "Simple" data (317 classes, 10 sites, 6 station types,
+   budgets) on a growth tree (``--tr-branching``, default 2,2,2: four years, 8 scenarios), the same
+   models and methods (R1 only with ``--tr-r1``; it does not finish there).
+
+    python benchmarks/bench_choice.py --trois-rivieres [--tr-branching 2,2] [--time-limit 900]
 
 Target (issue): SGI >= 10x faster than R1 at the median; every HM14_800_25 case within 60 s.
 """
@@ -141,15 +146,47 @@ def section_tree(time_limit: float) -> None:
                 ["model", "method", "objective", "status", "seconds", "rounds", "size"], rows)
 
 
+def section_trois_rivieres(time_limit: float, branching: tuple, with_r1: bool) -> None:
+    from dataclasses import replace
+
+    from evcore.choice import read_trois_rivieres
+    from evcore.choice.scenarios import growth_tree
+
+    folder = MNL.parent / "trois-rivieres"
+    years = len(branching) + 1
+    base = read_trois_rivieres(folder, "Simple", years=years, budgets=(550.0, 300.0, 250.0, 500.0)[:years])
+    instance = replace(base, tree=growth_tree(base.demand[:, 0], branching, seed=0))
+    methods = ["sgi"] + (["scip-lazy"] if HAVE_SCIP else []) + (["r1"] if with_r1 else [])
+    rows = []
+    for model in ("deterministic", "two-stage", "multi-stage"):
+        for method in methods:
+            try:
+                result = solve(instance, model=model, method=method, time_limit=time_limit)
+            except SolverError as exc:
+                rows.append([model, method, float("nan"), f"error: {exc.status}", float("nan"), "", ""])
+                continue
+            rows.append([model, method, result.objective, result.status, result.wall_time, result.rounds,
+                         f"{result.size['rows']}x{result.size['columns']}"])
+    print_table(f"Trois-Rivieres Simple on a growth tree {branching} ({years} years, "
+                f"{int(np.prod(branching))} scenarios, 6 station types, budgets), {time_limit:g} s limit",
+                ["model", "method", "objective", "status", "seconds", "rounds", "size"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=9, help="HM14 cases, spread over the 81 (81: all)")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--sgi-all", action="store_true", help="only: evcore's best on all 81 HM14 cases")
     parser.add_argument("--all-method", help="only: this method on all 81 HM14 cases (e.g. scip-lazy)")
+    parser.add_argument("--trois-rivieres", action="store_true", help="only: the Trois-Rivieres scenario tree")
+    parser.add_argument("--tr-branching", default="2,2,2", help="Trois-Rivieres tree branching (default 2,2,2)")
+    parser.add_argument("--tr-r1", action="store_true", help="include R1 in the Trois-Rivieres section")
     args = parser.parse_args()
     if not MNL.is_dir():
         sys.exit(f"reference data not found at {MNL}")
+    if args.trois_rivieres:
+        section_trois_rivieres(args.time_limit, tuple(int(b) for b in args.tr_branching.split(",")), args.tr_r1)
+        return
     if args.sgi_all or args.all_method:
         section_sgi_all(args.time_limit, args.all_method or "best")
         return
