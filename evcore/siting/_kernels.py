@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from ..heuristics._kernels import (
     geometric_temperature,
@@ -797,7 +797,8 @@ def ant_colony(prob, required, seed, ants, iterations, evaporation, initial_pher
     is_open, assigned, load, cost, totals, work = _new_state(prob)
     pheromone_open = np.full(m, initial_pheromone)
     pheromone_closed = np.full(m, initial_pheromone)
-    plan = np.zeros(m, np.int8)
+    colony = np.zeros((ants, m), np.int8)
+    values = np.empty(ants)
     round_best = np.zeros(m, np.int8)
     best = math.inf
     rows = 0
@@ -805,14 +806,15 @@ def ant_colony(prob, required, seed, ants, iterations, evaporation, initial_pher
     done = 0
     timed_out = False
     for _ in range(iterations):
+        for ant in range(ants):  # construction draws in order; evaluation in parallel
+            _construct(pheromone_open, pheromone_closed, exploit_probability, required, colony[ant])
+        evaluate_many(prob, required, colony, values)
+        evaluations += ants
         round_value = math.inf
-        for _ant in range(ants):
-            _construct(pheromone_open, pheromone_closed, exploit_probability, required, plan)
-            _evaluate(prob, required, plan, assigned, load, cost, totals, work)
-            evaluations += 1
-            if totals[OBJECTIVE] < round_value:
-                round_value = totals[OBJECTIVE]
-                round_best[:] = plan
+        for ant in range(ants):
+            if values[ant] < round_value:
+                round_value = values[ant]
+                round_best[:] = colony[ant]
         if polish:
             is_open[:] = round_best
             _evaluate(prob, required, is_open, assigned, load, cost, totals, work)
@@ -861,6 +863,27 @@ def enumerate_plans(prob, required, deadline, best_open):
         if (k & 0xFFFF) == 0 and now_jit() >= deadline:
             return best, visited, True
     return best, visited, False
+
+
+#: Plans per block when a batch is evaluated in parallel: blocks are fixed (not per thread), so
+#: results never depend on the thread count.
+BATCH_BLOCKS = 8
+
+
+@njit(cache=True, parallel=True)
+def evaluate_many(prob, required, plans, out):
+    """:func:`evaluate_batch` in parallel over fixed blocks of rows, one search state per block.
+
+    Station designs found on the way are memoised by whichever thread finds them first; every
+    thread would write the same value.
+    """
+    count = plans.shape[0]
+    blocks = min(BATCH_BLOCKS, count)
+    for block in prange(blocks):
+        is_open, assigned, load, cost, totals, work = _new_state(prob)
+        for k in range(block * count // blocks, (block + 1) * count // blocks):
+            _evaluate(prob, required, plans[k], assigned, load, cost, totals, work)
+            out[k] = totals[OBJECTIVE]
 
 
 @njit(cache=True)
@@ -923,6 +946,7 @@ def warm_up():
     ant_colony(prob, -1, 0, 3, 2, 0.5, 1.0, 0.5, 0.05, True, math.inf, best_open, trace)
     enumerate_plans(prob, -1, math.inf, best_open)
     evaluate_batch(prob, -1, np.ones((2, 2), np.int8), np.empty(2))
+    evaluate_many(prob, -1, np.ones((2, 2), np.int8), np.empty(2))
     move_throughput(prob, -1, 0, 4, True)
     move_throughput(prob, -1, 0, 4, False)
     out = np.empty(4)

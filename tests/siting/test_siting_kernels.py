@@ -127,6 +127,9 @@ def test_batch_evaluation_matches_plan_result():
     out = np.empty(8)
     kernels.evaluate_batch(_problem(instance), -1, plans, out)
     assert out == pytest.approx([plan_result(instance, plan).objective for plan in plans], rel=1e-12)
+    parallel = np.empty(8)
+    kernels.evaluate_many(_problem(instance), -1, plans, parallel)  # blocks in parallel: same values
+    assert np.array_equal(parallel, out)
 
 
 SEARCH_CASES = {
