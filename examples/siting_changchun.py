@@ -14,7 +14,7 @@ weight sensitivity w = 0.7 / 0.5 / 0.3 (Table 16), and the figures (plan map, co
 Pareto front).
 
 Note: with the paper's own parameters (t1 = 6 h, t2 = 1 h, We = 20 h) Table 9's 33,177
-vehicles/day offer about 2,370 Erlangs of slow and 1,190 of fast charging, so any plan needs
+vehicles/day offer about 2,790 Erlangs of slow and 1,190 of fast charging, so any plan needs
 thousands of piles to keep the M/M/c waits finite; the paper's 150 piles cannot serve that
 demand under its own queueing model. evcore solves the model as stated; expect pile counts
 and costs far above the paper's.
