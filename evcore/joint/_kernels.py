@@ -375,6 +375,21 @@ def fused_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, 
 
 
 @njit(cache=True, parallel=True)
+def project_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, price_out, price_sum):
+    """Locations z0..z1-1: price column + step * load projected onto the capped simplex of the
+    location's cost per kW; written to ``price_out`` and added to the running ``price_sum``."""
+    slots = price.shape[0]
+    for i in prange(z0, z1):
+        column = np.empty(slots)
+        for t in range(slots):
+            column[t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
+        _capped_simplex_project(column, 0, slots, cost_per_kw[i])
+        for t in range(slots):
+            price_out[t, i] = column[t]
+            price_sum[t, i] += column[t]
+
+
+@njit(cache=True, parallel=True)
 def fused_capped_price_step(price, flow_new, flow_old, demand_kw, origin, destination, delay, active, step_per_zone,
                             cost_per_kw, price_out, price_sum, load_kw):
     """capped_price_step at z_bar = 2 z_new - z_old over active blocks only (inactive flows are zero)."""
@@ -390,14 +405,7 @@ def fused_capped_price_step(price, flow_new, flow_old, demand_kw, origin, destin
             sent = _earlier(t, delay[p], slots)
             if active[sent, o]:
                 load_kw[t, destination[p]] += 2.0 * flow_new[sent, p] - flow_old[sent, p]
-    for i in prange(zones):
-        column = np.empty(slots)
-        for t in range(slots):
-            column[t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
-        _capped_simplex_project(column, 0, slots, cost_per_kw[i])
-        for t in range(slots):
-            price_out[t, i] = column[t]
-            price_sum[t, i] += column[t]
+    project_price_columns(price, load_kw, step_per_zone, cost_per_kw, 0, zones, price_out, price_sum)
 
 
 # --------------------------------------------------------------------------- location blocks
@@ -473,16 +481,8 @@ def block_loads(flow_kw, demand_kw, out_start, in_order, in_start, delay, z0, z1
 def block_price_step(price, flow_bar, demand_kw, out_start, in_order, in_start, delay, z0, z1, step_per_zone,
                      cost_per_kw, price_out, price_sum, load_kw):
     """Prices of locations z0..z1-1: project mu_i + sigma_i load_i(flow_bar) onto {mu >= 0, sum_t mu <= k_i}."""
-    slots = demand_kw.shape[0]
     block_loads(flow_bar, demand_kw, out_start, in_order, in_start, delay, z0, z1, load_kw)
-    for i in prange(z0, z1):
-        column = np.empty(slots)
-        for t in range(slots):
-            column[t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
-        _capped_simplex_project(column, 0, slots, cost_per_kw[i])
-        for t in range(slots):
-            price_out[t, i] = column[t]
-            price_sum[t, i] += column[t]
+    project_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, price_out, price_sum)
 
 
 @njit(cache=True, parallel=True)
