@@ -83,11 +83,16 @@ class BlockLayout:
 class Block:
     """The state and updates of one location block (plain numpy arrays, Numba kernels)."""
 
-    def __init__(self, problem, z0, z1, send_pairs, receive_pairs, send_zones, receive_zones):
+    def __init__(self, problem, z0, z1, send_pairs, receive_pairs, send_zones, receive_zones, scheme="average"):
         self.problem = problem
+        #: "average": PDHG with running averages; "halpern": reflected Halpern iteration anchored at the last
+        #: restart point (``flow_sum``/``price_sum`` then hold the anchor, ``flow_new``/``price_new`` T(z))
+        self.halpern = scheme == "halpern"
         self.z0, self.z1 = int(z0), int(z1)
         self.p0, self.p1 = int(problem.out_start[z0]), int(problem.out_start[z1])
-        self.send_pairs, self.receive_pairs = send_pairs, receive_pairs
+        self.send_pairs, self.receive_pairs = send_pairs, np.ascontiguousarray(receive_pairs, dtype=np.int64)
+        # Without travel delays a slot's loads come from that slot's flows only: scatter from active blocks.
+        self.scatter = not np.any(problem.delay)
         self.send_zones, self.receive_zones = send_zones, receive_zones
         shape_f = (problem.slots, problem.pairs)
         shape_p = (problem.slots, problem.zones)
@@ -123,8 +128,12 @@ class Block:
         return self.flow[:, self.p0:self.p1].copy(), self.price[:, self.z0:self.z1].copy()
 
     def _reset_average(self):
-        self.flow_sum[:] = 0.0
-        self.price_sum[:] = 0.0
+        if self.halpern:
+            self.flow_sum[:] = self.flow
+            self.price_sum[:] = self.price
+        else:
+            self.flow_sum[:] = 0.0
+            self.price_sum[:] = 0.0
         self.count = 0
         self.restart_flow = self.flow[:, self.p0:self.p1].copy()
         self.restart_price = self.price[:, self.z0:self.z1].copy()
@@ -136,25 +145,44 @@ class Block:
             self.price[:, self.receive_zones] = boundary_prices
         if refresh:
             new = np.zeros_like(self.active)
-            _kernels.block_active(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
+            anchor = self.flow_sum if self.halpern else self.flow
+            _kernels.block_active(self.flow, anchor, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
                                   pr.delay, pr.out_start, self.z0, self.z1, new)
             dropped = self.active & ~new
             if dropped.any():
                 _kernels.clear_blocks(self.flow, dropped, pr.out_start)
                 _kernels.clear_blocks(self.flow_new, dropped, pr.out_start)
+                _kernels.clear_blocks(self.flow_bar, dropped, pr.out_start)
             self.active = new
-        _kernels.block_flow_step(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination, pr.delay,
-                                 pr.out_start, pr.demand_kw, self.active, self.z0, self.z1, step, self.flow_new,
-                                 self.flow_sum, self.flow_bar)
+        if self.halpern:
+            weight = (self.count + 1.0) / (self.count + 2.0)
+            _kernels.block_halpern_flow_step(self.flow, self.flow_sum, self.price, pr.recurrences, pr.flow_cost_per_kw,
+                                             pr.destination, pr.delay, pr.out_start, pr.demand_kw, self.active,
+                                             self.z0, self.z1, step, weight, self.flow_new, self.flow_bar)
+        else:
+            _kernels.block_flow_step(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
+                                     pr.delay, pr.out_start, pr.demand_kw, self.active, self.z0, self.z1, step,
+                                     self.flow_new, self.flow_sum, self.flow_bar)
         return self.flow_bar[:, self.send_pairs].copy()
 
     def price_phase(self, boundary_flows, sigma):
         pr = self.problem
         if boundary_flows is not None:
             self.flow_bar[:, self.receive_pairs] = boundary_flows
-        _kernels.block_price_step(self.price, self.flow_bar, pr.demand_kw, pr.out_start, pr.in_order, pr.in_start,
-                                  pr.delay, self.z0, self.z1, sigma, pr.cost_per_kw, self.price_new, self.price_sum,
-                                  self.load)
+        if self.scatter:
+            _kernels.block_loads_active(self.flow_bar, pr.demand_kw, pr.out_start, pr.destination, self.active,
+                                        self.receive_pairs, self.z0, self.z1, self.load)
+        else:
+            _kernels.block_loads(self.flow_bar, pr.demand_kw, pr.out_start, pr.in_order, pr.in_start, pr.delay,
+                                 self.z0, self.z1, self.load)
+        if self.halpern:  # z was already moved in place; prices likewise, T(mu) kept in price_new
+            weight = (self.count + 1.0) / (self.count + 2.0)
+            _kernels.halpern_price_columns(self.price, self.load, sigma, pr.cost_per_kw, self.z0, self.z1, weight,
+                                           self.price_sum, self.price_new)
+            self.count += 1
+            return self.price[:, self.send_zones].copy()
+        _kernels.project_price_columns(self.price, self.load, sigma, pr.cost_per_kw, self.z0, self.z1,
+                                       self.price_new, self.price_sum)
         self.flow, self.flow_new = self.flow_new, self.flow
         # Only own price columns were written; keep the remote ones the block last received.
         self.price_new[:, self.receive_zones] = self.price[:, self.receive_zones]
@@ -172,7 +200,9 @@ class Block:
 
     # --- certificates and restarts ----------------------------------------------------------
     def candidate_prepare(self, which):
-        if which == "current":
+        if which == "current" and self.halpern:  # T(z), the feasible point of the last step
+            flow, price = self.flow_new.copy(), self.price_new.copy()
+        elif which == "current":
             flow, price = self.flow.copy(), self.price.copy()
         else:
             n = max(self.count, 1)
@@ -199,6 +229,10 @@ class Block:
                                            pr.delay, pr.out_start, self.z0, self.z1))
         self.candidate = (flow, price, capacity)
         return lower, upper, float(pr.cost_per_kw[self.z0:self.z1] @ capacity)
+
+    def candidate_capacity(self):
+        """Own capacities of the last evaluated candidate (its peak loads)."""
+        return self.candidate[2].copy()
 
     def keep_candidate(self):
         flow, _, capacity = self.candidate
@@ -228,10 +262,11 @@ class Block:
 class LocalExecutor:
     """Blocks held in this process (the default backend)."""
 
-    def __init__(self, problem, layout):
+    def __init__(self, problem, layout, scheme="average"):
         self.layout = layout
+        self.scheme = scheme
         self.blocks = [Block(problem, z0, z1, layout.send_pairs[b], layout.receive_pairs[b], layout.send_zones[b],
-                             layout.receive_zones[b]) for b, (z0, z1) in enumerate(layout.ranges)]
+                             layout.receive_zones[b], scheme) for b, (z0, z1) in enumerate(layout.ranges)]
 
     def call(self, name, args_per_block=None):
         args_per_block = args_per_block or [()] * len(self.blocks)
@@ -244,16 +279,53 @@ class LocalExecutor:
         pass
 
 
+def certify(problem, layout, prices, capacity, sweeps=2):
+    """Sharpen both sides of the certificate from the current state.
+
+    Lower: ``sweeps`` sweeps of exact per-location dual ascent from ``prices`` (closed form, never
+    lowers the Lagrangian bound). Upper (without travel delays): keep ``capacity`` (the capacities
+    of the latest plan), solve every slot's flow problem exactly
+    (:func:`evcore.joint.central.slot_flows_kw`) and lower each capacity to its new peak load.
+    Returns (lower, upper, plan parts per block; upper is inf and parts None when not computed).
+    """
+    from .central import slot_flows_kw
+
+    price = np.array(prices, dtype=float)
+    for _ in range(sweeps):
+        _kernels.dual_ascent_sweep(price, problem.demand_kw, problem.recurrences, problem.flow_cost_per_kw,
+                                   problem.origin, problem.destination, problem.delay, problem.out_start,
+                                   problem.in_order, problem.in_start, problem.cost_per_kw)
+    lower = float(_kernels.block_bound(price, problem.demand_kw, problem.recurrences, problem.flow_cost_per_kw,
+                                       problem.destination, problem.delay, problem.out_start, 0, problem.zones))
+    if np.any(problem.delay):
+        return lower, np.inf, None
+    flows = slot_flows_kw(problem.demand_kw, problem.flow_cost_per_kw, problem.recurrences, problem.origin,
+                          problem.destination, capacity)
+    load = np.empty_like(problem.demand_kw)
+    _kernels.block_loads(flows, problem.demand_kw, problem.out_start, problem.in_order, problem.in_start,
+                         problem.delay, 0, problem.zones, load)
+    capacity = np.minimum(capacity, np.maximum(load.max(axis=0), 0.0))
+    upper = float(problem.cost_per_kw @ capacity) + problem.flow_cost(flows)
+    parts = [(capacity[z0:z1].copy(), flows[:, problem.out_start[z0]:problem.out_start[z1]].copy())
+             for z0, z1 in layout.ranges]
+    return lower, upper, parts
+
+
 def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_every, progress, started,
                refresh_every=10, max_recoveries=3, fault_hook=None, label="admm", eta=None,
-               restart_beta=(0.2, 0.8, 0.36)):
+               restart_beta=(0.2, 0.8, 0.36), certify_within=5.0, certify_share=0.2):
     """The splitting over location blocks (capacity eliminated). Returns a dict with the best plan,
-    the best lower bound, status, iterations, trace, omega and the recoveries made."""
+    the best lower bound, status, iterations, trace, omega and the recoveries made.
+
+    Once the certified gap is within ``certify_within`` times the target, :func:`certify` sharpens
+    it, taking at most ``certify_share`` of the wall time."""
     layout = executor.layout
     cost_norm = math.sqrt(float(problem.cost_per_kw @ problem.cost_per_kw)
                           + float(np.sum((problem.recurrences[:, None] * problem.flow_cost_per_kw[None, :]) ** 2)))
     omega = cost_norm / max(float(np.linalg.norm(problem.demand_kw)), 1e-12)
     single = layout.count == 1
+    # Halpern's iterate is not a plan; its T(z) is. PDHG also tries the running average.
+    candidates = ("current",) if getattr(executor, "scheme", "average") == "halpern" else ("current", "average")
     eta = step_scale(problem) if eta is None else eta
     driver = dict(iterations=0, since_restart=0, merit_at_restart=np.inf, last_merit=np.inf, omega=omega,
                   best_upper=np.inf, best_lower=-np.inf, best_plan=None, trace=[], boundary_prices=None)
@@ -304,8 +376,11 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
             driver["since_restart"] += count
             merits = []
             evaluated = []
-            for which in ("current", "average"):
+            plan_upper, plan_capacity = np.inf, None
+            for which in candidates:
                 lower, upper, prices = exchange_candidate(which)
+                if certify_within and upper < plan_upper:  # the capacities the certificate would polish
+                    plan_upper, plan_capacity = upper, np.concatenate(executor.call("candidate_capacity"))
                 if lower > driver["best_lower"]:
                     driver["best_lower"] = lower
                 if upper < driver["best_upper"]:
@@ -314,8 +389,19 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
                     driver["best_plan"] = executor.call("best_plan")
                 merits.append(_relative_gap(upper, lower))
                 evaluated.append(prices)
-            seconds = time.perf_counter() - started
             certified = _relative_gap(driver["best_upper"], driver["best_lower"])
+            now = time.perf_counter()
+            if (plan_capacity is not None and certified <= certify_within * gap and certified > gap
+                    and now - driver.get("certified_at", -np.inf) >= driver.get("certify_cost", 0.0) / certify_share):
+                lower, upper, parts = certify(problem, layout, np.concatenate(executor.call("price_columns"), axis=1),
+                                              plan_capacity)
+                driver["best_lower"] = max(driver["best_lower"], lower)
+                if upper < driver["best_upper"]:
+                    driver["best_upper"], driver["best_plan"] = upper, parts
+                driver["certify_cost"] = time.perf_counter() - now
+                driver["certified_at"] = time.perf_counter()
+                certified = _relative_gap(driver["best_upper"], driver["best_lower"])
+            seconds = time.perf_counter() - started
             driver["trace"].append(dict(iteration=driver["iterations"], seconds=seconds, upper=driver["best_upper"],
                                         lower=driver["best_lower"], gap=certified, omega=omega,
                                         violation=float("nan")))

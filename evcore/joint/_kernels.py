@@ -60,25 +60,39 @@ def _earlier(t, delay, slots):
 
 @njit(cache=True)
 def _capped_simplex_project(values, start, stop, cap):
-    """Euclidean projection of values[start:stop] onto {v >= 0, sum v <= cap}, in place."""
+    """Euclidean projection of values[start:stop] onto {v >= 0, sum v <= cap}, in place.
+
+    Michelot's method: the shift theta solves sum max(v - theta, 0) = cap; starting below it,
+    theta <- (sum of the entries above theta - cap) / their count rises monotonically and stops
+    when that set no longer shrinks (a few passes, no sort, no allocation).
+    """
     total = 0.0
+    positive = 0
     for p in range(start, stop):
         if values[p] < 0.0:
             values[p] = 0.0
-        total += values[p]
+        elif values[p] > 0.0:
+            total += values[p]
+            positive += 1
     if total <= cap:
         return
-    # Find theta >= 0 with sum max(v - theta, 0) = cap: sort the (few) entries of this origin.
-    n = stop - start
-    ordered = np.sort(values[start:stop])[::-1]
-    running = 0.0
-    theta = 0.0
-    for k in range(n):
-        running += ordered[k]
-        candidate = (running - cap) / (k + 1)
-        if k == n - 1 or ordered[k + 1] <= candidate:
-            theta = candidate
+    if cap <= 0.0:
+        for p in range(start, stop):
+            values[p] = 0.0
+        return
+    theta = (total - cap) / positive
+    count = positive
+    while True:
+        above = 0.0
+        m = 0
+        for p in range(start, stop):
+            if values[p] > theta:
+                above += values[p]
+                m += 1
+        if m == count:
             break
+        count = m
+        theta = (above - cap) / m
     for p in range(start, stop):
         v = values[p] - theta
         values[p] = v if v > 0.0 else 0.0
@@ -415,14 +429,16 @@ def fused_capped_price_step(price, flow_new, flow_old, demand_kw, origin, destin
 
 
 @njit(cache=True, parallel=True)
-def block_active(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, z0, z1, active):
-    """active_origins for the origins z0..z1-1; returns how many (slot, origin) blocks are active."""
+def block_active(flow_kw, anchor_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, z0, z1,
+                 active):
+    """active_origins for the origins z0..z1-1 (a block with a non-zero flow or anchor flow is active too);
+    returns how many (slot, origin) blocks are active."""
     slots = price.shape[0]
     for t in prange(slots):
         for i in range(z0, z1):
             flag = False
             for p in range(out_start[i], out_start[i + 1]):
-                if flow_kw[t, p] > 0.0:
+                if flow_kw[t, p] != 0.0 or anchor_kw[t, p] != 0.0:
                     flag = True
                     break
                 arrive = _later(t, delay[p], slots)
@@ -441,17 +457,15 @@ def block_active(flow_kw, price, recurrences, flow_cost_per_kw, destination, del
 def block_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw, active,
                     z0, z1, step, flow_out, flow_sum, flow_bar):
     """Flow step of the active (slot, origin) blocks of origins z0..z1-1; adds the result to flow_sum and
-    writes the extrapolation flow_bar = 2 flow_out - flow_kw on every own pair (zero on inactive blocks,
-    whose flows are zero in both buffers)."""
+    writes the extrapolation flow_bar = 2 flow_out - flow_kw there. Inactive blocks are not touched: their
+    flows are zero in all three buffers (the caller clears a block when it leaves the active set)."""
     slots = demand_kw.shape[0]
     for t in prange(slots):
         for i in range(z0, z1):
+            if not active[t, i]:
+                continue
             start = out_start[i]
             stop = out_start[i + 1]
-            if not active[t, i]:
-                for p in range(start, stop):
-                    flow_bar[t, p] = 0.0
-                continue
             for p in range(start, stop):
                 arrive = _later(t, delay[p], slots)
                 gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
@@ -460,6 +474,45 @@ def block_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, 
             for p in range(start, stop):
                 flow_sum[t, p] += flow_out[t, p]
                 flow_bar[t, p] = 2.0 * flow_out[t, p] - flow_kw[t, p]
+
+
+@njit(cache=True, parallel=True)
+def block_halpern_flow_step(flow_kw, anchor_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start,
+                            demand_kw, active, z0, z1, step, weight, flow_out, flow_bar):
+    """Flow part of one reflected Halpern step on the active blocks of origins z0..z1-1: ``flow_out`` =
+    T(z) (the projected flow step), ``flow_bar = 2 T(z) - z`` (the extrapolation the prices use) and, in
+    place, ``z <- weight flow_bar + (1 - weight) anchor``. Inactive blocks are zero in every buffer."""
+    slots = demand_kw.shape[0]
+    for t in prange(slots):
+        for i in range(z0, z1):
+            if not active[t, i]:
+                continue
+            start = out_start[i]
+            stop = out_start[i + 1]
+            for p in range(start, stop):
+                arrive = _later(t, delay[p], slots)
+                gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
+                flow_out[t, p] = flow_kw[t, p] - step * gradient
+            _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
+            for p in range(start, stop):
+                bar = 2.0 * flow_out[t, p] - flow_kw[t, p]
+                flow_bar[t, p] = bar
+                flow_kw[t, p] = weight * bar + (1.0 - weight) * anchor_kw[t, p]
+
+
+@njit(cache=True, parallel=True)
+def halpern_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, weight, anchor, price_out):
+    """Price part of the reflected Halpern step for locations z0..z1-1: ``price_out`` = T(mu) (the capped
+    simplex projection of mu + sigma load), and in place ``mu <- weight (2 T(mu) - mu) + (1 - weight) anchor``."""
+    slots = price.shape[0]
+    for i in prange(z0, z1):
+        column = np.empty(slots)
+        for t in range(slots):
+            column[t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
+        _capped_simplex_project(column, 0, slots, cost_per_kw[i])
+        for t in range(slots):
+            price_out[t, i] = column[t]
+            price[t, i] = weight * (2.0 * column[t] - price[t, i]) + (1.0 - weight) * anchor[t, i]
 
 
 @njit(cache=True, parallel=True)
@@ -478,11 +531,24 @@ def block_loads(flow_kw, demand_kw, out_start, in_order, in_start, delay, z0, z1
 
 
 @njit(cache=True, parallel=True)
-def block_price_step(price, flow_bar, demand_kw, out_start, in_order, in_start, delay, z0, z1, step_per_zone,
-                     cost_per_kw, price_out, price_sum, load_kw):
-    """Prices of locations z0..z1-1: project mu_i + sigma_i load_i(flow_bar) onto {mu >= 0, sum_t mu <= k_i}."""
-    block_loads(flow_bar, demand_kw, out_start, in_order, in_start, delay, z0, z1, load_kw)
-    project_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, price_out, price_sum)
+def block_loads_active(flow_kw, demand_kw, out_start, destination, active, receive_pairs, z0, z1, load_kw):
+    """block_loads without travel delays, from the active (slot, origin) blocks only: own locations start at
+    their demand, every active own block moves its flows from origin to destination, and the received remote
+    arcs (``receive_pairs``) add theirs. Columns of remote locations are scratch."""
+    slots = demand_kw.shape[0]
+    for t in prange(slots):
+        for i in range(z0, z1):
+            load_kw[t, i] = demand_kw[t, i]
+        for i in range(z0, z1):
+            if not active[t, i]:
+                continue
+            for p in range(out_start[i], out_start[i + 1]):
+                f = flow_kw[t, p]
+                load_kw[t, i] -= f
+                load_kw[t, destination[p]] += f
+        for k in range(receive_pairs.shape[0]):
+            p = receive_pairs[k]
+            load_kw[t, destination[p]] += flow_kw[t, p]
 
 
 @njit(cache=True, parallel=True)
@@ -503,6 +569,95 @@ def block_bound(price, demand_kw, recurrences, flow_cost_per_kw, destination, de
             acc += demand_kw[t, i] * best
         per_slot[t] = acc
     return per_slot.sum()
+
+
+@njit(cache=True)
+def _cheapest_arc(price, recurrences, flow_cost_per_kw, destination, delay, out_start, t, h, skip):
+    """min over arcs q of h other than ``skip`` of E_t L_q / beta + mu_(t + tau_q), d_q (inf if none)."""
+    slots = price.shape[0]
+    best = np.inf
+    for q in range(out_start[h], out_start[h + 1]):
+        if q == skip:
+            continue
+        r = recurrences[t] * flow_cost_per_kw[q] + price[_later(t, delay[q], slots), destination[q]]
+        if r < best:
+            best = r
+    return best
+
+
+@njit(cache=True)
+def dual_ascent_sweep(price, demand_kw, recurrences, flow_cost_per_kw, origin, destination, delay, out_start,
+                      in_order, in_start, cost_per_kw):
+    """One Gauss-Seidel sweep of exact block coordinate ascent on the Lagrangian bound (capacity eliminated).
+
+    For location i, with every other price fixed, the bound is sum over slots s of
+    ``V_s(mu_si) = sum_k w_k min(mu_si, x_k)``: its own demand (threshold: its cheapest arc) and each
+    neighbour h's demand that arc h -> i would take (threshold: h's next best option minus the arc's
+    cost). Maximising that separable concave function over {mu_i >= 0, sum_s mu_si <= k_i} is greedy:
+    the pieces of all slots by decreasing slope until k_i is spent. The bound never decreases.
+    """
+    slots, zones = demand_kw.shape
+    for i in range(zones):
+        cap = cost_per_kw[i]
+        indegree = in_start[i + 1] - in_start[i]
+        size = slots * (1 + indegree)
+        slot_of = np.empty(size, dtype=np.int64)
+        threshold = np.empty(size)
+        weight = np.empty(size)
+        n = 0
+        for t in range(slots):  # own demand, up to i's cheapest arc (prices above k_i are never used)
+            x = min(_cheapest_arc(price, recurrences, flow_cost_per_kw, destination, delay, out_start, t, i, -1), cap)
+            if demand_kw[t, i] > 0.0 and x > 0.0:
+                slot_of[n] = t
+                threshold[n] = x
+                weight[n] = demand_kw[t, i]
+                n += 1
+        for k in range(in_start[i], in_start[i + 1]):
+            p = in_order[k]
+            h = origin[p]
+            for t in range(slots):
+                if demand_kw[t, h] <= 0.0:
+                    continue
+                x = min(price[t, h], _cheapest_arc(price, recurrences, flow_cost_per_kw, destination, delay,
+                                                   out_start, t, h, p))
+                x = min(x - recurrences[t] * flow_cost_per_kw[p], cap)
+                if x > 0.0:
+                    slot_of[n] = _later(t, delay[p], slots)
+                    threshold[n] = x
+                    weight[n] = demand_kw[t, h]
+                    n += 1
+        # Within each slot, thresholds ascending; a piece (x_(k-1), x_k] has slope = weight at or above x_k.
+        order = np.argsort(threshold[:n], kind="mergesort")
+        order = order[np.argsort(slot_of[:n][order], kind="mergesort")]
+        piece_slope = np.empty(n)
+        piece_length = np.empty(n)
+        piece_slot = np.empty(n, dtype=np.int64)
+        k = 0
+        while k < n:
+            first = k
+            s = slot_of[order[k]]
+            while k < n and slot_of[order[k]] == s:
+                k += 1
+            above = 0.0
+            for m in range(first, k):
+                above += weight[order[m]]
+            previous = 0.0
+            for m in range(first, k):
+                x = threshold[order[m]]
+                piece_slope[m] = above
+                piece_length[m] = x - previous
+                piece_slot[m] = s
+                previous = x
+                above -= weight[order[m]]
+        for t in range(slots):
+            price[t, i] = 0.0
+        budget = cap
+        for m in np.argsort(-piece_slope, kind="mergesort"):
+            if budget <= 0.0:
+                break
+            take = min(piece_length[m], budget)
+            price[piece_slot[m], i] += take
+            budget -= take
 
 
 def warm_up():
@@ -542,10 +697,13 @@ def warm_up():
                             price.copy(), price.copy(), load)
     in_order = np.array([2, 0, 1], np.int64)
     in_start = np.array([0, 1, 2, 3], np.int64)
-    block_active(flows, price, rec, fc, destination, delay, out_start, 0, zones, active)
+    block_active(flows, flows, price, rec, fc, destination, delay, out_start, 0, zones, active)
+    block_halpern_flow_step(flows.copy(), flows, price, rec, fc, destination, delay, out_start, demand, active, 0,
+                            zones, 0.1, 0.5, out, out.copy())
+    halpern_price_columns(price.copy(), load, np.ones(zones), cost, 0, zones, 0.5, price, price.copy())
     block_flow_step(flows, price, rec, fc, destination, delay, out_start, demand, active, 0, zones, 0.1, out,
                     out.copy(), out.copy())
     block_loads(flows, demand, out_start, in_order, in_start, delay, 0, zones, load)
-    block_price_step(price, flows, demand, out_start, in_order, in_start, delay, 0, zones, np.ones(zones), cost,
-                     price.copy(), price.copy(), load)
+    block_loads_active(flows, demand, out_start, destination, active, np.zeros(0, np.int64), 0, zones, load)
     block_bound(price, demand, rec, fc, destination, delay, out_start, 0, zones)
+    dual_ascent_sweep(price.copy(), demand, rec, fc, origin, destination, delay, out_start, in_order, in_start, cost)

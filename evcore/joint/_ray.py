@@ -33,7 +33,7 @@ class _BlockActor(Block):
 class RayExecutor:
     """Blocks held by Ray actors."""
 
-    def __init__(self, problem, layout, address=None, threads_per_actor=1):
+    def __init__(self, problem, layout, address=None, threads_per_actor=1, scheme="average"):
         try:
             import ray
         except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -42,6 +42,7 @@ class RayExecutor:
         if not ray.is_initialized():
             ray.init(address=address, include_dashboard=False, ignore_reinit_error=True, log_to_driver=False)
         self.layout = layout
+        self.scheme = scheme
         self.problem_ref = ray.put(problem)
         self.threads = threads_per_actor
         self.actor_class = ray.remote(num_cpus=1, max_restarts=0)(_BlockActor)
@@ -51,7 +52,8 @@ class RayExecutor:
         layout = self.layout
         z0, z1 = layout.ranges[b]
         return self.actor_class.remote(self.problem_ref, z0, z1, layout.send_pairs[b], layout.receive_pairs[b],
-                                       layout.send_zones[b], layout.receive_zones[b], threads=self.threads)
+                                       layout.send_zones[b], layout.receive_zones[b], self.scheme,
+                                       threads=self.threads)
 
     def call(self, name, args_per_block=None):
         args_per_block = args_per_block or [()] * len(self.actors)
@@ -76,7 +78,7 @@ class RayExecutor:
                 pass
 
 
-def solve_splitting_ray(instance, *, gap=1e-3, time_limit=None, max_iterations=100_000, check_every=40,
+def solve_splitting_ray(instance, *, gap=1e-3, time_limit=None, max_iterations=100_000, check_every=80,
                         progress=False, blocks=2, address=None, max_recoveries=3, fault_hook=None,
                         threads_per_actor=1):
     """:func:`evcore.joint.splitting.solve_splitting` with location blocks on Ray actors.

@@ -118,3 +118,57 @@ def flow_step(flow_kw, price, recurrences, flow_cost_per_kw, origin, destination
 def price_step(price, capacity_bar, flow_bar, demand_kw, origin, destination, delay, step_per_zone):
     load = slot_loads(flow_bar, demand_kw, origin, destination, delay)
     return np.maximum(price + step_per_zone[None, :] * (load - capacity_bar[None, :]), 0.0)
+
+
+def lagrangian_bound_eliminated(price, demand_kw, flow_cost_per_kw, recurrences, origin, destination, delay):
+    """q(mu) = sum_{t,i} D_ti min(mu_ti, min over arcs i -> j of E_t L / beta + mu_(t + tau), j)."""
+    slots = price.shape[0]
+    best = price.copy()
+    for p in range(origin.shape[0]):
+        arrive = (np.arange(slots) + delay[p]) % slots
+        best[:, origin[p]] = np.minimum(best[:, origin[p]], recurrences * flow_cost_per_kw[p] + price[arrive,
+                                                                                                       destination[p]])
+    return float((demand_kw * best).sum())
+
+
+def dual_ascent_sweep(price, demand_kw, recurrences, flow_cost_per_kw, origin, destination, delay, cost_per_kw):
+    """Plain twin of the kernel: for each location in turn, maximise the bound over its own week of
+    prices (others fixed) by filling the steepest pieces of its per-slot concave value first."""
+    price = price.copy()
+    slots, zones = price.shape
+    arcs = np.arange(origin.shape[0])
+
+    def cheapest(t, h, skip):
+        values = [recurrences[t] * flow_cost_per_kw[q] + price[(t + delay[q]) % slots, destination[q]]
+                  for q in arcs[origin == h] if q != skip]
+        return min(values, default=np.inf)
+
+    for i in range(zones):
+        cap = cost_per_kw[i]
+        pieces = {t: [] for t in range(slots)}  # slot -> [(threshold, weight)]
+        for t in range(slots):
+            x = min(cheapest(t, i, -1), cap)
+            if demand_kw[t, i] > 0 and x > 0:
+                pieces[t].append((x, demand_kw[t, i]))
+        for p in arcs[destination == i]:
+            h = origin[p]
+            for t in range(slots):
+                x = min(min(price[t, h], cheapest(t, h, p)) - recurrences[t] * flow_cost_per_kw[p], cap)
+                if demand_kw[t, h] > 0 and x > 0:
+                    pieces[(t + delay[p]) % slots].append((x, demand_kw[t, h]))
+        segments = []  # (slope, length, slot), slopes decreasing within a slot
+        for s, items in pieces.items():
+            items.sort()
+            above = sum(w for _, w in items)
+            previous = 0.0
+            for x, w in items:
+                segments.append((above, x - previous, s))
+                previous = x
+                above -= w
+        price[:, i] = 0.0
+        budget = cap
+        for slope, length, s in sorted(segments, key=lambda seg: -seg[0]):
+            take = min(length, budget)
+            price[s, i] += take
+            budget -= take
+    return price

@@ -17,7 +17,7 @@ from ..errors import InfeasibleError
 from ..solvers import Model, SolverOptions, solve as solve_model
 from ._result import JointResult, make_result
 
-__all__ = ["build_lp", "solve_central", "minimum_budget", "no_assignment_plan", "recover_flows"]
+__all__ = ["build_lp", "solve_central", "minimum_budget", "no_assignment_plan", "recover_flows", "slot_flows_kw"]
 
 
 def build_lp(instance, *, objective="total", with_budget=True) -> Model:
@@ -155,10 +155,16 @@ def recover_flows(instance, capacity_kw, *, threads=None):
     """Cheapest flows for fixed capacities: one small LP per slot on HiGHS (slots are independent
     given c when there are no travel delays).
 
+    Slots whose demand fits the capacities everywhere keep zero flows (optimal: flows only cost).
+    The others are solved by warm-started dual simplex (:class:`evcore.solvers.Resolver`), spread
+    over ``threads`` worker threads (HiGHS releases the GIL).
+
     Parameters
     ----------
     capacity_kw : array_like, shape (zones,)
         Capacities (kW) under which every slot must be served.
+    threads : int, optional
+        Worker threads (default: the machine's cores, at most 8).
 
     Returns
     -------
@@ -178,25 +184,90 @@ def recover_flows(instance, capacity_kw, *, threads=None):
     if instance.has_delays:
         raise InputError("travel_delay_slots", "flows per slot need independent slots (no travel delays)")
     capacity_kw = as_array("capacity_kw", capacity_kw, ndim=1, shape=(instance.zones,))
-    zones, pairs = instance.zones, instance.pairs
+    pairs = instance.pairs
     beta = instance.power_per_ev_kw
-    n = pairs.count
-    flows = np.zeros((instance.slots, n))
-    if n == 0:
+    flows_kw = slot_flows_kw(beta * instance.demand_ev.T, pairs.cost_per_ev / beta, instance.recurrences,
+                             pairs.origin, pairs.destination, capacity_kw, threads=threads)
+    return flows_kw / beta
+
+
+def slot_flows_kw(demand_kw, flow_cost_per_kw, recurrences, origin, destination, capacity_kw, *, threads=None,
+                  with_prices=False):
+    """:func:`recover_flows` on plain arrays in kW: ``demand_kw`` (slots, zones), arc costs per kW
+    (pairs,), recurrences (slots,), arc ends (pairs,), capacities (zones,); returns flows (slots, pairs) kW,
+    and with ``with_prices`` also the capacity rows' duals (slots, zones), the price of a kW of c_i in slot t
+    (a subgradient of the total flow cost is minus their sum over slots)."""
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..solvers import Resolver
+
+    slots, zones = demand_kw.shape
+    n = origin.shape[0]
+    flows = np.zeros((slots, n))
+    prices = np.zeros((slots, zones))
+    busy = np.flatnonzero((demand_kw > capacity_kw[None, :] * (1 + 1e-12) + 1e-9).any(axis=1)) if n else []
+    if len(busy) == 0:
+        return (flows, prices) if with_prices else flows
+    arcs = np.arange(n)
+    # rows: supply (zones) then capacity (zones): out - in >= demand - c
+    matrix = sp.csr_array((np.concatenate([np.ones(n), np.ones(n), -np.ones(n)]),
+                           (np.concatenate([origin, zones + origin, zones + destination]),
+                            np.concatenate([arcs, arcs, arcs]))), shape=(2 * zones, n))
+    free = np.full(zones, np.inf)
+
+    def solve_slots(part):
+        resolver = Resolver(Model(objective=flow_cost_per_kw, constraint_matrix=matrix,
+                                  row_lower=np.full(2 * zones, -np.inf), row_upper=np.concatenate([free, free])),
+                            SolverOptions(threads=1, solver="simplex"))
+        for t in part:
+            try:
+                result = resolver.solve(objective=recurrences[t] * flow_cost_per_kw,
+                                        row_lower=np.concatenate([-free, demand_kw[t] - capacity_kw]),
+                                        row_upper=np.concatenate([demand_kw[t], free]))
+                flows[t] = result.x
+                if with_prices:
+                    prices[t] = np.maximum(result.row_duals[zones:], 0.0)
+            except InfeasibleError as exc:
+                raise InfeasibleError(f"slot {t} cannot be served with these capacities", exc.status) from None
+
+    workers = max(1, min(int(threads or os.cpu_count() or 1), 8, busy.size))
+    if workers == 1:
+        solve_slots(busy)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            for future in [pool.submit(solve_slots, part) for part in np.array_split(busy, workers)]:
+                future.result()
+    return (flows, prices) if with_prices else flows
+    demand = instance.demand_ev
+    busy = np.flatnonzero((beta * demand > capacity_kw[:, None] * (1 + 1e-12) + 1e-9).any(axis=0))
+    if busy.size == 0:
         return flows
     arcs = np.arange(n)
     # rows: supply (zones) then capacity (zones): beta (out - in) >= beta a - c
     matrix = sp.csr_array((np.concatenate([np.ones(n), np.full(n, beta), np.full(n, -beta)]),
                            (np.concatenate([pairs.origin, zones + pairs.origin, zones + pairs.destination]),
                             np.concatenate([arcs, arcs, arcs]))), shape=(2 * zones, n))
-    options = SolverOptions(threads=threads, solver="simplex")
-    for t in range(instance.slots):
-        demand = instance.demand_ev[:, t]
-        model = Model(objective=instance.recurrences[t] * pairs.cost_per_ev, constraint_matrix=matrix,
-                      row_lower=np.concatenate([np.full(zones, -np.inf), beta * demand - capacity_kw]),
-                      row_upper=np.concatenate([demand, np.full(zones, np.inf)]))
-        try:
-            flows[t] = solve_model(model, options).x
-        except InfeasibleError as exc:
-            raise InfeasibleError(f"slot {t} cannot be served with these capacities", exc.status) from None
-    return flows
+    upper = np.concatenate([np.zeros(zones), np.full(zones, np.inf)])
+    lower = np.full(2 * zones, -np.inf)
+
+    def solve_slots(slots):
+        resolver = Resolver(Model(objective=pairs.cost_per_ev, constraint_matrix=matrix, row_lower=lower,
+                                  row_upper=upper), SolverOptions(threads=1, solver="simplex"))
+        for t in slots:
+            row_lower = np.concatenate([lower[:zones], beta * demand[:, t] - capacity_kw])
+            row_upper = np.concatenate([demand[:, t], upper[zones:]])
+            try:
+                flows[t] = resolver.solve(objective=instance.recurrences[t] * pairs.cost_per_ev,
+                                          row_lower=row_lower, row_upper=row_upper).x
+            except InfeasibleError as exc:
+                raise InfeasibleError(f"slot {t} cannot be served with these capacities", exc.status) from None
+
+    workers = max(1, min(int(threads or os.cpu_count() or 1), 8, busy.size))
+    if workers == 1:
+        solve_slots(busy)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            for future in [pool.submit(solve_slots, part) for part in np.array_split(busy, workers)]:
+                future.result()
+    return (flows, prices) if with_prices else flows

@@ -25,7 +25,9 @@ primal-weight balancing make it fast in practice.
 
 Certificate. For any ``mu >= 0`` the Lagrangian dual function q(mu) is a closed form (a
 continuous knapsack in c and the cheapest arc per (slot, origin)), so ``q(mu)`` is a valid
-lower bound. An exactly feasible plan is recovered from the flows alone: z stays feasible for
+lower bound. Near the target (capacity eliminated), :func:`evcore.joint._blocks.certify` sharpens
+both sides: exact per-location dual ascent on q (a greedy over each location's week, in Numba) and,
+for the upper side, the latest plan's capacities with every slot's flows solved exactly. An exactly feasible plan is recovered from the flows alone: z stays feasible for
 (3) by projection, and ``c_i = max_t load_ti`` makes (4) hold exactly; its cost is an upper
 bound. The run stops when (upper - lower) / upper <= gap. Capacities are kept below
 ``U_i = max_t (D_ti + sum of neighbours' demand)``, a bound every optimal plan satisfies (the
@@ -271,7 +273,7 @@ def run_active_iterations(problem, state, count, omega, scratch, active, refresh
     scratch[0], scratch[1] = flow_new, price_new
 
 
-def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_000, check_every=40,
+def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_000, check_every=80,
                     progress=False, initial=None, eliminate_capacity=None, scheme="average", executor=None,
                     block_options=None, polish=False) -> JointResult:
     """Solve the joint LP by evcore's restarted primal-dual splitting to a certified gap.
@@ -290,6 +292,14 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
         Print iteration, residual, objective, bound and gap to stderr at each check.
     initial : tuple (capacity_kw, flows_kw, price), optional
         Warm start (e.g. the last consensus state of an interrupted run).
+    scheme : {"average", "halpern"}
+        Restarted PDHG with running averages (PDLP's scheme, the default) or the reflected
+        Halpern iteration anchored at the last restart point.
+    block_options : dict, optional
+        Passed to :func:`evcore.joint._blocks.run_blocks` (``certify_within``: certify once the
+        gap is within this many times ``gap``, 0 turns it off; ``refresh_every``; ``eta``).
+    polish : bool
+        Re-solve the final plan's flows per slot exactly with its capacities fixed.
 
     Returns
     -------
@@ -325,10 +335,10 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
     slack_budget = float(instance.cost_per_kw @ no_assignment_plan(instance)) <= instance.budget
     eliminate = (bool(np.all(np.isinf(instance.max_capacity_kw))) and slack_budget if eliminate_capacity is None
                  else eliminate_capacity)
-    if eliminate and scheme == "average" and initial is None:
+    if eliminate and initial is None:
         from ._blocks import BlockLayout, LocalExecutor, run_blocks
 
-        executor = LocalExecutor(problem, BlockLayout(problem, 1)) if executor is None else executor
+        executor = LocalExecutor(problem, BlockLayout(problem, 1), scheme) if executor is None else executor
         try:
             out = run_blocks(problem, executor, gap=gap, time_limit=time_limit, max_iterations=max_iterations,
                              check_every=check_every, progress=progress, started=started, **(block_options or {}))

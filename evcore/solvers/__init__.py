@@ -8,6 +8,7 @@
   :class:`~evcore.errors.SolverError`, each carrying HiGHS's own status text.
 - :class:`SolverOptions` chooses the algorithm among :data:`SOLVER_CAPABILITIES`, which
   declares which model kinds each can solve.
+- :class:`Resolver` re-solves one model with new costs or row bounds, warm-started.
 - :func:`cut_loop` solves models whose constraints are generated on demand.
 
 Example
@@ -22,7 +23,7 @@ Example
 from __future__ import annotations
 
 from ._cut_loop import Cuts, CutLoopResult, CutRound, cut_loop
-from ._highs import LIMIT_OUTCOMES, STATUS_TABLE, SolveResult, solve
+from ._highs import LIMIT_OUTCOMES, STATUS_TABLE, Resolver, SolveResult, solve
 from ._model import MODEL_KINDS, Model
 from ._options import SOLVER_CAPABILITIES, SolverOptions, available_solvers
 
@@ -36,6 +37,7 @@ __all__ = [
     "STATUS_TABLE",
     "LIMIT_OUTCOMES",
     "solve",
+    "Resolver",
     "Cuts",
     "CutRound",
     "CutLoopResult",

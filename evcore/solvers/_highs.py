@@ -367,3 +367,40 @@ def solve(model: Model, options: SolverOptions | None = None, *, start=None,
     if progress:
         print(_progress_line(result), file=sys.stderr, flush=True)
     return result
+
+
+class Resolver:
+    """One model solved again and again with new costs or bounds, warm-started from the last basis.
+
+    For families of LPs that share their constraint matrix (e.g. one flow problem per time slot):
+    the matrix goes to HiGHS once and each :meth:`solve` only changes vectors, in bulk.
+
+    Parameters
+    ----------
+    model : Model
+        The first member of the family (its matrix is kept).
+    options : SolverOptions, optional
+    """
+
+    def __init__(self, model: Model, options: SolverOptions | None = None):
+        self.options = SolverOptions() if options is None else options
+        self.kind = model.kind
+        self._highs = _build_highs(model, self.options)
+        self._cols = np.arange(model.num_cols, dtype=np.int32)
+        self._rows = np.arange(model.num_rows, dtype=np.int32)
+
+    def solve(self, *, objective=None, row_lower=None, row_upper=None) -> SolveResult:
+        """Solve with the given objective and row bounds (the others kept); shapes (n,) and (m,).
+
+        Raises as :func:`solve` does (InfeasibleError with HiGHS's status text, ...)."""
+        started = time.perf_counter()
+        highs = self._highs
+        if objective is not None:
+            cost = np.ascontiguousarray(objective, dtype=np.float64)
+            highs.changeColsCost(cost.size, self._cols, cost)
+        if row_lower is not None or row_upper is not None:
+            lp = highs.getLp()
+            lower = np.asarray(lp.row_lower_ if row_lower is None else row_lower, dtype=np.float64)
+            upper = np.asarray(lp.row_upper_ if row_upper is None else row_upper, dtype=np.float64)
+            highs.changeRowsBounds(lower.size, self._rows, np.ascontiguousarray(lower), np.ascontiguousarray(upper))
+        return _run_and_read(highs, self.options, self.kind, started)

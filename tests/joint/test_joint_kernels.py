@@ -116,3 +116,84 @@ def test_paper_location_subproblem_matches_highs_qp():
                            col_upper=np.concatenate([[1e9], demand[:, 0]]), hessian=hessian))
     assert capacity[0] == pytest.approx(qp.x[0], abs=1e-4)
     assert shed[:, 0] == pytest.approx(qp.x[1:], abs=1e-4)
+
+
+def _prices_in_simplices(problem, rng):
+    price = rng.uniform(0, 1, (problem.slots, problem.zones)) * (rng.uniform(size=(problem.slots, problem.zones)) < 0.6)
+    return price * (problem.cost_per_kw / np.maximum(price.sum(axis=0), 1e-12))[None, :] * rng.uniform(0.5, 1.0)
+
+
+@pytest.mark.parametrize("delays", [False, True])
+def test_dual_ascent_sweep_matches_reference_and_never_lowers_the_bound(delays):
+    problem = SplittingProblem.from_instance(random_instance(11, zones=7, slots=6, delays=delays))
+    rng = np.random.default_rng(5)
+    args = (problem.demand_kw, problem.flow_cost_per_kw, problem.recurrences, problem.origin, problem.destination,
+            problem.delay)
+    for _ in range(5):
+        price = _prices_in_simplices(problem, rng)
+        before = _reference.lagrangian_bound_eliminated(price, *args)
+        got = price.copy()
+        _kernels.dual_ascent_sweep(got, problem.demand_kw, problem.recurrences, problem.flow_cost_per_kw,
+                                   problem.origin, problem.destination, problem.delay, problem.out_start,
+                                   problem.in_order, problem.in_start, problem.cost_per_kw)
+        want = _reference.dual_ascent_sweep(price, problem.demand_kw, problem.recurrences, problem.flow_cost_per_kw,
+                                            problem.origin, problem.destination, problem.delay, problem.cost_per_kw)
+        assert np.allclose(got, want, atol=1e-9)
+        assert np.all(got >= 0) and np.all(got.sum(axis=0) <= problem.cost_per_kw * (1 + 1e-12))
+        after = _reference.lagrangian_bound_eliminated(got, *args)
+        assert after >= before - 1e-9 * abs(before)
+        # the kernel's own bound agrees with the plain one
+        assert np.isclose(_kernels.block_bound(got, problem.demand_kw, problem.recurrences, problem.flow_cost_per_kw,
+                                               problem.destination, problem.delay, problem.out_start, 0,
+                                               problem.zones), after)
+
+
+def test_dual_ascent_lower_bound_stays_below_the_optimum():
+    from evcore.joint import solve
+
+    instance = random_instance(4, zones=6, slots=8)
+    problem = SplittingProblem.from_instance(instance)
+    optimum = solve(instance, "highs").total_cost
+    rng = np.random.default_rng(0)
+    price = _prices_in_simplices(problem, rng)
+    for _ in range(6):
+        _kernels.dual_ascent_sweep(price, problem.demand_kw, problem.recurrences, problem.flow_cost_per_kw,
+                                   problem.origin, problem.destination, problem.delay, problem.out_start,
+                                   problem.in_order, problem.in_start, problem.cost_per_kw)
+        bound = _reference.lagrangian_bound_eliminated(price, problem.demand_kw, problem.flow_cost_per_kw,
+                                                       problem.recurrences, problem.origin, problem.destination,
+                                                       problem.delay)
+        assert bound <= optimum * (1 + 1e-9)
+
+
+def test_active_block_loads_and_halpern_steps_match_reference():
+    problem = SplittingProblem.from_instance(random_instance(8, zones=6, slots=5))
+    rng = np.random.default_rng(6)
+    active = rng.uniform(size=(problem.slots, problem.zones)) < 0.6
+    flow = rng.uniform(0, 20, (problem.slots, problem.pairs))
+    _kernels.clear_blocks(flow, ~active, problem.out_start)
+    load = np.zeros((problem.slots, problem.zones))
+    _kernels.block_loads_active(flow, problem.demand_kw, problem.out_start, problem.destination, active,
+                                np.zeros(0, np.int64), 0, problem.zones, load)
+    want = _reference.slot_loads(flow, problem.demand_kw, problem.origin, problem.destination, problem.delay)
+    assert np.allclose(load, want)
+    # reflected Halpern: T(z) is the plain flow step, the iterate moves to w (2 T(z) - z) + (1 - w) anchor
+    price = rng.uniform(0, 30, (problem.slots, problem.zones))
+    anchor = rng.uniform(0, 5, flow.shape)
+    everywhere = np.ones_like(active)
+    iterate, t_of, bar = flow.copy(), np.zeros_like(flow), np.zeros_like(flow)
+    _kernels.block_halpern_flow_step(iterate, anchor, price, problem.recurrences, problem.flow_cost_per_kw,
+                                     problem.destination, problem.delay, problem.out_start, problem.demand_kw,
+                                     everywhere, 0, problem.zones, 0.7, 0.75, t_of, bar)
+    plain = _reference.flow_step(flow, price, problem.recurrences, problem.flow_cost_per_kw, problem.origin,
+                                 problem.destination, problem.delay, problem.out_start, problem.demand_kw, 0.7)
+    assert np.allclose(t_of, plain) and np.allclose(bar, 2 * plain - flow)
+    assert np.allclose(iterate, 0.75 * (2 * plain - flow) + 0.25 * anchor)
+    step = rng.uniform(0.1, 1, problem.zones)
+    mu, t_mu = price.copy(), np.zeros_like(price)
+    anchor_price = rng.uniform(0, 3, price.shape)
+    _kernels.halpern_price_columns(mu, want, step, problem.cost_per_kw, 0, problem.zones, 0.75, anchor_price, t_mu)
+    for i in range(problem.zones):
+        projected = _reference.capped_simplex_project(price[:, i] + step[i] * want[:, i], problem.cost_per_kw[i])
+        assert np.allclose(t_mu[:, i], projected)
+        assert np.allclose(mu[:, i], 0.75 * (2 * projected - price[:, i]) + 0.25 * anchor_price[:, i])

@@ -106,3 +106,33 @@ def test_recovered_flows_are_optimal_for_fixed_capacities():
     polished = solve(instance, "admm", gap=5e-2, polish=True)
     assert polished.total_cost <= rough.total_cost + 1e-6
     assert polished.violation["capacity_kw"] <= 1e-6
+
+
+@pytest.mark.parametrize("scheme", ["average", "halpern"])
+def test_splitting_schemes_reach_the_certified_gap(scheme):
+    instance = random_instance(5, zones=8, slots=12)
+    central = solve(instance, "highs")
+    result = solve(instance, "admm", gap=1e-3, scheme=scheme, max_iterations=200_000)
+    assert result.status == "gap_reached" and result.gap <= 1e-3
+    assert result.lower_bound <= central.total_cost * (1 + 1e-9) <= result.total_cost * (1 + 2e-9)
+    assert result.violation["capacity_kw"] <= 1e-6 and result.violation["supply_ev"] <= 1e-9
+
+
+def test_certify_gives_a_valid_bound_and_a_feasible_plan():
+    from evcore.joint._blocks import BlockLayout, certify
+    from evcore.joint.splitting import SplittingProblem
+
+    instance = random_instance(9, zones=7, slots=10)
+    optimum = solve(instance, "highs").total_cost
+    problem = SplittingProblem.from_instance(instance)
+    layout = BlockLayout(problem, 2)
+    capacity = 1.05 * problem.demand_kw.max(axis=0)  # serves every slot without flows
+    lower, upper, parts = certify(problem, layout, np.zeros((problem.slots, problem.zones)), capacity)
+    assert lower <= optimum * (1 + 1e-9) <= upper * (1 + 2e-9)
+    plan_capacity = np.concatenate([p[0] for p in parts])
+    flows = np.concatenate([p[1] for p in parts], axis=1)
+    load = problem.demand_kw.copy()
+    np.add.at(load, (slice(None), problem.origin), -flows)
+    np.add.at(load, (slice(None), problem.destination), flows)
+    assert np.all(load <= plan_capacity[None, :] + 1e-6) and np.all(plan_capacity <= capacity + 1e-9)
+    assert np.isclose(upper, problem.cost_per_kw @ plan_capacity + problem.flow_cost(flows))

@@ -610,3 +610,20 @@ def test_exceptions_survive_pickling():
         solve(hard_knapsack(), SolverOptions(time_limit=0.0))
     again = pickle.loads(pickle.dumps(info.value))
     assert isinstance(again, SolverError) and again.status == "Time limit reached"
+
+
+def test_resolver_matches_fresh_solves_of_each_member():
+    from evcore.solvers import Resolver
+
+    rng = np.random.default_rng(4)
+    matrix = sp.random(6, 9, density=0.6, random_state=5, format="csr") + sp.eye(6, 9, format="csr")
+    base = Model(objective=rng.uniform(1, 2, 9), constraint_matrix=matrix, row_lower=np.ones(6))
+    resolver = Resolver(base)
+    for _ in range(5):
+        cost = rng.uniform(0.5, 3, 9)
+        lower = rng.uniform(0.5, 2, 6)
+        fresh = solve(Model(objective=cost, constraint_matrix=matrix, row_lower=lower))
+        again = resolver.solve(objective=cost, row_lower=lower)
+        assert again.status == "optimal" and np.isclose(again.objective, fresh.objective)
+        assert np.isclose(again.row_duals @ lower, again.objective)  # strong duality: duals of this member
+        assert np.allclose(again.row_activity, matrix @ again.x) and np.all(again.row_activity >= lower - 1e-9)
