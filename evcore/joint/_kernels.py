@@ -388,19 +388,38 @@ def fused_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, 
                 flow_sum[t, p] += flow_out[t, p]
 
 
+#: locations handled together by the price projections: one 64-byte cache line of a slot's row
+PRICE_GROUP = 8
+
+
+@njit(cache=True, inline="always")
+def _price_group_step(price, load_kw, step_per_zone, cost_per_kw, i0, i1, buffer):
+    """buffer[k] = projection of price[:, i0 + k] + step load[:, i0 + k] onto {mu >= 0, sum mu <= k_i}
+    for the locations i0..i1-1 (at most PRICE_GROUP): the columns are gathered a row segment at a
+    time, so each slot's row is read once per group instead of once per location."""
+    for t in range(price.shape[0]):
+        for k in range(i1 - i0):
+            i = i0 + k
+            buffer[k, t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
+    for k in range(i1 - i0):
+        _capped_simplex_project(buffer[k], 0, price.shape[0], cost_per_kw[i0 + k])
+
+
 @njit(cache=True, parallel=True)
 def project_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, price_out, price_sum):
     """Locations z0..z1-1: price column + step * load projected onto the capped simplex of the
     location's cost per kW; written to ``price_out`` and added to the running ``price_sum``."""
     slots = price.shape[0]
-    for i in prange(z0, z1):
-        column = np.empty(slots)
+    groups = (z1 - z0 + PRICE_GROUP - 1) // PRICE_GROUP
+    for g in prange(groups):
+        i0 = z0 + g * PRICE_GROUP
+        i1 = min(i0 + PRICE_GROUP, z1)
+        buffer = np.empty((PRICE_GROUP, slots))
+        _price_group_step(price, load_kw, step_per_zone, cost_per_kw, i0, i1, buffer)
         for t in range(slots):
-            column[t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
-        _capped_simplex_project(column, 0, slots, cost_per_kw[i])
-        for t in range(slots):
-            price_out[t, i] = column[t]
-            price_sum[t, i] += column[t]
+            for k in range(i1 - i0):
+                price_out[t, i0 + k] = buffer[k, t]
+                price_sum[t, i0 + k] += buffer[k, t]
 
 
 @njit(cache=True, parallel=True)
@@ -476,6 +495,81 @@ def block_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, 
                 flow_bar[t, p] = 2.0 * flow_out[t, p] - flow_kw[t, p]
 
 
+@njit(cache=True, inline="always")
+def _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, out_start, demand_kw, step, t, i,
+                     flow_out):
+    """flow_out of block (t, i) without delays: projected step of the flows leaving i in slot t."""
+    start = out_start[i]
+    stop = out_start[i + 1]
+    for p in range(start, stop):
+        gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[t, destination[p]]
+        flow_out[t, p] = flow_kw[t, p] - step * gradient
+    _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
+
+
+@njit(cache=True, parallel=True)
+def block_flow_step_measured(flow_kw, price, recurrences, flow_cost_per_kw, destination, out_start, demand_kw, active,
+                             step, add_current, flow_out, flow_sum, flow_bar, moved_kw):
+    """block_flow_step for one block holding every origin, without travel delays, as a tentative step of
+    PDLP's adaptive rule: also returns ``sum (dz)^2`` and writes ``moved_kw = K dz`` (the load change,
+    slot by slot), and with ``add_current`` adds the current iterate (not the new one) to flow_sum, so a
+    rejected step leaves the sums as they were once retried with ``add_current`` False."""
+    slots, zones = demand_kw.shape
+    flow_part = np.zeros(slots)
+    for t in prange(slots):
+        for i in range(zones):
+            moved_kw[t, i] = 0.0
+        acc = 0.0
+        for i in range(zones):
+            if not active[t, i]:
+                continue
+            start = out_start[i]
+            stop = out_start[i + 1]
+            _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, out_start, demand_kw,
+                             step, t, i, flow_out)
+            for p in range(start, stop):
+                dz = flow_out[t, p] - flow_kw[t, p]
+                acc += dz * dz
+                moved_kw[t, i] -= dz
+                moved_kw[t, destination[p]] += dz
+                if add_current:
+                    flow_sum[t, p] += flow_kw[t, p]
+                flow_bar[t, p] = flow_out[t, p] + dz
+        flow_part[t] = acc
+    return flow_part.sum()
+
+
+@njit(cache=True, parallel=True)
+def project_price_columns_measured(price, load_kw, step_per_zone, cost_per_kw, add_current, moved_kw, degree,
+                                   price_out, price_sum):
+    """project_price_columns for one block holding every location, as a tentative adaptive step: returns
+    ``sum_i degree_i sum_t (dmu_ti)^2`` and the interaction ``dmu^T K dz = sum dmu * moved_kw``; with
+    ``add_current`` the current prices are added to price_sum."""
+    slots, zones = price.shape
+    groups = (zones + PRICE_GROUP - 1) // PRICE_GROUP
+    price_part = np.zeros(groups)
+    cross_part = np.zeros(groups)
+    for g in prange(groups):
+        i0 = g * PRICE_GROUP
+        i1 = min(i0 + PRICE_GROUP, zones)
+        buffer = np.empty((PRICE_GROUP, slots))
+        _price_group_step(price, load_kw, step_per_zone, cost_per_kw, i0, i1, buffer)
+        a = 0.0
+        c = 0.0
+        for t in range(slots):
+            for k in range(i1 - i0):
+                i = i0 + k
+                d = buffer[k, t] - price[t, i]
+                a += degree[i] * d * d
+                c += d * moved_kw[t, i]
+                price_out[t, i] = buffer[k, t]
+                if add_current:
+                    price_sum[t, i] += price[t, i]
+        price_part[g] = a
+        cross_part[g] = c
+    return price_part.sum(), cross_part.sum()
+
+
 @njit(cache=True, parallel=True)
 def block_halpern_flow_step(flow_kw, anchor_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start,
                             demand_kw, active, z0, z1, step, weight, flow_out, flow_bar):
@@ -505,14 +599,17 @@ def halpern_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, we
     """Price part of the reflected Halpern step for locations z0..z1-1: ``price_out`` = T(mu) (the capped
     simplex projection of mu + sigma load), and in place ``mu <- weight (2 T(mu) - mu) + (1 - weight) anchor``."""
     slots = price.shape[0]
-    for i in prange(z0, z1):
-        column = np.empty(slots)
+    groups = (z1 - z0 + PRICE_GROUP - 1) // PRICE_GROUP
+    for g in prange(groups):
+        i0 = z0 + g * PRICE_GROUP
+        i1 = min(i0 + PRICE_GROUP, z1)
+        buffer = np.empty((PRICE_GROUP, slots))
+        _price_group_step(price, load_kw, step_per_zone, cost_per_kw, i0, i1, buffer)
         for t in range(slots):
-            column[t] = price[t, i] + step_per_zone[i] * load_kw[t, i]
-        _capped_simplex_project(column, 0, slots, cost_per_kw[i])
-        for t in range(slots):
-            price_out[t, i] = column[t]
-            price[t, i] = weight * (2.0 * column[t] - price[t, i]) + (1.0 - weight) * anchor[t, i]
+            for k in range(i1 - i0):
+                i = i0 + k
+                price_out[t, i] = buffer[k, t]
+                price[t, i] = weight * (2.0 * buffer[k, t] - price[t, i]) + (1.0 - weight) * anchor[t, i]
 
 
 @njit(cache=True, parallel=True)
@@ -703,6 +800,10 @@ def warm_up():
     halpern_price_columns(price.copy(), load, np.ones(zones), cost, 0, zones, 0.5, price, price.copy())
     block_flow_step(flows, price, rec, fc, destination, delay, out_start, demand, active, 0, zones, 0.1, out,
                     out.copy(), out.copy())
+    block_flow_step_measured(flows, price, rec, fc, destination, out_start, demand, active, 0.1, True, out,
+                             out.copy(), out.copy(), load.copy())
+    project_price_columns_measured(price, load, np.ones(zones), cost, True, load.copy(), np.ones(zones), price.copy(),
+                                   price.copy())
     block_loads(flows, demand, out_start, in_order, in_start, delay, 0, zones, load)
     block_loads_active(flows, demand, out_start, destination, active, np.zeros(0, np.int64), 0, zones, load)
     block_bound(price, demand, rec, fc, destination, delay, out_start, 0, zones)

@@ -80,7 +80,7 @@ class RayExecutor:
 
 def solve_splitting_ray(instance, *, gap=1e-3, time_limit=None, max_iterations=100_000, check_every=80,
                         progress=False, blocks=2, address=None, max_recoveries=3, fault_hook=None,
-                        threads_per_actor=1):
+                        threads_per_actor=1, block_options=None):
     """:func:`evcore.joint.splitting.solve_splitting` with location blocks on Ray actors.
 
     Parameters
@@ -95,6 +95,8 @@ def solve_splitting_ray(instance, *, gap=1e-3, time_limit=None, max_iterations=1
         :class:`~evcore.errors.SolverError`.
     fault_hook : callable, optional
         ``fault_hook(iteration, executor)`` called before each batch of iterations (tests kill an actor).
+    block_options : dict, optional
+        Passed to :func:`evcore.joint._blocks.run_blocks`.
 
     Only instances without capacity caps and with a budget covering the no-assignment plan (the budget
     cannot bind) run on Ray; others raise InputError.
@@ -117,7 +119,7 @@ def solve_splitting_ray(instance, *, gap=1e-3, time_limit=None, max_iterations=1
     try:
         out = run_blocks(problem, executor, gap=gap, time_limit=time_limit, max_iterations=max_iterations,
                          check_every=check_every, progress=progress, started=started, max_recoveries=max_recoveries,
-                         fault_hook=fault_hook, label="admm/ray")
+                         fault_hook=fault_hook, label="admm/ray", **(block_options or {}))
     finally:
         executor.close()
     return _blocks_result(instance, problem, executor.layout, out, started)

@@ -20,8 +20,8 @@ reduced cost (or flow) are updated; the others would stay at zero.
 
 This is linearised ADMM on the splitting of (4) from the simple sets, equivalently the
 Chambolle-Pock / PDHG method, which converges for any LP with the Pock-Chambolle diagonal steps
-(tau_j = 1 / col-norm, sigma_i = 1 / row-norm). PDLP's adaptive restarts to the running average and
-primal-weight balancing make it fast in practice.
+(tau_j = 1 / col-norm, sigma_i = 1 / row-norm). PDLP's adaptive restarts to the running average,
+primal-weight balancing and (in-process, one block) its adaptive step rule make it fast in practice.
 
 Certificate. For any ``mu >= 0`` the Lagrangian dual function q(mu) is a closed form (a
 continuous knapsack in c and the cheapest arc per (slot, origin)), so ``q(mu)`` is a valid
