@@ -163,9 +163,9 @@ class Block:
             self.refresh_active()
         if self.halpern:
             weight = (self.count + 1.0) / (self.count + 2.0)
-            _kernels.block_halpern_flow_step(self.flow, self.flow_sum, self.price, pr.recurrences, pr.flow_cost_per_kw,
-                                             pr.destination, pr.delay, pr.out_start, pr.demand_kw, self.active,
-                                             self.z0, self.z1, step, weight, self.flow_new, self.flow_bar)
+            _kernels.block_flow_step(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
+                                     pr.delay, pr.out_start, pr.demand_kw, self.active, self.z0, self.z1, step,
+                                     self.flow_new, self.flow_sum, self.flow_bar, weight)
         else:
             _kernels.block_flow_step(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
                                      pr.delay, pr.out_start, pr.demand_kw, self.active, self.z0, self.z1, step,
@@ -184,8 +184,8 @@ class Block:
                                  self.z0, self.z1, self.load)
         if self.halpern:  # z was already moved in place; prices likewise, T(mu) kept in price_new
             weight = (self.count + 1.0) / (self.count + 2.0)
-            _kernels.halpern_price_columns(self.price, self.load, sigma, pr.cost_per_kw, self.z0, self.z1, weight,
-                                           self.price_sum, self.price_new)
+            _kernels.project_price_columns(self.price, self.load, sigma, pr.cost_per_kw, self.z0, self.z1,
+                                           self.price_new, self.price_sum, weight)
             self.count += 1
             return self.price[:, self.send_zones].copy()
         _kernels.project_price_columns(self.price, self.load, sigma, pr.cost_per_kw, self.z0, self.z1,
@@ -200,8 +200,9 @@ class Block:
         if self.moved is None:
             self.moved = np.zeros_like(self.load)
         flow_sq = _kernels.block_flow_step_measured(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw,
-                                                    pr.destination, pr.out_start, pr.demand_kw, self.active, step,
-                                                    first, self.flow_new, self.flow_sum, self.flow_bar, self.moved)
+                                                    pr.destination, pr.delay, pr.out_start, pr.demand_kw, self.active,
+                                                    step, first, self.flow_new, self.flow_sum, self.flow_bar,
+                                                    self.moved)
         _kernels.block_loads_active(self.flow_bar, pr.demand_kw, pr.out_start, pr.destination, self.active,
                                     self.receive_pairs, self.z0, self.z1, self.load)
         price_sq, cross = _kernels.project_price_columns_measured(self.price, self.load, sigma, pr.cost_per_kw, first,

@@ -379,11 +379,8 @@ def fused_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, 
                 continue
             start = out_start[i]
             stop = out_start[i + 1]
-            for p in range(start, stop):
-                arrive = _later(t, delay[p], slots)
-                gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
-                flow_out[t, p] = flow_kw[t, p] - step * gradient
-            _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
+            _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw,
+                             step, t, i, flow_out)
             for p in range(start, stop):
                 flow_sum[t, p] += flow_out[t, p]
 
@@ -406,9 +403,12 @@ def _price_group_step(price, load_kw, step_per_zone, cost_per_kw, i0, i1, buffer
 
 
 @njit(cache=True, parallel=True)
-def project_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, price_out, price_sum):
+def project_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, price_out, price_sum,
+                          halpern_weight=-1.0):
     """Locations z0..z1-1: price column + step * load projected onto the capped simplex of the
-    location's cost per kW; written to ``price_out`` and added to the running ``price_sum``."""
+    location's cost per kW, written to ``price_out``. PDHG (``halpern_weight`` < 0) adds it to the running
+    ``price_sum``; the reflected Halpern step moves the prices in place, ``mu <- w (2 T(mu) - mu) +
+    (1 - w) anchor``, with the anchor held in ``price_sum``."""
     slots = price.shape[0]
     groups = (z1 - z0 + PRICE_GROUP - 1) // PRICE_GROUP
     for g in prange(groups):
@@ -418,8 +418,13 @@ def project_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, pr
         _price_group_step(price, load_kw, step_per_zone, cost_per_kw, i0, i1, buffer)
         for t in range(slots):
             for k in range(i1 - i0):
-                price_out[t, i0 + k] = buffer[k, t]
-                price_sum[t, i0 + k] += buffer[k, t]
+                i = i0 + k
+                price_out[t, i] = buffer[k, t]
+                if halpern_weight < 0.0:
+                    price_sum[t, i] += buffer[k, t]
+                else:
+                    price[t, i] = (halpern_weight * (2.0 * buffer[k, t] - price[t, i])
+                                   + (1.0 - halpern_weight) * price_sum[t, i])
 
 
 @njit(cache=True, parallel=True)
@@ -474,10 +479,12 @@ def block_active(flow_kw, anchor_kw, price, recurrences, flow_cost_per_kw, desti
 
 @njit(cache=True, parallel=True)
 def block_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw, active,
-                    z0, z1, step, flow_out, flow_sum, flow_bar):
-    """Flow step of the active (slot, origin) blocks of origins z0..z1-1; adds the result to flow_sum and
-    writes the extrapolation flow_bar = 2 flow_out - flow_kw there. Inactive blocks are not touched: their
-    flows are zero in all three buffers (the caller clears a block when it leaves the active set)."""
+                    z0, z1, step, flow_out, flow_sum, flow_bar, halpern_weight=-1.0):
+    """Flow step of the active (slot, origin) blocks of origins z0..z1-1: ``flow_out`` = T(z), the projected
+    step, and the extrapolation flow_bar = 2 flow_out - flow_kw. PDHG (``halpern_weight`` < 0) adds
+    flow_out to the running flow_sum; the reflected Halpern step instead moves the iterate in place,
+    ``z <- w flow_bar + (1 - w) anchor``, with the anchor held in flow_sum. Inactive blocks are not touched:
+    their flows are zero in every buffer (the caller clears a block when it leaves the active set)."""
     slots = demand_kw.shape[0]
     for t in prange(slots):
         for i in range(z0, z1):
@@ -485,31 +492,34 @@ def block_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, 
                 continue
             start = out_start[i]
             stop = out_start[i + 1]
+            _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw,
+                             step, t, i, flow_out)
             for p in range(start, stop):
-                arrive = _later(t, delay[p], slots)
-                gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
-                flow_out[t, p] = flow_kw[t, p] - step * gradient
-            _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
-            for p in range(start, stop):
-                flow_sum[t, p] += flow_out[t, p]
-                flow_bar[t, p] = 2.0 * flow_out[t, p] - flow_kw[t, p]
+                bar = 2.0 * flow_out[t, p] - flow_kw[t, p]
+                flow_bar[t, p] = bar
+                if halpern_weight < 0.0:
+                    flow_sum[t, p] += flow_out[t, p]
+                else:
+                    flow_kw[t, p] = halpern_weight * bar + (1.0 - halpern_weight) * flow_sum[t, p]
 
 
 @njit(cache=True, inline="always")
-def _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, out_start, demand_kw, step, t, i,
-                     flow_out):
-    """flow_out of block (t, i) without delays: projected step of the flows leaving i in slot t."""
+def _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw, step, t,
+                     i, flow_out):
+    """flow_out of block (t, i): the projected gradient step of the flows leaving i in slot t."""
+    slots = demand_kw.shape[0]
     start = out_start[i]
     stop = out_start[i + 1]
     for p in range(start, stop):
-        gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[t, destination[p]]
+        gradient = (recurrences[t] * flow_cost_per_kw[p] - price[t, i]
+                    + price[_later(t, delay[p], slots), destination[p]])
         flow_out[t, p] = flow_kw[t, p] - step * gradient
     _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
 
 
 @njit(cache=True, parallel=True)
-def block_flow_step_measured(flow_kw, price, recurrences, flow_cost_per_kw, destination, out_start, demand_kw, active,
-                             step, add_current, flow_out, flow_sum, flow_bar, moved_kw):
+def block_flow_step_measured(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw,
+                             active, step, add_current, flow_out, flow_sum, flow_bar, moved_kw):
     """block_flow_step for one block holding every origin, without travel delays, as a tentative step of
     PDLP's adaptive rule: also returns ``sum (dz)^2`` and writes ``moved_kw = K dz`` (the load change,
     slot by slot), and with ``add_current`` adds the current iterate (not the new one) to flow_sum, so a
@@ -525,7 +535,7 @@ def block_flow_step_measured(flow_kw, price, recurrences, flow_cost_per_kw, dest
                 continue
             start = out_start[i]
             stop = out_start[i + 1]
-            _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, out_start, demand_kw,
+            _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw,
                              step, t, i, flow_out)
             for p in range(start, stop):
                 dz = flow_out[t, p] - flow_kw[t, p]
@@ -568,48 +578,6 @@ def project_price_columns_measured(price, load_kw, step_per_zone, cost_per_kw, a
         price_part[g] = a
         cross_part[g] = c
     return price_part.sum(), cross_part.sum()
-
-
-@njit(cache=True, parallel=True)
-def block_halpern_flow_step(flow_kw, anchor_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start,
-                            demand_kw, active, z0, z1, step, weight, flow_out, flow_bar):
-    """Flow part of one reflected Halpern step on the active blocks of origins z0..z1-1: ``flow_out`` =
-    T(z) (the projected flow step), ``flow_bar = 2 T(z) - z`` (the extrapolation the prices use) and, in
-    place, ``z <- weight flow_bar + (1 - weight) anchor``. Inactive blocks are zero in every buffer."""
-    slots = demand_kw.shape[0]
-    for t in prange(slots):
-        for i in range(z0, z1):
-            if not active[t, i]:
-                continue
-            start = out_start[i]
-            stop = out_start[i + 1]
-            for p in range(start, stop):
-                arrive = _later(t, delay[p], slots)
-                gradient = recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]]
-                flow_out[t, p] = flow_kw[t, p] - step * gradient
-            _capped_simplex_project(flow_out[t], start, stop, demand_kw[t, i])
-            for p in range(start, stop):
-                bar = 2.0 * flow_out[t, p] - flow_kw[t, p]
-                flow_bar[t, p] = bar
-                flow_kw[t, p] = weight * bar + (1.0 - weight) * anchor_kw[t, p]
-
-
-@njit(cache=True, parallel=True)
-def halpern_price_columns(price, load_kw, step_per_zone, cost_per_kw, z0, z1, weight, anchor, price_out):
-    """Price part of the reflected Halpern step for locations z0..z1-1: ``price_out`` = T(mu) (the capped
-    simplex projection of mu + sigma load), and in place ``mu <- weight (2 T(mu) - mu) + (1 - weight) anchor``."""
-    slots = price.shape[0]
-    groups = (z1 - z0 + PRICE_GROUP - 1) // PRICE_GROUP
-    for g in prange(groups):
-        i0 = z0 + g * PRICE_GROUP
-        i1 = min(i0 + PRICE_GROUP, z1)
-        buffer = np.empty((PRICE_GROUP, slots))
-        _price_group_step(price, load_kw, step_per_zone, cost_per_kw, i0, i1, buffer)
-        for t in range(slots):
-            for k in range(i1 - i0):
-                i = i0 + k
-                price_out[t, i] = buffer[k, t]
-                price[t, i] = weight * (2.0 * buffer[k, t] - price[t, i]) + (1.0 - weight) * anchor[t, i]
 
 
 @njit(cache=True, parallel=True)
@@ -795,13 +763,13 @@ def warm_up():
     in_order = np.array([2, 0, 1], np.int64)
     in_start = np.array([0, 1, 2, 3], np.int64)
     block_active(flows, flows, price, rec, fc, destination, delay, out_start, 0, zones, active)
-    block_halpern_flow_step(flows.copy(), flows, price, rec, fc, destination, delay, out_start, demand, active, 0,
-                            zones, 0.1, 0.5, out, out.copy())
-    halpern_price_columns(price.copy(), load, np.ones(zones), cost, 0, zones, 0.5, price, price.copy())
+    block_flow_step(flows.copy(), price, rec, fc, destination, delay, out_start, demand, active, 0, zones, 0.1, out,
+                    flows, out.copy(), 0.5)
+    project_price_columns(price.copy(), load, np.ones(zones), cost, 0, zones, price.copy(), price.copy(), 0.5)
     block_flow_step(flows, price, rec, fc, destination, delay, out_start, demand, active, 0, zones, 0.1, out,
                     out.copy(), out.copy())
-    block_flow_step_measured(flows, price, rec, fc, destination, out_start, demand, active, 0.1, True, out,
-                             out.copy(), out.copy(), load.copy())
+    block_flow_step_measured(flows, price, rec, fc, destination, np.zeros_like(delay), out_start, demand, active, 0.1,
+                             True, out, out.copy(), out.copy(), load.copy())
     project_price_columns_measured(price, load, np.ones(zones), cost, True, load.copy(), np.ones(zones), price.copy(),
                                    price.copy())
     block_loads(flows, demand, out_start, in_order, in_start, delay, 0, zones, load)

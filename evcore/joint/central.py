@@ -239,35 +239,3 @@ def slot_flows_kw(demand_kw, flow_cost_per_kw, recurrences, origin, destination,
             for future in [pool.submit(solve_slots, part) for part in np.array_split(busy, workers)]:
                 future.result()
     return (flows, prices) if with_prices else flows
-    demand = instance.demand_ev
-    busy = np.flatnonzero((beta * demand > capacity_kw[:, None] * (1 + 1e-12) + 1e-9).any(axis=0))
-    if busy.size == 0:
-        return flows
-    arcs = np.arange(n)
-    # rows: supply (zones) then capacity (zones): beta (out - in) >= beta a - c
-    matrix = sp.csr_array((np.concatenate([np.ones(n), np.full(n, beta), np.full(n, -beta)]),
-                           (np.concatenate([pairs.origin, zones + pairs.origin, zones + pairs.destination]),
-                            np.concatenate([arcs, arcs, arcs]))), shape=(2 * zones, n))
-    upper = np.concatenate([np.zeros(zones), np.full(zones, np.inf)])
-    lower = np.full(2 * zones, -np.inf)
-
-    def solve_slots(slots):
-        resolver = Resolver(Model(objective=pairs.cost_per_ev, constraint_matrix=matrix, row_lower=lower,
-                                  row_upper=upper), SolverOptions(threads=1, solver="simplex"))
-        for t in slots:
-            row_lower = np.concatenate([lower[:zones], beta * demand[:, t] - capacity_kw])
-            row_upper = np.concatenate([demand[:, t], upper[zones:]])
-            try:
-                flows[t] = resolver.solve(objective=instance.recurrences[t] * pairs.cost_per_ev,
-                                          row_lower=row_lower, row_upper=row_upper).x
-            except InfeasibleError as exc:
-                raise InfeasibleError(f"slot {t} cannot be served with these capacities", exc.status) from None
-
-    workers = max(1, min(int(threads or os.cpu_count() or 1), 8, busy.size))
-    if workers == 1:
-        solve_slots(busy)
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            for future in [pool.submit(solve_slots, part) for part in np.array_split(busy, workers)]:
-                future.result()
-    return (flows, prices) if with_prices else flows

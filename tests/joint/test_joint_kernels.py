@@ -182,9 +182,9 @@ def test_active_block_loads_and_halpern_steps_match_reference():
     anchor = rng.uniform(0, 5, flow.shape)
     everywhere = np.ones_like(active)
     iterate, t_of, bar = flow.copy(), np.zeros_like(flow), np.zeros_like(flow)
-    _kernels.block_halpern_flow_step(iterate, anchor, price, problem.recurrences, problem.flow_cost_per_kw,
-                                     problem.destination, problem.delay, problem.out_start, problem.demand_kw,
-                                     everywhere, 0, problem.zones, 0.7, 0.75, t_of, bar)
+    _kernels.block_flow_step(iterate, price, problem.recurrences, problem.flow_cost_per_kw, problem.destination,
+                             problem.delay, problem.out_start, problem.demand_kw, everywhere, 0, problem.zones, 0.7,
+                             t_of, anchor, bar, 0.75)
     plain = _reference.flow_step(flow, price, problem.recurrences, problem.flow_cost_per_kw, problem.origin,
                                  problem.destination, problem.delay, problem.out_start, problem.demand_kw, 0.7)
     assert np.allclose(t_of, plain) and np.allclose(bar, 2 * plain - flow)
@@ -192,7 +192,7 @@ def test_active_block_loads_and_halpern_steps_match_reference():
     step = rng.uniform(0.1, 1, problem.zones)
     mu, t_mu = price.copy(), np.zeros_like(price)
     anchor_price = rng.uniform(0, 3, price.shape)
-    _kernels.halpern_price_columns(mu, want, step, problem.cost_per_kw, 0, problem.zones, 0.75, anchor_price, t_mu)
+    _kernels.project_price_columns(mu, want, step, problem.cost_per_kw, 0, problem.zones, t_mu, anchor_price, 0.75)
     for i in range(problem.zones):
         projected = _reference.capped_simplex_project(price[:, i] + step[i] * want[:, i], problem.cost_per_kw[i])
         assert np.allclose(t_mu[:, i], projected)
@@ -210,8 +210,8 @@ def test_measured_steps_match_reference_and_their_measures():
     out, total, bar, moved = (np.zeros_like(flow), np.ones_like(flow), np.zeros_like(flow),
                               np.zeros((problem.slots, problem.zones)))
     flow_sq = _kernels.block_flow_step_measured(flow, price, problem.recurrences, problem.flow_cost_per_kw,
-                                                problem.destination, problem.out_start, problem.demand_kw, active, 0.6,
-                                                True, out, total, bar, moved)
+                                                problem.destination, problem.delay, problem.out_start,
+                                                problem.demand_kw, active, 0.6, True, out, total, bar, moved)
     want = _reference.flow_step(flow, price, problem.recurrences, problem.flow_cost_per_kw, problem.origin,
                                 problem.destination, problem.delay, problem.out_start, problem.demand_kw, 0.6)
     dz = want - flow
