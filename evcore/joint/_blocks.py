@@ -218,7 +218,7 @@ class Block:
         self.count += 1
         return self.price[:, self.send_zones].copy()
 
-    def run_local(self, iterations, refresh_every, first_iteration, eta, omega, adaptive=False):
+    def run_local(self, iterations, refresh_every, first_iteration, eta, omega, adaptive=False, averages=True):
         """Several iterations of a block that has no neighbours (one block holding every location).
 
         The steps are ``eta / (2 omega)`` for the flows and ``eta omega / degree`` for the prices. With
@@ -235,7 +235,7 @@ class Block:
                 continue
             if refresh:
                 self.refresh_active()
-            first = True
+            first = averages  # add the iterate to the running sums once per iteration
             while True:
                 attempts += 1
                 flow_sq, price_sq, cross = self.tentative_step(eta / (2.0 * omega), eta * omega / self.degree, first)
@@ -330,7 +330,7 @@ class LocalExecutor:
         pass
 
 
-def certify(problem, layout, prices, capacity, sweeps=2):
+def certify(problem, layout, prices, capacity, sweeps=1):
     """Sharpen both sides of the certificate from the current state.
 
     Lower: ``sweeps`` sweeps of exact per-location dual ascent from ``prices`` (closed form, never
@@ -364,14 +364,17 @@ def certify(problem, layout, prices, capacity, sweeps=2):
 
 def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_every, progress, started,
                refresh_every=10, max_recoveries=3, fault_hook=None, label="admm", eta=None,
-               restart_beta=(0.2, 0.8, 0.36), certify_within=5.0, certify_every=3, adaptive_steps=True):
+               restart_beta=(0.2, 0.8, 0.36), certify_within=5.0, certify_every=3, adaptive_steps=True,
+               averages=False):
     """The splitting over location blocks (capacity eliminated). Returns a dict with the best plan,
     the best lower bound, status, iterations, trace, omega and the recoveries made.
 
     Once the certified gap is within ``certify_within`` times the target, :func:`certify` sharpens
     it at every ``certify_every``-th check (a rule on iterations, so runs are deterministic). ``adaptive_steps`` uses PDLP's adaptive step
     rule (:meth:`Block.run_local`) when one in-process block holds every location and the scheme
-    averages; otherwise the steps are the fixed, provably convergent ones."""
+    averages; otherwise the steps are the fixed, provably convergent ones. On that adaptive path the
+    restart candidate is the current iterate only unless ``averages`` (the running average never won a
+    restart on the synthetic cities, and skipping it saves a pass over the flows per iteration)."""
     layout = executor.layout
     cost_norm = math.sqrt(float(problem.cost_per_kw @ problem.cost_per_kw)
                           + float(np.sum((problem.recurrences[:, None] * problem.flow_cost_per_kw[None, :]) ** 2)))
@@ -382,6 +385,8 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
     eta = step_scale(problem) if eta is None else eta
     adaptive = bool(adaptive_steps) and single and candidates == ("current", "average") and isinstance(
         executor, LocalExecutor) and not np.any(problem.delay)
+    if adaptive and not averages:
+        candidates = ("current",)
     driver = dict(iterations=0, since_restart=0, merit_at_restart=np.inf, last_merit=np.inf, omega=omega, eta=eta,
                   best_upper=np.inf, best_lower=-np.inf, best_plan=None, trace=[], boundary_prices=None)
     snapshot = None
@@ -418,7 +423,7 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
             count = min(check_every, max_iterations - driver["iterations"])
             if single:
                 driver["eta"] = executor.call("run_local", [(count, refresh_every, driver["iterations"], driver["eta"],
-                                                             omega, adaptive)])[0]
+                                                             omega, adaptive, averages)])[0]
             else:
                 for k in range(count):
                     it = driver["iterations"] + k
@@ -484,6 +489,7 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
                 if dx > 1e-10 and dy > 1e-10:
                     driver["omega"] = math.exp(0.5 * math.log(dy / dx) + 0.5 * math.log(omega))
                 driver["boundary_prices"] = None if single else evaluated[pick]
+                driver["trace"][-1]["restart"] = candidates[pick]
                 driver["merit_at_restart"] = merit
                 driver["since_restart"] = 0
                 driver["last_merit"] = merit
