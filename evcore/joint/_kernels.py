@@ -17,8 +17,8 @@ from numba import njit, prange
 
 @njit(cache=True)
 def count_trips(zone, slot, valid, counts):
-    """counts[i, t] += 1 for every valid trip (counts is overwritten, shape (zones, slots))."""
-    counts[:, :] = 0.0
+    """counts[i, t] += 1 for every valid trip (added to ``counts``, shape (zones, slots), so a table can
+    be counted chunk by chunk)."""
     for r in range(zone.shape[0]):
         if valid[r]:
             counts[zone[r], slot[r]] += 1.0
@@ -26,10 +26,8 @@ def count_trips(zone, slot, valid, counts):
 
 @njit(cache=True)
 def accumulate_pair_distance(origin, destination, distance_km, valid, total_km, trips):
-    """Sum of observed distances and trip counts per unordered zone pair (both (zones, zones),
-    overwritten, symmetric)."""
-    total_km[:, :] = 0.0
-    trips[:, :] = 0.0
+    """Sum of observed distances and trip counts per unordered zone pair, added to ``total_km`` and
+    ``trips`` (both (zones, zones), symmetric)."""
     for r in range(origin.shape[0]):
         if valid[r]:
             i = origin[r]

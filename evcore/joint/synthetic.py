@@ -143,21 +143,34 @@ def synthetic_trips(zones=201, trips=None, seed=0):
             dest = np.searchsorted(flat, origin + rng.uniform(size=n)) - origin * zones
             dest = np.minimum(dest, zones - 1)
             seconds = ((day * 24 + hour) * 3600 + rng.uniform(0, 3600, n)).astype(np.int64)
-            origin_parts.append(origin)
-            dest_parts.append(dest)
+            origin_parts.append(origin.astype(np.int32))
+            dest_parts.append(dest.astype(np.int32))
             time_parts.append(seconds)
     origin = np.concatenate(origin_parts)
     dest = np.concatenate(dest_parts)
-    seconds = np.concatenate(time_parts)
+    start_time = _MONDAY + np.concatenate(time_parts).view("timedelta64[s]")
+    del origin_parts, dest_parts, time_parts
+    # Columns are built in place (and the distances a chunk at a time) to keep the peak memory near the
+    # table's own size; the random draws are the same as drawing each column at once.
+    n = origin.size
+    parts = [slice(lo, lo + 200_000) for lo in range(0, n, 200_000)]
     jitter_deg = 0.35 / 111.0
-    o_lat = centroids[origin, 0] + rng.normal(0, jitter_deg, origin.size)
-    o_lon = centroids[origin, 1] + rng.normal(0, jitter_deg, origin.size)
-    d_lat = centroids[dest, 0] + rng.normal(0, jitter_deg, dest.size)
-    d_lon = centroids[dest, 1] + rng.normal(0, jitter_deg, dest.size)
-    straight = haversine_km(o_lat, o_lon, d_lat, d_lon)
-    distance = (straight * 1.3 * rng.lognormal(0.0, 0.08, straight.size)) + 0.1
-    table = dict(origin_lat=o_lat, origin_lon=o_lon, dest_lat=d_lat, dest_lon=d_lon,
-                 start_time=_MONDAY + seconds.astype("timedelta64[s]"), distance_km=distance)
+    columns = []
+    for zone, axis in ((origin, 0), (origin, 1), (dest, 0), (dest, 1)):
+        column = rng.normal(0, jitter_deg, n)
+        for part in parts:
+            column[part] += centroids[zone[part], axis]
+        columns.append(column)
+    o_lat, o_lon, d_lat, d_lon = columns
+    del origin, dest, columns
+    distance = np.empty(n)
+    for part in parts:
+        distance[part] = haversine_km(o_lat[part], o_lon[part], d_lat[part], d_lon[part]) * 1.3
+    for part in parts:  # the same stream as one draw of n lognormals
+        distance[part] *= rng.lognormal(0.0, 0.08, distance[part].size)
+    distance += 0.1
+    table = dict(origin_lat=o_lat, origin_lon=o_lon, dest_lat=d_lat, dest_lon=d_lon, start_time=start_time,
+                 distance_km=distance)
     return table, centroids, zone_type
 
 
@@ -191,6 +204,8 @@ def synthetic_city(zones=201, slots=672, seed=0, *, trips=None, range_km=3.0, bu
         raise InputError("slots", f"must divide the 10080 minutes of a week, got {slots}")
     table, centroids, zone_type = synthetic_trips(zones, trips, seed)
     data = trips_to_model_data(table, centroids, slot_minutes=7 * 1440 // slots)
+    if not return_city:
+        del table  # the trips are no longer needed: free them before the instance is built
     instance = JointInstance(
         traffic_flow=data.traffic_flow, charging_share=sample_charging_share(zones, slots, seed + 1),
         distance_km=data.distance_km,

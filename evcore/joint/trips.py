@@ -167,7 +167,7 @@ def _local_xy_km(lat, lon, lat0, lon0):
 
 def trips_to_model_data(trips, zone_centroids=None, *, zones=None, slot_minutes=15, detour_factor=1.3,
                         weeks=1.0, columns=None, max_zone_distance_km=np.inf, on_bad="report",
-                        max_examples=5) -> TripData:
+                        max_examples=5, chunk_rows=200_000) -> TripData:
     """Map trips to zones, count them per slot of the week and average pair distances.
 
     Parameters
@@ -194,6 +194,8 @@ def trips_to_model_data(trips, zone_centroids=None, *, zones=None, slot_minutes=
         Report bad rows (and warn) or raise :class:`InputError` naming the first one.
     max_examples : int
         Examples kept in the report.
+    chunk_rows : int
+        Rows processed at a time (bounds the working memory; the result does not depend on it).
 
     Returns
     -------
@@ -223,25 +225,14 @@ def trips_to_model_data(trips, zone_centroids=None, *, zones=None, slot_minutes=
         return None
 
     rows = len(column("start_time"))
-    reasons = {}
-    first_reason = np.full(rows, "", dtype=object)
-    bad = np.zeros(rows, dtype=bool)
-
-    def flag(mask, reason):
-        new = mask & ~bad
-        if new.any():
-            reasons[reason] = int(new.sum())
-            first_reason[new] = reason
-            bad[:] |= new
-
-    slot, valid_time = _slot_of_week(column("start_time"), slot_minutes)
-    flag(~valid_time, "start_time missing or not a date-time")
-
     origin_zone_col = column("origin_zone", required=False)
     dest_zone_col = column("dest_zone", required=False)
     use_zone_ids = origin_zone_col is not None and dest_zone_col is not None
-    coords = {key: None if (raw := column(key, required=not use_zone_ids)) is None else np.asarray(raw, dtype=float)
-              for key in ("origin_lat", "origin_lon", "dest_lat", "dest_lon")}
+    coord_cols = {key: column(key, required=not use_zone_ids)
+                  for key in ("origin_lat", "origin_lon", "dest_lat", "dest_lon")}
+    have_coords = all(coord_cols[k] is not None for k in coord_cols)
+    distance_col = column("distance_km", required=False)
+    time_col = column("start_time")
 
     if zone_centroids is not None:
         centroids = check_finite("zone_centroids", as_array("zone_centroids", zone_centroids, ndim=2,
@@ -254,62 +245,88 @@ def trips_to_model_data(trips, zone_centroids=None, *, zones=None, slot_minutes=
         centroids = None
     else:
         raise InputError("zone_centroids", "give zone centroids or origin_zone/dest_zone columns")
-
-    have_coords = all(coords[k] is not None for k in ("origin_lat", "origin_lon", "dest_lat", "dest_lon"))
-    if have_coords:
-        for side in ("origin", "dest"):
-            lat, lon = coords[f"{side}_lat"], coords[f"{side}_lon"]
-            flag(~np.isfinite(lat) | ~np.isfinite(lon), f"{side} coordinates missing")
-            flag((np.abs(lat) > 90) | (np.abs(lon) > 180), f"{side} coordinates out of range")
-
-    if use_zone_ids:
-        origin = np.asarray(origin_zone_col, dtype=float)
-        dest = np.asarray(dest_zone_col, dtype=float)
-        for side, ids in (("origin", origin), ("dest", dest)):
-            flag(~np.isfinite(ids) | (ids != np.round(ids)) | (ids < 0) | (ids >= zone_count),
-                 f"{side}_zone not a zone id in 0..{zone_count - 1}")
-        origin = np.where(bad, 0, origin).astype(np.int64)
-        dest = np.where(bad, 0, dest).astype(np.int64)
-    else:
+    tree = None
+    if not use_zone_ids:
         lat0, lon0 = centroids.mean(axis=0)
         tree = cKDTree(_local_xy_km(centroids[:, 0], centroids[:, 1], lat0, lon0))
-        ends = []
-        for side in ("origin", "dest"):
-            lat = np.where(bad, lat0, coords[f"{side}_lat"])
-            lon = np.where(bad, lon0, coords[f"{side}_lon"])
-            gap_km, zone = tree.query(_local_xy_km(lat, lon, lat0, lon0), workers=-1)
-            flag(gap_km > max_zone_distance_km, f"{side} farther than {max_zone_distance_km} km from every zone")
-            ends.append(zone.astype(np.int64))
-        origin, dest = ends
-
-    distance_col = column("distance_km", required=False)
-    if distance_col is not None:
-        distance = np.asarray(distance_col, dtype=float)
-        flag(~np.isfinite(distance) | (distance < 0), "distance_km missing or negative")
-    elif have_coords:
-        distance = detour_factor * haversine_km(coords["origin_lat"], coords["origin_lon"], coords["dest_lat"],
-                                                coords["dest_lon"])
-    else:
-        distance = None
-
-    valid = ~bad
-    if on_bad == "raise" and bad.any():
-        r = int(np.flatnonzero(bad)[0])
-        raise InputError("trips", str(first_reason[r]), r)
 
     counts = np.zeros((zone_count, slots))
-    _kernels.count_trips(origin, slot, valid, counts)
+    with_distance = distance_col is not None or have_coords
+    total_km = np.zeros((zone_count, zone_count))
+    trips_per_pair = np.zeros((zone_count, zone_count))
+    reasons = {}
+    examples = []
+    bad_total = 0
+
+    # Rows go through in chunks so that the working arrays stay small whatever the table's length.
+    chunk = max(int(chunk_rows), 1)
+    for lo in range(0, rows, chunk):
+        hi = min(lo + chunk, rows)
+        bad = np.zeros(hi - lo, dtype=bool)
+        first_reason = np.full(hi - lo, "", dtype=object)
+
+        def flag(mask, reason):
+            new = mask & ~bad
+            if new.any():
+                reasons[reason] = reasons.get(reason, 0) + int(new.sum())
+                first_reason[new] = reason
+                bad[:] |= new
+
+        slot, valid_time = _slot_of_week(time_col[lo:hi], slot_minutes)
+        flag(~valid_time, "start_time missing or not a date-time")
+        coords = {key: None if col is None else np.asarray(col[lo:hi], dtype=float)
+                  for key, col in coord_cols.items()}
+        if have_coords:
+            for side in ("origin", "dest"):
+                lat, lon = coords[f"{side}_lat"], coords[f"{side}_lon"]
+                flag(~np.isfinite(lat) | ~np.isfinite(lon), f"{side} coordinates missing")
+                flag((np.abs(lat) > 90) | (np.abs(lon) > 180), f"{side} coordinates out of range")
+
+        if use_zone_ids:
+            origin = np.asarray(origin_zone_col[lo:hi], dtype=float)
+            dest = np.asarray(dest_zone_col[lo:hi], dtype=float)
+            for side, ids in (("origin", origin), ("dest", dest)):
+                flag(~np.isfinite(ids) | (ids != np.round(ids)) | (ids < 0) | (ids >= zone_count),
+                     f"{side}_zone not a zone id in 0..{zone_count - 1}")
+            origin = np.where(bad, 0, origin).astype(np.int64)
+            dest = np.where(bad, 0, dest).astype(np.int64)
+        else:
+            ends = []
+            for side in ("origin", "dest"):
+                lat = np.where(bad, lat0, coords[f"{side}_lat"])
+                lon = np.where(bad, lon0, coords[f"{side}_lon"])
+                gap_km, zone = tree.query(_local_xy_km(lat, lon, lat0, lon0), workers=-1)
+                flag(gap_km > max_zone_distance_km,
+                     f"{side} farther than {max_zone_distance_km} km from every zone")
+                ends.append(zone.astype(np.int64))
+            origin, dest = ends
+
+        if distance_col is not None:
+            distance = np.asarray(distance_col[lo:hi], dtype=float)
+            flag(~np.isfinite(distance) | (distance < 0), "distance_km missing or negative")
+        elif have_coords:
+            distance = detour_factor * haversine_km(coords["origin_lat"], coords["origin_lon"], coords["dest_lat"],
+                                                    coords["dest_lon"])
+        else:
+            distance = None
+
+        valid = ~bad
+        if on_bad == "raise" and bad.any():
+            r = int(np.flatnonzero(bad)[0])
+            raise InputError("trips", str(first_reason[r]), lo + r)
+        bad_total += int(bad.sum())
+        for r in np.flatnonzero(bad)[:max(max_examples - len(examples), 0)]:
+            examples.append((lo + int(r), str(first_reason[r])))
+
+        _kernels.count_trips(origin, slot, valid, counts)
+        if distance is not None:
+            _kernels.accumulate_pair_distance(origin, dest, np.where(valid, distance, 0.0), valid, total_km,
+                                              trips_per_pair)
     counts /= weeks
 
-    observed = np.zeros((zone_count, zone_count), dtype=bool)
+    observed = trips_per_pair > 0 if with_distance else np.zeros((zone_count, zone_count), dtype=bool)
     mean_km = np.zeros((zone_count, zone_count))
-    if distance is not None:
-        total_km = np.zeros((zone_count, zone_count))
-        trips_per_pair = np.zeros((zone_count, zone_count))
-        _kernels.accumulate_pair_distance(origin, dest, np.where(valid, distance, 0.0), valid, total_km,
-                                          trips_per_pair)
-        observed = trips_per_pair > 0
-        np.divide(total_km, trips_per_pair, out=mean_km, where=observed)
+    np.divide(total_km, trips_per_pair, out=mean_km, where=observed)
     if centroids is not None:
         fallback = detour_factor * haversine_km(centroids[:, None, 0], centroids[:, None, 1],
                                                 centroids[None, :, 0], centroids[None, :, 1])
@@ -319,9 +336,7 @@ def trips_to_model_data(trips, zone_centroids=None, *, zones=None, slot_minutes=
     distance_km = np.where(observed, mean_km, fallback)
     np.fill_diagonal(distance_km, 0.0)
 
-    bad_rows = np.flatnonzero(bad)
-    report = TripReport(rows=rows, used=int(valid.sum()), bad=int(bad.sum()), reasons=reasons,
-                        examples=[(int(r), str(first_reason[r])) for r in bad_rows[:max_examples]],
+    report = TripReport(rows=rows, used=rows - bad_total, bad=bad_total, reasons=reasons, examples=examples,
                         observed_pairs=int(np.triu(observed, 1).sum()))
     if report.bad:
         warnings.warn(f"trip table: {report.summary()}", stacklevel=2)

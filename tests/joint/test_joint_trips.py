@@ -108,3 +108,21 @@ def test_synthetic_city_is_deterministic_and_chengdu_like():
     assert np.all(np.diff(cost[np.argsort(centre_dist)]) <= 1e-12)
     share = city.instance.charging_share
     assert abs(share.mean() - 0.1) < 0.01
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5])
+def test_chunked_pipeline_gives_the_same_data_and_report(chunk):
+    pytest.importorskip("pandas", reason="text date-times are parsed by pandas (evcore[trips])")
+    with pytest.warns(UserWarning):
+        whole = trips_to_model_data(_table(), CENTROIDS)
+    with pytest.warns(UserWarning):
+        parts = trips_to_model_data(_table(), CENTROIDS, chunk_rows=chunk)
+    assert np.array_equal(whole.traffic_flow, parts.traffic_flow)
+    assert np.allclose(whole.distance_km, parts.distance_km, rtol=1e-14)
+    assert np.array_equal(whole.observed, parts.observed)
+    assert (parts.report.rows, parts.report.used, parts.report.bad) == (whole.report.rows, whole.report.used,
+                                                                        whole.report.bad)
+    assert parts.report.reasons == whole.report.reasons and parts.report.examples == whole.report.examples
+    with pytest.raises(InputError) as info:
+        trips_to_model_data(_table(), CENTROIDS, chunk_rows=chunk, on_bad="raise")
+    assert info.value.index == 4  # the first bad row, whatever chunk it falls in
