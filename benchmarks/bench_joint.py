@@ -80,9 +80,14 @@ def _status_mib(field):
 def _start_solve_peak():
     """Reset the process's peak resident set (Linux clear_refs 5) and return the resident MiB now, so the
     solve's own peak is VmHWM minus it; None where the kernel does not allow it."""
+    import ctypes
     import gc
 
     gc.collect()
+    try:  # hand freed heap pages back first, so that the solve cannot hide in memory the build left resident
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     try:
         Path("/proc/self/clear_refs").write_text("5")
         return _status_mib("VmRSS")

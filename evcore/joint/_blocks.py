@@ -364,7 +364,7 @@ def certify(problem, layout, prices, capacity, sweeps=1):
 
 def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_every, progress, started,
                refresh_every=10, max_recoveries=3, fault_hook=None, label="admm", eta=None,
-               restart_beta=(0.2, 0.8, 0.36), certify_within=5.0, certify_every=3, adaptive_steps=True,
+               restart_beta=(0.2, 0.8, 0.36), certify_within=2.5, certify_every=3, adaptive_steps=True,
                averages=False):
     """The splitting over location blocks (capacity eliminated). Returns a dict with the best plan,
     the best lower bound, status, iterations, trace, omega and the recoveries made.
