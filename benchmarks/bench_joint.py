@@ -12,14 +12,17 @@
 4. scaling: 201, 500, 1000, 2000 zones x 672 slots: HiGHS's best solver and evcore's splitting, time and
    peak memory, marking where HiGHS exceeds the time limit (10 minutes) or memory.
 
-Measured on the shared 2-core machine (other jobs running), seed 0, R = 3 km (201 zones: 1,220,553 columns,
-270,145 rows, 3,796,329 non-zeros): trip pipeline 1.06 s for 1.5 M trips, LP assembly 0.31 s; HiGHS ipm optimal
-117,866,757 in 415 s, 1,243 MiB; simplex and pdlp no feasible point in 700 s; hipo not in the PyPI wheel; paper's
-ADMM 200 iterations in 2.7 s, 92.7% above the optimum; evcore splitting certified gap 1.0e-3 (true 6.1e-4) in 263 s,
-414 MiB (400 s before the step scale from the power-iterated operator norm). 500 zones: HiGHS ipm no feasible point in 600 s (2,572 MiB), evcore certified 0.53% at 600 s (732 MiB);
-2000 zones: evcore certified 2.0% at 600 s (2,413 MiB).
+Measured on this 2-core machine, seed 0, R = 3 km (201 zones: 1,220,553 columns, 270,145 rows, 3,796,329
+non-zeros; trip pipeline 1.06 s for 1.5 M trips, LP assembly 0.31 s): see the closing note of issue 3 for the
+latest table. In session 3: HiGHS ipm optimal 117,866,757 in 238-241 s (process peak 1,230 MiB, solve peak
+1,031 MiB); simplex and pdlp found no feasible point in 700 s (session 2); hipo is not in the PyPI wheel; the
+paper's ADMM 200 iterations in 1.3 s, 92.7% above the optimum; evcore's splitting certified 0.1% in 23-24 s.
+Scaling (evcore, certified 0.1%): 500 zones 96 s (HiGHS ipm: no feasible point in 600 s), 1000 zones 247 s,
+2000 zones 299 s.
 
-Peak memory is each child process's maximum resident set size (ru_maxrss), instance building included.
+Memory: "process" is each child process's maximum resident set size (ru_maxrss), instance building included;
+"solve" is the solve's own peak: VmHWM after a clear_refs reset (heap trimmed first) minus what was resident
+when the solve began (Linux).
 Targets (issue): the splitting reaches 0.1% in <= 1/10 of HiGHS's best wall time and <= 1/4 of its peak
 memory at 201 zones, and solves 2000 zones within 10 minutes.
 """

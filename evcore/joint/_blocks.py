@@ -100,8 +100,9 @@ class Block:
         shape_p = (problem.slots, problem.zones)
         self.flow = np.zeros(shape_f)
         self.flow_new = np.zeros(shape_f)
-        self.flow_sum = np.zeros(shape_f)
-        self.flow_bar = np.zeros(shape_f)
+        self.flow_sum = None  # running sum or Halpern anchor, on first use (see _flow_buffer)
+        self.flow_bar = None  # extrapolated flows of the fixed-step path, on first use
+        self.iterate_load = None  # D + K z of the current flows (adaptive path), kept up to date by K dz
         self.price = np.zeros(shape_p)
         self.price_new = np.zeros(shape_p)
         self.price_sum = np.zeros(shape_p)
@@ -129,12 +130,23 @@ class Block:
     def own_state(self):
         return self.flow[:, self.p0:self.p1].copy(), self.price[:, self.z0:self.z1].copy()
 
+    def _flow_buffer(self, name):
+        """``flow_sum`` or ``flow_bar``, allocated on first use: the in-process adaptive path needs neither,
+        which keeps its memory to three flow arrays."""
+        buffer = getattr(self, name)
+        if buffer is None:
+            buffer = np.zeros((self.problem.slots, self.problem.pairs))
+            setattr(self, name, buffer)
+        return buffer
+
     def _reset_average(self):
+        self.iterate_load = None
         if self.halpern:
-            self.flow_sum[:] = self.flow
+            self._flow_buffer("flow_sum")[:] = self.flow
             self.price_sum[:] = self.price
         else:
-            self.flow_sum[:] = 0.0
+            if self.flow_sum is not None:
+                self.flow_sum[:] = 0.0
             self.price_sum[:] = 0.0
         self.count = 0
         self.restart_flow = self.flow[:, self.p0:self.p1].copy()
@@ -144,14 +156,15 @@ class Block:
         """Recompute the active (slot, origin) blocks; a block leaving the set is cleared in every buffer."""
         pr = self.problem
         new = np.zeros_like(self.active)
-        anchor = self.flow_sum if self.halpern else self.flow
+        anchor = self._flow_buffer("flow_sum") if self.halpern else self.flow
         _kernels.block_active(self.flow, anchor, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
                               pr.delay, pr.out_start, self.z0, self.z1, new)
         dropped = self.active & ~new
         if dropped.any():
             _kernels.clear_blocks(self.flow, dropped, pr.out_start)
             _kernels.clear_blocks(self.flow_new, dropped, pr.out_start)
-            _kernels.clear_blocks(self.flow_bar, dropped, pr.out_start)
+            if self.flow_bar is not None:
+                _kernels.clear_blocks(self.flow_bar, dropped, pr.out_start)
         self.active = new
 
     # --- one iteration ----------------------------------------------------------------------
@@ -161,6 +174,8 @@ class Block:
             self.price[:, self.receive_zones] = boundary_prices
         if refresh:
             self.refresh_active()
+        self._flow_buffer("flow_sum")
+        self._flow_buffer("flow_bar")
         if self.halpern:
             weight = (self.count + 1.0) / (self.count + 2.0)
             _kernels.block_flow_step(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
@@ -199,16 +214,26 @@ class Block:
         pr = self.problem
         if self.moved is None:
             self.moved = np.zeros_like(self.load)
+        if self.iterate_load is None:
+            self.iterate_load = np.zeros_like(self.load)
+            self.exact_iterate_load()
+        sums = self._flow_buffer("flow_sum") if first else self.moved  # moved: a placeholder, not written
         flow_sq = _kernels.block_flow_step_measured(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw,
                                                     pr.destination, pr.delay, pr.out_start, pr.demand_kw, self.active,
-                                                    step, first, self.flow_new, self.flow_sum, self.flow_bar,
-                                                    self.moved)
-        _kernels.block_loads_active(self.flow_bar, pr.demand_kw, pr.out_start, pr.destination, self.active,
-                                    self.receive_pairs, self.z0, self.z1, self.load)
+                                                    step, first, self.flow_new, sums, self.moved)
+        # loads of the extrapolation 2 z' - z = z + 2 dz, without a pass over the flows
+        np.multiply(self.moved, 2.0, out=self.load)
+        self.load += self.iterate_load
         price_sq, cross = _kernels.project_price_columns_measured(self.price, self.load, sigma, pr.cost_per_kw, first,
                                                                   self.moved, self.degree, self.price_new,
                                                                   self.price_sum)
         return flow_sq, price_sq, cross
+
+    def exact_iterate_load(self):
+        """Recompute ``iterate_load`` = D + K z from the flows (active blocks; the others are zero)."""
+        pr = self.problem
+        _kernels.block_loads_active(self.flow, pr.demand_kw, pr.out_start, pr.destination, self.active,
+                                    self.receive_pairs, self.z0, self.z1, self.iterate_load)
 
     def _swap(self):
         self.flow, self.flow_new = self.flow_new, self.flow
@@ -235,6 +260,8 @@ class Block:
                 continue
             if refresh:
                 self.refresh_active()
+                if self.iterate_load is not None:
+                    self.exact_iterate_load()  # no drift from the running updates
             first = averages  # add the iterate to the running sums once per iteration
             while True:
                 attempts += 1
@@ -245,6 +272,7 @@ class Block:
                 accepted = eta <= limit
                 eta = min((1.0 - (attempts + 1) ** -0.3) * limit, (1.0 + (attempts + 1) ** -0.6) * eta)
                 if accepted:
+                    self.iterate_load += self.moved
                     self._swap()
                     break
         return eta
@@ -253,11 +281,12 @@ class Block:
     def candidate_prepare(self, which):
         if which == "current" and self.halpern:  # T(z), the feasible point of the last step
             flow, price = self.flow_new.copy(), self.price_new.copy()
-        elif which == "current":
-            flow, price = self.flow.copy(), self.price.copy()
+        elif which == "current":  # one block: read only until the next iteration, no copy of the flows
+            flow = self.flow if self.receive_pairs.size == 0 else self.flow.copy()
+            price = self.price.copy()
         else:
             n = max(self.count, 1)
-            flow, price = self.flow_sum / n, self.price_sum / n
+            flow, price = self._flow_buffer("flow_sum") / n, self.price_sum / n
             price[:, self.receive_zones] = 0.0
         self.candidate = (flow, price)
         return flow[:, self.send_pairs].copy(), price[:, self.send_zones].copy()
@@ -393,6 +422,8 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
     recoveries = 0
 
     def take_snapshot():
+        if isinstance(executor, LocalExecutor):  # in-process blocks cannot die: nothing to resume from
+            return dict(driver=_copy_driver(driver), states=None)
         states = executor.call("own_state")
         return dict(driver=_copy_driver(driver), states=states)
 

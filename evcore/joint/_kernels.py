@@ -517,7 +517,7 @@ def _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination,
 
 @njit(cache=True, parallel=True)
 def block_flow_step_measured(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw,
-                             active, step, add_current, flow_out, flow_sum, flow_bar, moved_kw):
+                             active, step, add_current, flow_out, flow_sum, moved_kw):
     """block_flow_step for one block holding every origin, without travel delays, as a tentative step of
     PDLP's adaptive rule: also returns ``sum (dz)^2`` and writes ``moved_kw = K dz`` (the load change,
     slot by slot), and with ``add_current`` adds the current iterate (not the new one) to flow_sum, so a
@@ -542,7 +542,6 @@ def block_flow_step_measured(flow_kw, price, recurrences, flow_cost_per_kw, dest
                 moved_kw[t, destination[p]] += dz
                 if add_current:
                     flow_sum[t, p] += flow_kw[t, p]
-                flow_bar[t, p] = flow_out[t, p] + dz
         flow_part[t] = acc
     return flow_part.sum()
 
@@ -767,7 +766,7 @@ def warm_up():
     block_flow_step(flows, price, rec, fc, destination, delay, out_start, demand, active, 0, zones, 0.1, out,
                     out.copy(), out.copy())
     block_flow_step_measured(flows, price, rec, fc, destination, np.zeros_like(delay), out_start, demand, active, 0.1,
-                             True, out, out.copy(), out.copy(), load.copy())
+                             True, out, out.copy(), load.copy())
     project_price_columns_measured(price, load, np.ones(zones), cost, True, load.copy(), np.ones(zones), price.copy(),
                                    price.copy())
     block_loads(flows, demand, out_start, in_order, in_start, delay, 0, zones, load)

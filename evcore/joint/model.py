@@ -254,7 +254,7 @@ class JointInstance:
         np.add.at(out, pairs.origin, flows.T)
         capacity_violation = float(np.max(self.power_per_ev_kw * load - capacity_kw[:, None], initial=0.0))
         supply_violation = float(np.max(out - self.demand_ev, initial=0.0))
-        bound_violation = max(float(np.max(-capacity_kw, initial=0.0)), float(np.max(-flows, initial=0.0)),
+        bound_violation = max(float(np.max(-capacity_kw, initial=0.0)), -float(np.min(flows, initial=0.0)),
                               float(np.max(capacity_kw - self.max_capacity_kw, initial=0.0)))
         return dict(investment_cost=investment, assignment_cost=assignment, total_cost=investment + assignment,
                     capacity_kw=max(capacity_violation, 0.0), supply_ev=max(supply_violation, 0.0),

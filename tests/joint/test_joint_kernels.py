@@ -211,11 +211,12 @@ def test_measured_steps_match_reference_and_their_measures():
                               np.zeros((problem.slots, problem.zones)))
     flow_sq = _kernels.block_flow_step_measured(flow, price, problem.recurrences, problem.flow_cost_per_kw,
                                                 problem.destination, problem.delay, problem.out_start,
-                                                problem.demand_kw, active, 0.6, True, out, total, bar, moved)
+                                                problem.demand_kw, active, 0.6, True, out, total, moved)
     want = _reference.flow_step(flow, price, problem.recurrences, problem.flow_cost_per_kw, problem.origin,
                                 problem.destination, problem.delay, problem.out_start, problem.demand_kw, 0.6)
     dz = want - flow
-    assert np.allclose(out, want) and np.allclose(bar, 2 * want - flow) and np.allclose(total, 1 + flow)
+    bar = 2 * want - flow
+    assert np.allclose(out, want) and np.allclose(total, 1 + flow)
     assert np.isclose(flow_sq, np.sum(dz ** 2))
     k_dz = _reference.slot_loads(dz, np.zeros_like(problem.demand_kw), problem.origin, problem.destination,
                                  problem.delay)
