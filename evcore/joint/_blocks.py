@@ -356,7 +356,7 @@ class LocalExecutor:
         raise RuntimeError("local blocks cannot be recovered")
 
     def close(self):
-        pass
+        self.blocks = []  # free the iterates before the result is built
 
 
 def certify(problem, layout, prices, capacity, sweeps=1):
@@ -386,6 +386,8 @@ def certify(problem, layout, prices, capacity, sweeps=1):
                          problem.delay, 0, problem.zones, load)
     capacity = np.minimum(capacity, np.maximum(load.max(axis=0), 0.0))
     upper = float(problem.cost_per_kw @ capacity) + problem.flow_cost(flows)
+    if len(layout.ranges) == 1:  # the plan owns these flows: no copy
+        return lower, upper, [(capacity, flows)]
     parts = [(capacity[z0:z1].copy(), flows[:, problem.out_start[z0]:problem.out_start[z1]].copy())
              for z0, z1 in layout.ranges]
     return lower, upper, parts

@@ -229,9 +229,12 @@ class JointInstance:
         load = np.array(self.demand_ev, dtype=float)
         out = np.zeros((self.zones, self.slots))
         np.add.at(out, pairs.origin, flows.T)
-        arrive = (np.arange(self.slots)[None, :] + pairs.delay_slots[:, None]) % self.slots
         inflow = np.zeros((self.zones, self.slots))
-        np.add.at(inflow, (pairs.destination[:, None], arrive), flows.T)
+        if self.has_delays:
+            arrive = (np.arange(self.slots)[None, :] + pairs.delay_slots[:, None]) % self.slots
+            np.add.at(inflow, (pairs.destination[:, None], arrive), flows.T)
+        else:  # arrivals in the same slot: no (pairs, slots) index arrays
+            np.add.at(inflow, pairs.destination, flows.T)
         return load - out + inflow
 
     def evaluate(self, capacity_kw: np.ndarray, flows: np.ndarray) -> dict:

@@ -122,8 +122,12 @@ def _blocks_result(instance, problem, layout, out, started):
         flows_kw = np.zeros((problem.slots, problem.pairs))
     else:
         capacity = np.concatenate([plan[0] for plan in out["best_plan"]])
-        flows_kw = np.concatenate([plan[1] for plan in out["best_plan"]], axis=1)
-    return make_result(instance, capacity, flows_kw / instance.power_per_ev_kw, lower_bound=out["best_lower"],
+        parts = [plan[1] for plan in out["best_plan"]]
+        flows_kw = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)  # the run's own copy
+        if not flows_kw.flags.writeable:  # e.g. an array Ray handed over read-only
+            flows_kw = flows_kw.copy()
+    flows_kw /= instance.power_per_ev_kw  # now EVs, in place
+    return make_result(instance, capacity, flows_kw, lower_bound=out["best_lower"],
                        status=out["status"], iterations=out["iterations"], method="admm",
                        wall_time=time.perf_counter() - started, trace=out["trace"],
                        shadow_price_per_kw=np.ascontiguousarray(out["prices"].T),
@@ -151,9 +155,15 @@ def capacity_upper_bound(instance):
     slots = instance.slots
     demand = instance.demand_ev
     most = demand.copy()
-    if pairs.count:
+    if pairs.count and instance.has_delays:
         arrive = (np.arange(slots)[None, :] + pairs.delay_slots[:, None]) % slots
         np.add.at(most, (pairs.destination[:, None], arrive), demand[pairs.origin])
+    elif pairs.count:  # same-slot arrivals: one sparse product, no (pairs, slots) temporaries
+        import scipy.sparse as sp
+
+        arcs = sp.csr_array((np.ones(pairs.count), (pairs.destination, pairs.origin)),
+                            shape=(instance.zones, instance.zones))
+        most += arcs @ demand
     return instance.power_per_ev_kw * most.max(axis=1)
 
 
