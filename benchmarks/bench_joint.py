@@ -13,12 +13,13 @@
    peak memory, marking where HiGHS exceeds the time limit (10 minutes) or memory.
 
 Measured on this 2-core machine, seed 0, R = 3 km (201 zones: 1,220,553 columns, 270,145 rows, 3,796,329
-non-zeros; trip pipeline 1.06 s for 1.5 M trips, LP assembly 0.31 s): see the closing note of issue 3 for the
-latest table. In session 3: HiGHS ipm optimal 117,866,757 in 238-241 s (process peak 1,230 MiB, solve peak
-1,031 MiB); simplex and pdlp found no feasible point in 700 s (session 2); hipo is not in the PyPI wheel; the
-paper's ADMM 200 iterations in 1.3 s, 92.7% above the optimum; evcore's splitting certified 0.1% in 23-24 s.
-Scaling (evcore, certified 0.1%): 500 zones 96 s (HiGHS ipm: no feasible point in 600 s), 1000 zones 247 s,
-2000 zones 299 s.
+non-zeros; trip pipeline 1.06 s for 1.5 M trips, LP assembly 0.31 s). HiGHS ipm: optimal 117,866,757 in
+232-241 s, process peak 1,231 MiB, solve peak 1,039 MiB; simplex and pdlp: no feasible point in 700 s
+(session 2); hipo: not in the PyPI wheel. The paper's ADMM: 200 iterations in 1.1-1.4 s, 92.7% above the
+optimum. evcore's splitting: certified gap 9.1e-4 (true 5.2e-4) in 16.6 s, process peak 305 MiB, solve peak
+113 MiB, i.e. 14x faster, 4.0x (process) and 9.2x (solve) less memory. Scaling (evcore, certified 0.1%,
+before the last memory trims): 500 zones 96 s (HiGHS ipm: no feasible point in 600 s, 2,580 MiB),
+1000 zones 247 s, 2000 zones 299 s.
 
 Memory: "process" is each child process's maximum resident set size (ru_maxrss), instance building included;
 "solve" is the solve's own peak: VmHWM after a clear_refs reset (heap trimmed first) minus what was resident
