@@ -14,10 +14,10 @@
 
 Measured on this 2-core machine, seed 0, R = 3 km (201 zones: 1,220,553 columns, 270,145 rows, 3,796,329
 non-zeros; trip pipeline 1.06 s for 1.5 M trips, LP assembly 0.31 s). HiGHS ipm: optimal 117,866,757 in
-232-241 s, process peak 1,231 MiB, solve peak 1,039 MiB; simplex and pdlp: no feasible point in 700 s
-(session 2); hipo: not in the PyPI wheel. The paper's ADMM: 200 iterations in 1.1-1.4 s, 92.7% above the
-optimum. evcore's splitting: certified gap 9.1e-4 (true 5.2e-4) in 16.6 s, process peak 305 MiB, solve peak
-113 MiB, i.e. 14x faster, 4.0x (process) and 9.2x (solve) less memory. Scaling (evcore, certified 0.1%,
+229 s (one run with the rest of this table), process peak 1,233 MiB, solve peak 1,040 MiB; simplex and pdlp: no
+feasible point in 700 s (session 2); hipo: not in the PyPI wheel. The paper's ADMM: 200 iterations in 1.1 s,
+92.7% above the optimum. evcore's splitting: certified gap 9.1e-4 (true 5.2e-4) in 15.9 s, process peak
+306 MiB, solve peak 114 MiB, i.e. 14.5x faster, 4.0x (process) and 9.1x (solve) less memory. Scaling (evcore, certified 0.1%,
 before the last memory trims): 500 zones 96 s (HiGHS ipm: no feasible point in 600 s, 2,580 MiB),
 1000 zones 247 s, 2000 zones 299 s.
 
