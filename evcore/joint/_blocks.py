@@ -23,7 +23,8 @@ import numpy as np
 
 from . import _kernels
 
-__all__ = ["Block", "BlockLayout", "LocalExecutor", "run_blocks"]
+__all__ = ["Block", "BlockLayout", "LocalExecutor", "run_blocks", "certify", "restart_due", "balanced_primal_weight",
+           "stop_status"]
 
 
 class BlockLayout:
@@ -502,25 +503,19 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
                 print(f"[joint {label}] it {driver['iterations']:6d}  {seconds:7.2f}s  upper {driver['best_upper']:.8g}"
                       f"  lower {driver['best_lower']:.8g}  gap {certified:.2e}  omega {omega:.3g}", file=sys.stderr,
                       flush=True)
-            if certified <= gap:
-                status = "gap_reached"
-                break
-            if time_limit is not None and seconds >= time_limit:
-                status = "time_limit"
+            stop = stop_status(certified, gap, seconds, time_limit)
+            if stop:
+                status = stop
                 break
             pick = int(np.argmin(merits))
             merit = merits[pick]
-            sufficient, necessary, artificial = restart_beta
-            if (merit <= sufficient * driver["merit_at_restart"]
-                    or (merit <= necessary * driver["merit_at_restart"] and merit > driver["last_merit"])
-                    or driver["since_restart"] >= artificial * driver["iterations"]):
+            if restart_due(merit, driver["merit_at_restart"], driver["last_merit"], driver["since_restart"],
+                           driver["iterations"], restart_beta):
                 if pick == 0:  # the last evaluated candidate is the average; evaluate the current again
                     _, _, evaluated[0] = exchange_candidate("current")
                 dists = executor.call("restart_to_candidate")
-                dx = math.sqrt(sum(d[0] for d in dists))
-                dy = math.sqrt(sum(d[1] for d in dists))
-                if dx > 1e-10 and dy > 1e-10:
-                    driver["omega"] = math.exp(0.5 * math.log(dy / dx) + 0.5 * math.log(omega))
+                driver["omega"] = balanced_primal_weight(omega, math.sqrt(sum(d[0] for d in dists)),
+                                                         math.sqrt(sum(d[1] for d in dists)))
                 driver["boundary_prices"] = None if single else evaluated[pick]
                 driver["trace"][-1]["restart"] = candidates[pick]
                 driver["merit_at_restart"] = merit
@@ -545,6 +540,30 @@ def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_ever
             restore(snapshot)
     prices = np.concatenate(executor.call("price_columns"), axis=1)
     return dict(driver, status=status, recoveries=recoveries, prices=prices)
+
+
+def stop_status(certified, gap, seconds, time_limit):
+    """"gap_reached", "time_limit" or None (go on)."""
+    if certified <= gap:
+        return "gap_reached"
+    if time_limit is not None and seconds >= time_limit:
+        return "time_limit"
+    return None
+
+
+def restart_due(merit, merit_at_restart, last_merit, since_restart, iterations, beta=(0.2, 0.8, 0.36)):
+    """PDLP's adaptive restart test: the merit fell by the sufficient factor, or by the necessary one and
+    stopped falling, or the run went ``beta[2]`` of its iterations without a restart."""
+    sufficient, necessary, artificial = beta
+    return (merit <= sufficient * merit_at_restart or (merit <= necessary * merit_at_restart and merit > last_merit)
+            or since_restart >= artificial * iterations)
+
+
+def balanced_primal_weight(omega, primal_move, dual_move):
+    """PDLP's primal weight after a restart: halfway (in logs) towards dual move / primal move."""
+    if primal_move > 1e-10 and dual_move > 1e-10:
+        return math.exp(0.5 * math.log(dual_move / primal_move) + 0.5 * math.log(omega))
+    return omega
 
 
 def step_scale(problem, iterations=60, seed=0):

@@ -332,30 +332,6 @@ def capped_price_step(price, flow_bar, demand_kw, origin, destination, delay, st
 
 
 @njit(cache=True, parallel=True)
-def active_origins(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, active):
-    """active[t, i] = some arc of i has a negative reduced cost E_t L_p / beta - mu_ti + mu_(t+tau),j, or i
-    already sends flow in slot t. Elsewhere a flow step maps the zero flows to zero: they are skipped."""
-    slots, zones = price.shape
-    count = 0
-    for t in prange(slots):
-        for i in range(zones):
-            flag = False
-            for p in range(out_start[i], out_start[i + 1]):
-                if flow_kw[t, p] > 0.0:
-                    flag = True
-                    break
-                arrive = _later(t, delay[p], slots)
-                if recurrences[t] * flow_cost_per_kw[p] - price[t, i] + price[arrive, destination[p]] < 0.0:
-                    flag = True
-                    break
-            active[t, i] = flag
-    for t in range(slots):
-        for i in range(zones):
-            count += active[t, i]
-    return count
-
-
-@njit(cache=True, parallel=True)
 def clear_blocks(flow_kw, cleared, out_start):
     """Zero the flows of the (slot, origin) blocks where cleared[t, i]."""
     slots, zones = cleared.shape
@@ -364,23 +340,6 @@ def clear_blocks(flow_kw, cleared, out_start):
             if cleared[t, i]:
                 for p in range(out_start[i], out_start[i + 1]):
                     flow_kw[t, p] = 0.0
-
-
-@njit(cache=True, parallel=True)
-def fused_flow_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw,
-                    active, step, flow_out, flow_sum):
-    """flow_step restricted to active (slot, origin) blocks, also adding the result to flow_sum."""
-    slots, zones = demand_kw.shape
-    for t in prange(slots):
-        for i in range(zones):
-            if not active[t, i]:
-                continue
-            start = out_start[i]
-            stop = out_start[i + 1]
-            _flow_block_step(flow_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, demand_kw,
-                             step, t, i, flow_out)
-            for p in range(start, stop):
-                flow_sum[t, p] += flow_out[t, p]
 
 
 #: locations handled together by the price projections: one 64-byte cache line of a slot's row
@@ -453,8 +412,9 @@ def fused_capped_price_step(price, flow_new, flow_old, demand_kw, origin, destin
 @njit(cache=True, parallel=True)
 def block_active(flow_kw, anchor_kw, price, recurrences, flow_cost_per_kw, destination, delay, out_start, z0, z1,
                  active):
-    """active_origins for the origins z0..z1-1 (a block with a non-zero flow or anchor flow is active too);
-    returns how many (slot, origin) blocks are active."""
+    """active[t, i] for the origins z0..z1-1: some arc of i has a negative reduced cost E_t L_p / beta -
+    mu_ti + mu_(t+tau),j, or the block holds a non-zero flow or anchor flow. Elsewhere a flow step maps the
+    zero flows to zero: those blocks are skipped. Returns how many blocks are active."""
     slots = price.shape[0]
     for t in prange(slots):
         for i in range(z0, z1):
@@ -752,9 +712,7 @@ def warm_up():
     price_step(price, np.ones(zones), flows, demand, origin, destination, delay, np.ones(zones), price.copy(), load)
     capped_price_step(price, flows, demand, origin, destination, delay, np.ones(zones), cost, price.copy(), load)
     active = np.ones((slots, zones), np.bool_)
-    active_origins(flows, price, rec, fc, destination, delay, out_start, active)
     clear_blocks(flows.copy(), ~active, out_start)
-    fused_flow_step(flows, price, rec, fc, destination, delay, out_start, demand, active, 0.1, out, out.copy())
     fused_capped_price_step(price, out, flows, demand, origin, destination, delay, active, np.ones(zones), cost,
                             price.copy(), price.copy(), load)
     in_order = np.array([2, 0, 1], np.int64)

@@ -45,6 +45,7 @@ import numpy as np
 
 from .._compiled import ensure_compiled
 from . import _kernels
+from ._blocks import balanced_primal_weight, restart_due, stop_status
 from ._result import JointResult, make_result, relative_gap
 
 __all__ = ["solve_splitting", "SplittingProblem", "capacity_upper_bound"]
@@ -221,7 +222,7 @@ def run_iterations(problem, state, count, omega, scratch, eliminate=False, halpe
     holding the anchor z0 and the counter k): reflected Halpern, z <- (k+1)/(k+2) (2 T(z) - z) +
     1/(k+2) z0; ``state.current`` keeps T(z), the point evaluated for certificates.
     """
-    flow_new, price_new, load = scratch
+    flow_new, price_new, load = scratch[:3]
     for _ in range(count):
         capacity_new = apply_operator(problem, state.capacity, state.flow, state.price, omega, eliminate, flow_new,
                                       price_new, load)
@@ -253,8 +254,9 @@ class ActiveSet:
 
     def refresh(self, problem, state, other_buffer):
         new = np.empty_like(self.mask)
-        self.count = _kernels.active_origins(state.flow, state.price, problem.recurrences, problem.flow_cost_per_kw,
-                                             problem.destination, problem.delay, problem.out_start, new)
+        self.count = _kernels.block_active(state.flow, state.flow, state.price, problem.recurrences,
+                                           problem.flow_cost_per_kw, problem.destination, problem.delay,
+                                           problem.out_start, 0, problem.zones, new)
         dropped = self.mask & ~new
         if dropped.any():
             _kernels.clear_blocks(state.flow, dropped, problem.out_start)
@@ -267,13 +269,14 @@ def run_active_iterations(problem, state, count, omega, scratch, active, refresh
     eta = 0.99
     tau_z = eta / (omega * 2.0)
     sigma = eta * omega / (problem.row_norm - 1.0).clip(min=1.0)
-    flow_new, price_new, load = scratch
+    flow_new, price_new, load = scratch[:3]
+    flow_bar = scratch[3]  # written by the flow step; these prices take 2 z' - z from the two buffers
     for k in range(count):
         if k % refresh_every == 0:
             active.refresh(problem, state, flow_new)
-        _kernels.fused_flow_step(state.flow, state.price, problem.recurrences, problem.flow_cost_per_kw,
+        _kernels.block_flow_step(state.flow, state.price, problem.recurrences, problem.flow_cost_per_kw,
                                  problem.destination, problem.delay, problem.out_start, problem.demand_kw,
-                                 active.mask, tau_z, flow_new, state.sum_flow)
+                                 active.mask, 0, problem.zones, tau_z, flow_new, state.sum_flow, flow_bar)
         _kernels.fused_capped_price_step(state.price, flow_new, state.flow, problem.demand_kw, problem.origin,
                                          problem.destination, problem.delay, active.mask, sigma, problem.cost_per_kw,
                                          price_new, state.sum_price, load)
@@ -362,7 +365,8 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
     active = ActiveSet(problem)
     halpern = None if scheme == "average" else dict(k=0, anchor=(state.capacity.copy(), state.flow.copy(),
                                                                   state.price.copy()))
-    scratch = [np.zeros_like(state.flow), np.zeros_like(state.price), np.zeros_like(state.price)]
+    scratch = [np.zeros_like(state.flow), np.zeros_like(state.price), np.zeros_like(state.price),
+               np.zeros_like(state.flow) if eliminate and halpern is None else None]
     load = np.zeros_like(state.price)
     best_upper, best_plan, best_lower = np.inf, None, -np.inf
     restart_point = (state.capacity.copy(), state.flow.copy(), state.price.copy())
@@ -402,23 +406,18 @@ def solve_splitting(instance, *, gap=1e-3, time_limit=None, max_iterations=100_0
         if progress:
             print(f"[joint admm] it {iterations:6d}  {seconds:7.2f}s  viol {violation:.2e}  upper {best_upper:.8g}  "
                   f"lower {best_lower:.8g}  gap {certified:.2e}  omega {omega:.3g}", file=sys.stderr, flush=True)
-        if certified <= gap:
-            status = "gap_reached"
-            break
-        if time_limit is not None and seconds >= time_limit:
-            status = "time_limit"
+        stop = stop_status(certified, gap, seconds, time_limit)
+        if stop:
+            status = stop
             break
         # Adaptive restart (PDLP): to the better of current and average when its merit fell enough.
         pick = int(np.argmin(merits))
         merit = merits[pick]
-        if (merit <= 0.2 * merit_at_restart or (merit <= 0.8 * merit_at_restart and merit > last_merit)
-                or since_restart >= 0.36 * iterations):
+        if restart_due(merit, merit_at_restart, last_merit, since_restart, iterations):
             capacity, flow, price = (np.array(a) for a in candidates[pick])
             dx = math.sqrt(float((not eliminate) * np.sum((capacity - restart_point[0]) ** 2)
                                  + np.sum((flow - restart_point[1]) ** 2)))
-            dy = float(np.linalg.norm(price - restart_point[2]))
-            if dx > 1e-10 and dy > 1e-10:
-                omega = math.exp(0.5 * math.log(dy / dx) + 0.5 * math.log(omega))
+            omega = balanced_primal_weight(omega, dx, float(np.linalg.norm(price - restart_point[2])))
             state.capacity, state.flow, state.price = capacity, flow, price
             state.reset_average()
             active.refresh(problem, state, scratch[0])
