@@ -2,10 +2,23 @@
 
 Subpackages are imported on first use, so ``import evcore`` is fast and compiles nothing:
 
+The five planning methods, each with the same ``solve(instance, method=..., *, time_limit,
+max_iterations, seed, progress, **options)`` and a result extending :class:`evcore.results.Result`:
+
+- :mod:`evcore.joint`     charging-capacity investment + spatio-temporal EV assignment (seed 000)
+- :mod:`evcore.choice`    station location under logit choice and stochastic growth (seed 001)
+- :mod:`evcore.grid`      three-phase feeders: power flow, sensitivities, grid-aware placement (seed 002)
+- :mod:`evcore.assign`    EV-to-station generalized assignment and an online dispatcher (seed 003)
+- :mod:`evcore.siting`    fast/slow charger siting and sizing with queueing costs (seed 004)
+
+The shared rooms:
+
+- :mod:`evcore.results`   the result contract (statuses, objective, bound, gap, trace, to_dict/to_frame)
+- :mod:`evcore.progress`  progress lines on stderr or typed records for a callable
 - :mod:`evcore.solvers`   HiGHS layer (bulk LP/MIP/QP hand-off, status table, cut loop)
 - :mod:`evcore.queueing`  Erlang B/C, M/M/c, M/M/c/c transients
-- :mod:`evcore.assign`    EV-to-station generalized assignment (seed 003)
 - :mod:`evcore.heuristics` search kernels shared by the planning methods
+- :mod:`evcore.io`        readers and writers of outside formats
 - :mod:`evcore.errors`    the exceptions evcore raises
 """
 
@@ -15,7 +28,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("errors", "solvers", "queueing", "heuristics", "assign", "cli")
+_SUBPACKAGES = ("joint", "choice", "grid", "assign", "siting", "results", "progress", "errors", "solvers",
+                "queueing", "heuristics", "io", "cli")
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

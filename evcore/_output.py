@@ -1,34 +1,38 @@
-"""Writing results as JSON and CSV (shared by the command line and the demos)."""
+"""Writing results as JSON and CSV (shared by the command line and the demos).
+
+The command line sets the stream its result goes to (:func:`set_result_stream`); everything
+else (notes, progress) goes to stderr through :func:`note`.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import math
+import sys
 from pathlib import Path
 
-import numpy as np
+from .results import to_jsonable
 
-__all__ = ["to_jsonable", "write_json", "rows_to_csv", "write_csv"]
+__all__ = ["to_jsonable", "write_json", "rows_to_csv", "write_csv", "emit", "note", "set_result_stream"]
+
+#: Where the command line's result goes (None: sys.stdout); set by :func:`evcore.cli.main`.
+_RESULT_STREAM = None
+#: ``--quiet``: :func:`note` prints nothing.
+QUIET = False
 
 
-def to_jsonable(value):
-    """Convert numpy scalars/arrays and non-finite floats into plain JSON values.
+def set_result_stream(stream) -> None:
+    global _RESULT_STREAM, QUIET
+    _RESULT_STREAM = stream
+    if stream is None:
+        QUIET = False
 
-    ``inf`` becomes the string ``"inf"`` (JSON has no infinity) so nothing is lost.
-    """
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return to_jsonable(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    return value
+
+def note(text: str) -> None:
+    """A line for the person at the terminal (stderr; nothing with ``--quiet``)."""
+    if not QUIET:
+        print(text, file=sys.stderr, flush=True)
 
 
 def write_json(data, path) -> Path:
@@ -61,11 +65,11 @@ def emit(payload: dict, rows: list[dict], output_format: str, output=None) -> in
 
     Returns the exit code 0, so command handlers can ``return emit(...)``.
     """
-    import sys
-
     text = json.dumps(to_jsonable(payload), indent=2) + "\n" if output_format == "json" else rows_to_csv(rows)
     if output:
         Path(output).write_text(text)
     else:
-        sys.stdout.write(text)
+        stream = _RESULT_STREAM or sys.stdout
+        stream.write(text)
+        stream.flush()
     return 0

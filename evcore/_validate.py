@@ -30,7 +30,18 @@ __all__ = [
     "first_index",
     "freeze_fields",
     "frozen_array",
+    "check_limits",
+    "check_seed",
+    "check_threads",
+    "check_gap",
+    "check_choice",
+    "check_options",
+    "check_flag",
+    "MAX_THREADS",
 ]
+
+#: Largest thread count evcore accepts (HiGHS and Numba spin up that many workers).
+MAX_THREADS = 256
 
 
 def first_index(mask: np.ndarray):
@@ -50,8 +61,35 @@ def _entry(arr: np.ndarray, index):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _reject_kind(field: str, raw: np.ndarray, target: np.dtype, allow_bool: bool = False) -> None:
+    """Refuse inputs whose conversion would change their meaning: text parsed as numbers,
+    booleans taken as 0/1, complex numbers losing their imaginary part."""
+    kind = raw.dtype.kind
+    if kind in "USV" and target.kind not in "USV":
+        raise InputError(field, f"must be numbers, got text ({_preview(raw)})")
+    if kind == "b" and target.kind != "b" and not allow_bool:
+        raise InputError(field, f"must be numbers, got booleans ({_preview(raw)})")
+    if kind == "c" and target.kind != "c":
+        raise InputError(field, f"must be real numbers, got complex values ({_preview(raw)})")
+    if kind == "M" or kind == "m":
+        raise InputError(field, f"must be numbers, got dates or durations ({_preview(raw)})")
+    if kind == "O":
+        for position, item in enumerate(raw.reshape(-1)):
+            if isinstance(item, (str, bytes)) or item is None or (
+                    isinstance(item, (bool, np.bool_)) and not allow_bool) or (
+                    isinstance(item, (complex, np.complexfloating)) and target.kind != "c"):
+                index = None if raw.ndim == 0 else (
+                    position if raw.ndim == 1 else tuple(int(i) for i in np.unravel_index(position, raw.shape)))
+                raise InputError(field, f"must be a number, got {item!r}", index)
+
+
+def _preview(raw: np.ndarray) -> str:
+    text = repr(raw.reshape(-1)[:3].tolist())
+    return text if raw.size <= 3 else text[:-1] + ", ...]"
+
+
 def as_array(field: str, value, dtype=float, *, ndim: int | None = None,
-             shape: Sequence[int | None] | None = None) -> np.ndarray:
+             shape: Sequence[int | None] | None = None, allow_bool: bool = False) -> np.ndarray:
     """Convert ``value`` to a numpy array of ``dtype`` and check its dimensions.
 
     Parameters
@@ -61,21 +99,40 @@ def as_array(field: str, value, dtype=float, *, ndim: int | None = None,
     value : array_like
         The input.
     dtype : numpy dtype
-        Target dtype (``float`` by default). Conversion that would lose information, such as
-        a string to a float, raises :class:`InputError`.
+        Target dtype (``float`` by default). A conversion that would change the meaning of
+        the data raises :class:`InputError`: text (``"3"``), booleans, complex numbers into a
+        real dtype, ragged nested lists, and non-integral or out-of-range numbers into an
+        integer dtype.
     ndim : int, optional
         Required number of dimensions.
     shape : sequence of int or None, optional
         Required shape; ``None`` entries are free.
+    allow_bool : bool
+        Take booleans as 0/1 (decision vectors, masks); refused by default.
 
     Returns
     -------
     numpy.ndarray
     """
     try:
-        arr = np.asarray(value, dtype=dtype)
+        raw = value if isinstance(value, np.ndarray) else np.asarray(value)
     except (TypeError, ValueError) as exc:
-        raise InputError(field, f"cannot be read as an array of {np.dtype(dtype).name}: {exc}") from None
+        raise InputError(field, f"cannot be read as an array (ragged or mixed?): {exc}") from None
+    if dtype is None:  # keep the input's own dtype (the caller checks it)
+        target = raw.dtype
+    else:
+        target = np.dtype(dtype)
+        _reject_kind(field, raw, target, allow_bool)
+    if target.kind in "iu" and raw.dtype.kind not in "iu":
+        raw = check_integer(field, raw)
+        if target.kind == "u" and raw.size and raw.min() < 0:
+            index = first_index(raw < 0)
+            raise InputError(field, f"must be non-negative, got {_entry(raw, index)!r}", index)
+    try:
+        with np.errstate(over="raise", invalid="ignore"):
+            arr = np.asarray(raw, dtype=target)
+    except (TypeError, ValueError, OverflowError, FloatingPointError) as exc:
+        raise InputError(field, f"cannot be read as an array of {target.name}: {exc}") from None
     if ndim is not None and arr.ndim != ndim:
         raise InputError(field, f"must have {ndim} dimension(s), got {arr.ndim} (shape {arr.shape})")
     if shape is not None:
@@ -86,7 +143,8 @@ def as_array(field: str, value, dtype=float, *, ndim: int | None = None,
 def as_scalar(field: str, value, dtype=float):
     """Convert ``value`` to a Python scalar of ``dtype`` (``float`` or ``int``).
 
-    An integer field given a non-integral number (``2.5``) raises :class:`InputError`.
+    An integer field given a non-integral number (``2.5``) raises :class:`InputError`; so does
+    text (``"3"``), a boolean, a complex number or a sequence.
     """
     if isinstance(value, (bool, np.bool_)) and dtype is not bool:
         raise InputError(field, f"must be a number, got a boolean ({value!r})")
@@ -220,3 +278,99 @@ def freeze_fields(instance, **values) -> None:
     """
     for name, value in values.items():
         object.__setattr__(instance, name, frozen_array(value) if isinstance(value, np.ndarray) else value)
+
+
+def check_limits(time_limit=None, max_iterations=None):
+    """Validate the run limits every ``solve`` takes.
+
+    Parameters
+    ----------
+    time_limit : float or None
+        Seconds, ``> 0``; ``None`` or ``inf`` for none.
+    max_iterations : int or None
+        ``>= 1``; ``None`` for none.
+
+    Returns
+    -------
+    (float or None, int or None)
+    """
+    if time_limit is not None:
+        time_limit = as_scalar("time_limit", time_limit)
+        if time_limit != time_limit:
+            raise InputError("time_limit", "must be a number of seconds, got nan")
+        if time_limit <= 0:
+            raise InputError("time_limit", f"must be positive (seconds), got {time_limit!r}")
+        if time_limit == float("inf"):
+            time_limit = None
+    if max_iterations is not None:
+        max_iterations = as_scalar("max_iterations", max_iterations, int)
+        if max_iterations < 1:
+            raise InputError("max_iterations", f"must be at least 1, got {max_iterations!r}")
+        if max_iterations > 2**62:
+            raise InputError("max_iterations", f"must be at most 2**62, got {max_iterations!r}")
+    return time_limit, max_iterations
+
+
+def check_seed(seed, *, default: int = 0, allow_generator: bool = False):
+    """A seed: an integer in ``[0, 2**63)``; ``None`` means ``default``.
+
+    Floats (even ``3.0``), booleans, negative numbers and numbers of 2**63 or more raise
+    :class:`InputError`. A ``numpy.random.Generator`` passes through when ``allow_generator``.
+    """
+    if seed is None:
+        return default
+    if allow_generator and isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise InputError("seed", f"must be an integer in [0, 2**63), got {seed!r}")
+    seed = int(seed)
+    if not 0 <= seed < 2**63:
+        raise InputError("seed", f"must be an integer in [0, 2**63), got {seed!r}")
+    return seed
+
+
+def check_threads(threads, field: str = "threads"):
+    """A thread count: ``None`` (automatic) or an integer in ``[1, MAX_THREADS]``."""
+    if threads is None:
+        return None
+    threads = as_scalar(field, threads, int)
+    if not 1 <= threads <= MAX_THREADS:
+        raise InputError(field, f"must be an integer in [1, {MAX_THREADS}], got {threads!r}")
+    return threads
+
+
+def check_gap(gap, field: str = "gap"):
+    """A relative optimality gap: a finite number ``>= 0``."""
+    gap = as_scalar(field, gap)
+    if not (gap >= 0 and gap < float("inf")):
+        raise InputError(field, f"must be a finite number >= 0, got {gap!r}")
+    return gap
+
+
+def check_choice(field: str, value, choices):
+    """``value`` must be one of ``choices`` (compared as given; the message lists them)."""
+    try:
+        ok = value in choices
+    except TypeError:
+        ok = False
+    if not ok:
+        raise InputError(field, f"must be one of {list(choices)}, got {value!r}")
+    return value
+
+
+def check_options(method: str, options: dict, allowed) -> dict:
+    """Refuse keyword options that ``method`` does not know (instead of a bare ``TypeError``)."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        known = ", ".join(sorted(allowed)) or "none"
+        raise InputError("options", f"unknown option(s) {unknown} for method {method!r}; it takes: {known}")
+    return options
+
+
+def check_flag(field: str, value) -> bool:
+    """A real boolean (``True``/``False``, numpy bools too); ``"no"``, ``0.5`` or ``None`` are refused."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral) and int(value) in (0, 1):
+        return bool(value)
+    raise InputError(field, f"must be true or false, got {value!r}")

@@ -15,6 +15,8 @@ __all__ = [
     "InfeasibleError",
     "UnboundedError",
     "SolverError",
+    "MissingDependencyError",
+    "require",
 ]
 
 
@@ -102,6 +104,41 @@ class SolverError(EvcoreError):
 
     def __reduce__(self):
         return (type(self), (self.message, self.status))
+
+
+class MissingDependencyError(EvcoreError, ImportError):
+    """An optional engine is not installed.
+
+    Parameters
+    ----------
+    module : str
+        The module that could not be imported (``"dss"``, ``"gridlabd"``, ``"pyscipopt"``).
+    extra : str
+        The evcore extra that installs it: ``pip install "evcore[<extra>]"``.
+    purpose : str
+        What it is needed for, in a few words.
+    """
+
+    def __init__(self, module: str, extra: str, purpose: str = ""):
+        self.module = module
+        self.extra = extra
+        self.purpose = purpose
+        what = f" for {purpose}" if purpose else ""
+        super().__init__(f"{module} is needed{what} and is not installed: pip install \"evcore[{extra}]\"")
+        self.name = module
+
+    def __reduce__(self):
+        return (type(self), (self.module, self.extra, self.purpose))
+
+
+def require(module: str, extra: str, purpose: str = ""):
+    """Import the optional ``module`` or raise :class:`MissingDependencyError` naming ``extra``."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependencyError(module, extra, purpose) from None
 
 
 def _format_index(index) -> str:

@@ -68,7 +68,7 @@ def test_shapes_and_conversion():
         v.as_array("x", [[1, 2], [3, 4]], shape=(3, None))
     with pytest.raises(InputError, match="must have 1 dimension"):
         v.as_array("x", [[1.0]], ndim=1)
-    with pytest.raises(InputError, match="cannot be read"):
+    with pytest.raises(InputError, match="got text"):
         v.as_array("x", ["a", "b"])
     with pytest.raises(InputError, match="sum to 1"):
         v.check_distribution("p", np.array([0.5, 0.6]))

@@ -107,7 +107,7 @@ class ChoiceInstance:
 
     def objective(self, plan) -> float:
         """Total revenue sum_t sum_i d[i, t] R_i(x_t) of a plan, shape (sites, types, periods)."""
-        plan = as_array("plan", plan, shape=(self.sites, self.types, self.periods))
+        plan = as_array("plan", plan, shape=(self.sites, self.types, self.periods), allow_bool=True)
         return float(sum(self.demand[:, t] @ captured_revenue(self, plan[:, :, t]) for t in range(self.periods)))
 
 

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from .._validate import as_array, check_finite, first_index
 from ..errors import InfeasibleError, InputError, SolverError, UnboundedError
 from ._model import Model
-from ._options import SolverOptions, check_capability
+from ._options import SolverOptions, check_capability, new_highs
 
 __all__ = ["SolveResult", "STATUS_TABLE", "LIMIT_OUTCOMES", "solve"]
 
@@ -173,7 +173,7 @@ def _build_highs(model: Model, options: SolverOptions | None = None) -> highspy.
     """
     options = SolverOptions() if options is None else options
     check_capability(options.solver, model.kind)
-    highs = highspy.Highs()
+    highs = new_highs()
     options._apply(highs, model.kind)
     matrix = model.constraint_matrix
     n, m = model.num_cols, model.num_rows

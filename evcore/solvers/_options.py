@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 import math
 import numbers
 from collections.abc import Mapping
@@ -41,6 +42,53 @@ _MANAGED_OPTIONS = frozenset({"time_limit", "threads", "solver", "mip_lp_solver"
                               "mip_rel_gap", "presolve"})
 
 
+_BANNER_LOCK = threading.Lock()
+_BANNER_SHOWN = False
+
+
+def new_highs() -> highspy.Highs:
+    """A fresh ``highspy.Highs`` with its output off.
+
+    HiGHS prints a banner on stdout when the first instance of a process is created, which would
+    corrupt a caller's machine-readable stdout (``evcore ... > out.json``); the first instance is
+    therefore created with file descriptor 1 pointed at the null device.
+    """
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:
+        with _BANNER_LOCK:
+            if not _BANNER_SHOWN:
+                highs = _quietly(highspy.Highs)
+                _BANNER_SHOWN = True
+                highs.setOptionValue("output_flag", False)
+                return highs
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+def _quietly(make):
+    import ctypes
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):
+        return make()
+    libc = ctypes.CDLL(None)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        libc.fflush(None)
+        os.dup2(null, 1)
+        return make()
+    finally:
+        libc.fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
+
+
 @functools.cache
 def available_solvers() -> frozenset[str]:
     """Values of ``SolverOptions.solver`` the installed HiGHS build accepts.
@@ -51,8 +99,7 @@ def available_solvers() -> frozenset[str]:
     -------
     frozenset of str
     """
-    probe = highspy.Highs()
-    probe.setOptionValue("output_flag", False)
+    probe = new_highs()
     return frozenset(name for name in SOLVER_CAPABILITIES
                      if probe.setOptionValue("solver", name) == highspy.HighsStatus.kOk)
 
@@ -62,7 +109,7 @@ def check_capability(solver: str, kind: str) -> None:
     if kind not in SOLVER_CAPABILITIES["choose"] | {"miqp"}:
         raise ValueError(f"unknown model kind {kind!r}")
     if not any(kind in kinds for kinds in SOLVER_CAPABILITIES.values()):
-        raise InputError("solver", f"HiGHS {highspy.Highs().version()} cannot solve a mixed-integer QP "
+        raise InputError("solver", f"HiGHS {new_highs().version()} cannot solve a mixed-integer QP "
                                    "(the model has both integrality and a hessian)")
     if kind not in SOLVER_CAPABILITIES[solver]:
         able = sorted(name for name, kinds in SOLVER_CAPABILITIES.items() if kind in kinds)
@@ -158,8 +205,7 @@ def _array(value) -> np.ndarray:
 
 
 def _check_extra(extra: dict) -> None:
-    probe = highspy.Highs()
-    probe.setOptionValue("output_flag", False)  # HiGHS prints its own complaint otherwise
+    probe = new_highs()  # output off: HiGHS prints its own complaint otherwise
     for name, value in extra.items():
         if not isinstance(name, str):
             raise InputError("extra", f"option names must be strings, got {name!r}")
