@@ -17,7 +17,8 @@ def test_cli_config_file_sweep_csv(tmp_path):
     out = tmp_path / "table.csv"
     assert main(["joint", "--config", str(config), "--format", "csv", "--output", str(out)]) == 0
     lines = out.read_text().splitlines()
-    assert lines[0].startswith("range_km,investment_cost") and len(lines) == 4
+    assert lines[0].startswith("range_km,zone_pairs_within_range,share_of_pairs_pct,arcs,investment_cost")
+    assert len(lines) == 4
 
 
 def test_cli_admm_with_figures(tmp_path):
