@@ -170,6 +170,7 @@ def _settings(args) -> tuple:
             raise InputError("config", f"{path} is not valid JSON: {exc}") from None
         if not isinstance(loaded, dict):
             raise InputError("config", f"{path} must hold a JSON object of settings, got {type(loaded).__name__}")
+        loaded = {key: value for key, value in loaded.items() if not str(key).startswith("_")}  # comments
         unknown = sorted(set(loaded) - set(CONFIG_KEYS))
         if unknown:
             raise InputError("config", f"unknown keys {unknown}; allowed: {list(CONFIG_KEYS)}")
@@ -183,15 +184,23 @@ def _settings(args) -> tuple:
     return values, sources
 
 
-def _check_combination(values, sources) -> None:
+def _check_combination(values, sources) -> list:
+    """Refuse flags that do not apply; returns the config keys that do not apply (ignored, and reported)."""
     user_data = values["trips"] is not None
-    given = [key for key, source in sources.items() if source != "default"]
-    for key in given:
+    unused = []
+    for key, source in sources.items():
+        if source == "default":
+            continue
+        method = _METHOD_OF.get(key)
+        if (not user_data and key in _TRIPS_ONLY) or (user_data and key in _SYNTHETIC_ONLY) or (
+                method is not None and values["method"] != method):
+            if source == "config":
+                unused.append(key)
+                continue
         if not user_data and key in _TRIPS_ONLY:
             raise InputError(key, f"{_flag(key)} applies to your trip data (--trips) only")
         if user_data and key in _SYNTHETIC_ONLY:
             raise InputError(key, f"{_flag(key)} is for the synthetic city; with --trips the zones are the centroids")
-        method = _METHOD_OF.get(key)
         if method is not None and values["method"] != method:
             raise InputError(key, f"{_flag(key)} applies to --method {method} only (the method is "
                                   f"{values['method']})")
@@ -206,6 +215,12 @@ def _check_combination(values, sources) -> None:
                                       f"did for Chengdu, or {choices})")
     if values["on_bad"] not in ("report", "raise"):
         raise InputError("on_bad", f"must be 'report' or 'raise', got {values['on_bad']!r}")
+    for key in unused:
+        values[key] = SETTINGS[key][1]
+        sources[key] = "default"
+    if unused:
+        note("evcore joint: config settings that do not apply to this run (ignored): " + ", ".join(unused))
+    return unused
 
 
 # --- the instance ------------------------------------------------------------------------------------------
@@ -343,8 +358,12 @@ def _show(value):
 
 def _write_config(path) -> int:
     _check_writable(path, "write_config")
-    config = {key: spec[1] for key, spec in SETTINGS.items()}
+    config = {"_about": "evcore joint settings (keys starting with _ are comments). null: not set, i.e. the method's "
+                        "own default, or for charging_share and location_cost the paper's Chengdu values, which "
+                        "apply to the synthetic city only: with trips of your own, set them.",
+              **{key: spec[1] for key, spec in SETTINGS.items()}}
     config["max_zone_distance_km"] = None  # inf (no limit) has no JSON form
+    config["charging_share"] = config["location_cost"] = None
     Path(path).write_text(json.dumps(config, indent=2) + "\n")
     note(f"evcore joint: wrote {path} (every option with its default; null: the method's own default). Edit it, "
          f"then run `evcore joint --config {path}`")
@@ -358,12 +377,12 @@ def _run(args) -> int:
     if args.write_config:
         return _write_config(args.write_config)
     values, sources = _settings(args)
-    _check_combination(values, sources)
+    unused = _check_combination(values, sources)
     for key in ("figures", "geojson"):
         _check_writable(values[key], key)
     _check_writable(args.output, "output")
     instance, data, derived = _instance(values)
-    report = _report(values, sources, derived)
+    report = dict(_report(values, sources, derived), ignored_config_settings=unused)
     options = _solve_options(values)
     head = dict(data=data, zones=instance.zones, slots=instance.slots, arcs=instance.pairs.count, **report)
     if values["sweep"]:
