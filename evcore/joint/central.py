@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 
-from .._validate import check_flag, check_limits, check_threads
+from .._validate import check_choice, check_flag, check_limits, check_threads
 from ..errors import InfeasibleError, SolverError
 from ..progress import progress_reporter
-from ..solvers import LIMIT_OUTCOMES, SolverOptions, solve as solve_model
+from ..solvers import LIMIT_OUTCOMES, SOLVER_CAPABILITIES, SolverOptions, solve as solve_model
 from ._lp import build_lp, check_budget, minimum_budget, recover_flows, slot_flows_kw
 from ._result import JointResult, make_result
 from .model import no_assignment_plan
@@ -86,6 +86,7 @@ def solve_central(instance, *, solver="choose", time_limit=None, threads=None, v
     time_limit, _ = check_limits(time_limit)
     threads = check_threads(threads)
     verbose = check_flag("verbose", verbose)
+    check_choice("solver", solver, tuple(SOLVER_CAPABILITIES))
     reporter = progress_reporter(progress, "joint.highs", time_limit=time_limit)
     started = time.perf_counter()
     options = SolverOptions(time_limit=time_limit, threads=threads, solver=solver, verbose=verbose)

@@ -203,7 +203,10 @@ def _table_columns(trips, names):
     columns = {}
     for key, name in names.items():
         if name in trips:
-            values = trip_files.column_values(trips[name])
+            try:
+                values = trip_files.column_values(trips[name])
+            except (TypeError, ValueError):
+                raise InputError("trips", f"column {name!r} cannot be read as one value per row (ragged?)") from None
             if values.ndim != 1:
                 raise InputError("trips", f"column {name!r} must be one-dimensional, got shape {values.shape}")
             columns[key] = values
