@@ -20,11 +20,11 @@ from .paper_admm import solve_paper_admm
 from .solve import BACKENDS, METHODS, known_options, solve
 from .splitting import solve_splitting
 from .synthetic import (SyntheticCity, location_cost_by_distance, sample_charging_share, synthetic_city,
-                        synthetic_trips)
+                        synthetic_trips, write_sample_trips)
 from .trips import TripData, TripReport, haversine_km, read_centroids, read_trips, trips_to_model_data
 
 __all__ = ["JointInstance", "PairTable", "JointResult", "solve", "METHODS", "BACKENDS", "known_options",
            "solve_central", "solve_splitting", "solve_paper_admm", "build_lp", "minimum_budget", "check_budget",
            "no_assignment_plan", "recover_flows", "lagrangian_bound", "synthetic_city", "synthetic_trips",
-           "SyntheticCity", "location_cost_by_distance", "sample_charging_share", "TripData", "TripReport",
+           "SyntheticCity", "write_sample_trips", "location_cost_by_distance", "sample_charging_share", "TripData", "TripReport",
            "read_trips", "read_centroids", "trips_to_model_data", "haversine_km"]

@@ -98,6 +98,8 @@ def register(subparsers, name: str) -> None:
                                                        "with _ for -); flags win")
     parser.add_argument("--write-config", default=None, metavar="FILE",
                         help="write a config file with every option and its default, then stop")
+    parser.add_argument("--write-sample-trips", default=None, metavar="FOLDER",
+                        help="write a sample trips.csv and zones.csv (synthetic) to try --trips with, then stop")
     for title, table in (("data", DATA), ("model parameters", MODEL), ("solving", SOLVE), ("output", OUTPUT)):
         group = parser.add_argument_group(title)
         for key, (kind, default, text) in table.items():
@@ -376,6 +378,14 @@ def _run(args) -> int:
 
     if args.write_config:
         return _write_config(args.write_config)
+    if args.write_sample_trips:
+        from .synthetic import write_sample_trips
+
+        _check_writable(args.write_sample_trips, "figures")  # a folder
+        trips, zones = write_sample_trips(args.write_sample_trips)
+        note(f"evcore joint: wrote {trips} and {zones}; try `evcore joint --trips {trips} --centroids {zones} "
+             "--charging-share 0.1 --location-cost 300 --slots 168`")
+        return 0
     values, sources = _settings(args)
     unused = _check_combination(values, sources)
     for key in ("figures", "geojson"):

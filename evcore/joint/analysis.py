@@ -123,6 +123,8 @@ def plot_capacity(instance, base, joint, path, zone_centroids=None):
                              vmin=0, vmax=top)
             fig.colorbar(art, ax=ax, label="capacity (kW)")
             ax.set_ylabel(yl)
+            ax.locator_params(axis="x", nbins=4)  # degree labels are long: keep them apart
+            ax.ticklabel_format(useOffset=False)
         else:
             ax.bar(x, result.capacity_kw)
             ax.set_ylabel("capacity (kW)")
@@ -154,6 +156,8 @@ def plot_flows(instance, result, path, zone_centroids=None, periods=PERIODS):
             art = ax.scatter(x, y, c=net, cmap="coolwarm", vmin=-bound, vmax=bound, s=18, zorder=3)
             fig.colorbar(art, ax=ax, label="EVs sent - received in the period (EVs)")
             ax.set_ylabel(yl)
+            ax.locator_params(axis="x", nbins=4)
+            ax.ticklabel_format(useOffset=False)
         else:
             ax.bar(x, net)
             ax.set_ylabel("EVs sent - received in the period (EVs)")

@@ -22,7 +22,7 @@ from .model import JointInstance, check_zone_centroids
 from .trips import TripData, _haversine, trips_to_model_data
 
 __all__ = ["CHENGDU_CENTRE", "location_cost_by_distance", "sample_charging_share", "synthetic_trips",
-           "synthetic_city", "SyntheticCity", "ZONE_TYPES", "MAX_ZONES", "MAX_TRIPS", "BETA_SHARE"]
+           "synthetic_city", "SyntheticCity", "write_sample_trips", "ZONE_TYPES", "MAX_ZONES", "MAX_TRIPS", "BETA_SHARE"]
 
 #: Largest synthetic city (zones) and week of trips evcore generates (memory: about 50 bytes a trip).
 MAX_ZONES = 5000
@@ -258,3 +258,36 @@ def synthetic_city(zones=201, slots=672, seed=0, *, trips=None, range_km=3.0, bu
     if return_city:
         return SyntheticCity(table, centroids, zone_type, data, instance)
     return instance
+
+
+def write_sample_trips(folder, zones=20, trips=20_000, seed=0):
+    """Write a sample trip table ``trips.csv`` and its zones ``zones.csv`` (``zone_id,lat,lon``) into
+    ``folder``: synthetic trips in the format :func:`~evcore.joint.read_trips` and
+    :func:`~evcore.joint.read_centroids` read, to try the pipeline (or the command line's
+    ``--trips``) without data of your own.
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+        The trip table and the zone file.
+    """
+    import csv
+    from pathlib import Path
+
+    from ..io.trips import Centroids, write_centroids
+
+    table, centroids, _ = synthetic_trips(zones, trips, seed)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    trips_path = folder / "trips.csv"
+    names = list(table)
+    times = np.datetime_as_string(table["start_time"], unit="s")
+    with trips_path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(names)
+        columns = [times if name == "start_time" else np.round(table[name], 6) for name in names]
+        writer.writerows(zip(*(column.tolist() for column in columns)))
+    width = len(str(len(centroids)))
+    ids = tuple(f"Z{i + 1:0{width}d}" for i in range(len(centroids)))
+    zones_path = write_centroids(Centroids(ids, centroids[:, 0], centroids[:, 1]), folder / "zones.csv")
+    return trips_path, zones_path

@@ -190,3 +190,15 @@ def test_demo(tmp_path):
     assert all((tmp_path / name).exists() for name in ("table1_range_sweep.csv", "capacity_base_vs_joint.png",
                                                         "flows_by_period.png", "residuals.png", "plan_zones.geojson",
                                                         "plan_zones.csv"))
+
+
+def test_sample_trips_run_through_the_command_line(tmp_path, capsys):
+    folder = tmp_path / "sample"
+    code, stdout, _ = run(["joint", "--write-sample-trips", str(folder)], capsys)
+    assert code == 0 and stdout == "" and (folder / "trips.csv").exists() and (folder / "zones.csv").exists()
+    code, stdout, err = run(["joint", "--trips", str(folder / "trips.csv"), "--centroids", str(folder / "zones.csv"),
+                             "--charging-share", "0.1", "--location-cost", "300", "--slots", "168", "--method",
+                             "highs"], capsys)
+    assert code == 0, err
+    payload = json.loads(stdout)
+    assert payload["status"] == "optimal" and payload["data"]["used"] == 20000 and payload["zones"] == 20
