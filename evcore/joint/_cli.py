@@ -94,6 +94,15 @@ def register(subparsers, name: str) -> None:
         "(--trips with --centroids) or the synthetic Chengdu-like city. Every parameter below is reported with "
         "where its value came from; start from `evcore joint --write-config joint.json`.")
     parser.error = lambda message: _argparse_error(name, message)
+    parse_known = parser.parse_known_args
+
+    def parse_known_args(args=None, namespace=None):  # refuse stray arguments here: one line, exit 2
+        namespace, extras = parse_known(args, namespace)
+        if extras:
+            _argparse_error(name, f"unrecognized arguments: {' '.join(extras)}")
+        return namespace, extras
+
+    parser.parse_known_args = parse_known_args
     parser.add_argument("--config", default=None, help="JSON file setting any of the options below (by name, "
                                                        "with _ for -); flags win")
     parser.add_argument("--write-config", default=None, metavar="FILE",

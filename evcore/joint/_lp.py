@@ -16,12 +16,28 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .._validate import as_array, check_nonnegative, check_threads
+from .._validate import as_array, check_choice, check_flag, check_nonnegative, check_threads
 from ..errors import InfeasibleError, InputError
 from ..solvers import Model, SolverOptions, solve as solve_model
 from .model import no_assignment_plan
 
-__all__ = ["build_lp", "minimum_budget", "check_budget", "no_assignment_plan", "recover_flows", "slot_flows_kw"]
+__all__ = ["build_lp", "minimum_budget", "check_budget", "no_assignment_plan", "recover_flows", "slot_flows_kw",
+           "check_instance"]
+
+
+def check_instance(instance, field: str = "instance"):
+    """Refuse anything but a :class:`~evcore.joint.JointInstance`."""
+    from .model import JointInstance
+
+    if not isinstance(instance, JointInstance):
+        raise InputError(field, f"must be a JointInstance, got {type(instance).__name__}")
+    return instance
+
+
+def _options(options):
+    if options is not None and not isinstance(options, SolverOptions):
+        raise InputError("options", f"must be an evcore.solvers.SolverOptions, got {type(options).__name__}")
+    return options
 
 
 def build_lp(instance, *, objective="total", with_budget=True) -> Model:
@@ -37,6 +53,9 @@ def build_lp(instance, *, objective="total", with_budget=True) -> Model:
 
     Reference: seed 000, objective (8) and constraints (1)-(7).
     """
+    check_instance(instance)
+    check_choice("objective", objective, ("total", "investment"))
+    with_budget = check_flag("with_budget", with_budget)
     zones, slots = instance.zones, instance.slots
     pairs = instance.pairs
     n_pairs = pairs.count
@@ -84,6 +103,7 @@ def minimum_budget(instance, options: SolverOptions | None = None) -> float:
     InfeasibleError
         When the capacity caps ``max_capacity_kw`` leave demand unserved whatever the budget.
     """
+    options = _options(options)
     try:
         result = solve_model(build_lp(instance, objective="investment", with_budget=False), options)
     except InfeasibleError as exc:
@@ -94,6 +114,7 @@ def minimum_budget(instance, options: SolverOptions | None = None) -> float:
 
 def check_budget(instance, options=None):
     """Raise :class:`InfeasibleError` stating the shortfall when the budget cannot serve demand."""
+    check_instance(instance)
     base = float(instance.cost_per_kw @ no_assignment_plan(instance))
     caps_ok = bool(np.all(no_assignment_plan(instance) <= instance.max_capacity_kw))
     if base <= instance.budget and caps_ok:
@@ -131,6 +152,7 @@ def recover_flows(instance, capacity_kw, *, threads=None):
     InputError
         The instance has travel delays (the slots are then coupled).
     """
+    check_instance(instance)
     if instance.has_delays:
         raise InputError("travel_delay_slots", "flows per slot need independent slots (no travel delays)")
     capacity_kw = check_nonnegative("capacity_kw", as_array("capacity_kw", capacity_kw, ndim=1,

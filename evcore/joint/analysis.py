@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_array, check_nonnegative
+from .._validate import as_array, as_scalar, check_nonnegative
 from ..errors import InputError
 from .solve import solve
 
@@ -24,6 +24,8 @@ def pairs_within(instance, range_km) -> dict:
     """How many zone pairs an assignment range opens: ``zone_pairs_within_range`` (unordered
     pairs {i, j}, i != j, with d_ij <= R or d_ji <= R), its share of all pairs (%), and ``arcs``
     (ordered pairs i -> j with d_ij <= R, the model's assignment variables per slot)."""
+    _check_instance(instance)
+    range_km = check_nonnegative("range_km", np.asarray(as_scalar("range_km", range_km)), allow_inf=True)
     distance = np.asarray(instance.distance_km)
     within = distance <= float(range_km)
     np.fill_diagonal(within, False)
@@ -54,6 +56,7 @@ def range_sweep(instance, ranges=PAPER_RANGES_KM, method="highs", *, time_limit=
         ``reduction_pct`` (against the previous, smaller range), ``lower_bound``, ``gap``,
         ``status``, ``seconds``; ``results``: the :class:`JointResult` per range.
     """
+    _check_instance(instance)
     ranges = as_array("ranges", ranges, ndim=1)
     if ranges.size == 0:
         raise InputError("ranges", "needs at least one assignment range (km)")
@@ -74,15 +77,35 @@ def range_sweep(instance, ranges=PAPER_RANGES_KM, method="highs", *, time_limit=
 
 
 def period_slots(slots, day, first_hour, last_hour):
-    """Slots of the week covering ``day`` (0 = Monday) from ``first_hour`` to ``last_hour``."""
+    """Slots of the week covering ``day`` (0 = Monday .. 6 = Sunday) from ``first_hour`` to
+    ``last_hour`` (0 <= first_hour < last_hour <= 24), for a week of ``slots`` slots."""
+    slots = as_scalar("slots", slots, int)
+    if slots < 1:
+        raise InputError("slots", f"must be at least 1, got {slots}")
+    day = as_scalar("day", day, int)
+    if not 0 <= day <= 6:
+        raise InputError("day", f"must be 0 (Monday) .. 6 (Sunday), got {day}")
+    first_hour, last_hour = as_scalar("first_hour", first_hour), as_scalar("last_hour", last_hour)
+    if not 0 <= first_hour < last_hour <= 24:
+        raise InputError("first_hour", f"need 0 <= first_hour < last_hour <= 24, got {first_hour}, {last_hour}")
     per_hour = slots / 168.0
-    start = int(round((day * 24 + first_hour) * per_hour))
-    stop = max(int(round((day * 24 + last_hour) * per_hour)), start + 1)
+    start = min(int(round((day * 24 + first_hour) * per_hour)), slots - 1)
+    stop = min(max(int(round((day * 24 + last_hour) * per_hour)), start + 1), slots)
     return np.arange(start, stop)
 
 
+def _flows_of(instance, flows):
+    return as_array("flows", flows, ndim=2, shape=(instance.slots, instance.pairs.count))
+
+
 def net_outflow(instance, flows, slots):
-    """EVs sent away minus EVs received per zone over the given slots, shape (zones,)."""
+    """EVs sent away minus EVs received per zone over the given slots, shape (zones,).
+
+    ``flows`` has shape (slots, pairs) (``result.flows``), ``slots`` are slot numbers."""
+    flows = _flows_of(instance, flows)
+    slots = as_array("slots", slots, dtype=np.int64, ndim=1)
+    if slots.size and (slots.min() < 0 or slots.max() >= instance.slots):
+        raise InputError("slots", f"must lie in 0 .. {instance.slots - 1}")
     pairs = instance.pairs
     sent = np.zeros(instance.zones)
     np.add.at(sent, pairs.origin, flows[slots].sum(axis=0))
@@ -91,8 +114,28 @@ def net_outflow(instance, flows, slots):
     return sent - received
 
 
+def _check_result(name, result, instance=None):
+    from ._result import JointResult
+
+    if not isinstance(result, JointResult):
+        raise InputError(name, f"must be a JointResult (from evcore.joint.solve), got {type(result).__name__}")
+    if instance is not None and len(result.capacity_kw) != instance.zones:
+        raise InputError(name, f"has {len(result.capacity_kw)} zones, the instance {instance.zones}")
+
+
+def _check_instance(instance):
+    from .model import JointInstance
+
+    if not isinstance(instance, JointInstance):
+        raise InputError("instance", f"must be a JointInstance, got {type(instance).__name__}")
+
+
 def _positions(instance, zone_centroids):
-    if zone_centroids is None:
+    if zone_centroids is not None:
+        from .model import check_zone_centroids
+
+        zone_centroids = check_zone_centroids(zone_centroids, instance.zones)
+    else:
         zone_centroids = instance.zone_centroids
     if zone_centroids is not None:
         centroids = np.asarray(zone_centroids)
@@ -111,6 +154,9 @@ def plot_capacity(instance, base, joint, path, zone_centroids=None):
     """
     from ..plotting import new_figure, save_figure
 
+    _check_instance(instance)
+    _check_result("base", base, instance)
+    _check_result("joint", joint, instance)
     fig, axes = new_figure(11.0, 4.5)
     fig.delaxes(axes)
     x, y, xl, yl, on_map = _positions(instance, zone_centroids)
@@ -137,11 +183,19 @@ def plot_flows(instance, result, path, zone_centroids=None, periods=PERIODS):
     """Fig. 6: net EVs sent away per location (negative: received) and the arcs used, per period."""
     from ..plotting import new_figure, save_figure
 
+    _check_instance(instance)
+    _check_result("result", result, instance)
+    if isinstance(periods, (str, bytes)) or not hasattr(periods, "__len__") or not len(periods):
+        raise InputError("periods", "must be a list of (label, day, first_hour, last_hour)")
+    for k, period in enumerate(periods):
+        if not (isinstance(period, (tuple, list)) and len(period) == 4):
+            raise InputError("periods", "each must be (label, day, first_hour, last_hour)", k)
+        period_slots(instance.slots, *period[1:])
     fig, axes = new_figure(5.0 * len(periods), 4.5)
     fig.delaxes(axes)
     x, y, xl, yl, on_map = _positions(instance, zone_centroids)
     pairs = instance.pairs
-    flows = np.asarray(result.flows)
+    flows = _flows_of(instance, result.flows)
     for k, (label, day, h0, h1) in enumerate(periods):
         ax = fig.add_subplot(1, len(periods), k + 1)
         slots = period_slots(instance.slots, day, h0, h1)
@@ -197,6 +251,9 @@ def plot_residuals(paper_result, path, splitting_result=None):
     run measured it. Only series with values are drawn (and listed in the legend)."""
     from ..plotting import new_figure, save_figure
 
+    _check_result("paper_result", paper_result)
+    if splitting_result is not None:
+        _check_result("splitting_result", splitting_result)
     fig, ax = new_figure(10.0 if splitting_result is not None else 5.5, 4.0)
     if splitting_result is not None:
         fig.delaxes(ax)

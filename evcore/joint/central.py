@@ -8,15 +8,16 @@ The LP itself and the helpers every joint method shares (:func:`build_lp`,
 from __future__ import annotations
 
 import logging
+import math
 import time
 
 import numpy as np
 
-from .._validate import check_choice, check_flag, check_limits, check_threads
+from .._validate import as_array, check_choice, check_finite, check_flag, check_limits, check_threads
 from ..errors import InfeasibleError, SolverError
 from ..progress import progress_reporter
 from ..solvers import LIMIT_OUTCOMES, SOLVER_CAPABILITIES, SolverOptions, solve as solve_model
-from ._lp import build_lp, check_budget, minimum_budget, recover_flows, slot_flows_kw
+from ._lp import build_lp, check_budget, check_instance, minimum_budget, recover_flows, slot_flows_kw
 from ._result import JointResult, make_result
 from .model import no_assignment_plan
 
@@ -32,16 +33,21 @@ def lagrangian_bound(instance, price=None) -> float:
     For any ``mu >= 0`` the Lagrangian dual function (capacity rows relaxed, budget and caps
     kept) is a valid lower bound. ``price`` has shape (slots, zones) (currency per kW; negative
     entries are taken as 0); by default each zone's cost per kW is put on its peak slot, the
-    prices of the no-assignment plan, which is exact when no assignment pays.
+    prices of the no-assignment plan, which is exact when no assignment pays. ``-inf`` when the
+    prices are so large that the dual function overflows.
     """
     from .splitting import SplittingProblem
 
+    check_instance(instance)
     problem = SplittingProblem.from_instance(instance)
     if price is None:
         price = np.zeros((instance.slots, instance.zones))
         price[np.argmax(problem.demand_kw, axis=0), np.arange(instance.zones)] = problem.cost_per_kw
-    price = np.ascontiguousarray(np.maximum(np.nan_to_num(np.asarray(price, dtype=float), nan=0.0), 0.0))
-    return float(problem.bound(price))
+    price = check_finite("price", as_array("price", price, ndim=2, shape=(instance.slots, instance.zones)))
+    price = np.ascontiguousarray(np.maximum(price, 0.0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        bound = float(problem.bound(price))
+    return bound if math.isfinite(bound) else -math.inf  # prices so large that q overflows prove nothing
 
 
 def _known_plan(instance):
@@ -83,6 +89,7 @@ def solve_central(instance, *, solver="choose", time_limit=None, threads=None, v
     InfeasibleError
         The budget is too small (the message says by how much) or the caps cannot serve demand.
     """
+    check_instance(instance)
     time_limit, _ = check_limits(time_limit)
     threads = check_threads(threads)
     verbose = check_flag("verbose", verbose)
@@ -127,7 +134,7 @@ def solve_central(instance, *, solver="choose", time_limit=None, threads=None, v
         return _finish(instance, capacity, flows, result.objective, "optimal", iterations, started, shadow, info,
                        reporter)
     bound = lagrangian_bound(instance)
-    if shadow is not None:
+    if shadow is not None and np.isfinite(shadow).all():
         bound = max(bound, lagrangian_bound(instance, shadow.T))
     known = _known_plan(instance)
     if known is not None and float(instance.cost_per_kw @ known) < instance.evaluate(capacity, flows)["total_cost"]:

@@ -259,8 +259,7 @@ class JointInstance:
             ``z[t, p]`` for the arcs of :attr:`pairs`.
         """
         pairs = self.pairs
-        flows = np.asarray(flows, dtype=float)
-        check_shape("flows", flows, (self.slots, pairs.count))
+        flows = check_finite("flows", as_array("flows", flows, ndim=2, shape=(self.slots, pairs.count)))
         load = np.array(self.demand_ev, dtype=float)
         out = np.zeros((self.zones, self.slots))
         np.add.at(out, pairs.origin, flows.T)
@@ -275,6 +274,12 @@ class JointInstance:
     def evaluate(self, capacity_kw: np.ndarray, flows: np.ndarray) -> dict:
         """Costs and constraint violations of a plan.
 
+        Parameters
+        ----------
+        capacity_kw : array_like, shape (zones,)
+        flows : array_like, shape (slots, pairs)
+            Finite numbers (negative values are reported as ``bounds`` violations).
+
         Returns
         -------
         dict
@@ -283,8 +288,8 @@ class JointInstance:
             (1), currency), ``bounds`` (negative values or above ``Cmax``).
         """
         pairs = self.pairs
-        capacity_kw = np.asarray(capacity_kw, dtype=float)
-        flows = np.asarray(flows, dtype=float)
+        capacity_kw = check_finite("capacity_kw", as_array("capacity_kw", capacity_kw, ndim=1, shape=(self.zones,)))
+        flows = check_finite("flows", as_array("flows", flows, ndim=2, shape=(self.slots, pairs.count)))
         investment = float(self.cost_per_kw @ capacity_kw)
         assignment = float(self.recurrences @ flows @ pairs.cost_per_ev) if pairs.count else 0.0
         load = self.load_ev(flows)

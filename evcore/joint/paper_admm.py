@@ -86,9 +86,10 @@ def solve_paper_admm(instance, *, rho=PAPER_RHO, threshold=PAPER_THRESHOLD, max_
 
     Reference: seed 000, §4, Algorithm 1, eqs. (9)-(15).
     """
-    from ._lp import check_budget
+    from ._lp import check_budget, check_instance
     from .splitting import SplittingProblem
 
+    check_instance(instance)
     rho = _positive("rho", rho)
     threshold = _positive("threshold", threshold, allow_zero=True)
     time_limit, max_iterations = check_limits(time_limit, max_iterations)

@@ -149,6 +149,14 @@ def test_bad_flags_give_one_line_and_exit_2(argv, message, capsys):
     assert len(lines) == 1 and lines[0].startswith("evcore: error:") and message in lines[0]
 
 
+@pytest.mark.parametrize("argv", [["--bogus"], ["--zones"], ["--format", "xml"], ["--bogus", "1", "--zones", "3"]])
+def test_argument_errors_are_one_line(argv, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["joint", *argv])
+    captured = capsys.readouterr()
+    assert info.value.code == 2 and captured.out == "" and len(captured.err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("content,message", [
     ('{"zone": 8}', "unknown keys"), ("{not json", "not valid JSON"), ('[1, 2]', "JSON object"),
     ('{"zones": "eight"}', "zones"), ('{"zones": true}', "zones"), ('{"budget": [1]}', "budget"),

@@ -268,3 +268,65 @@ def test_randomised_generators_are_deterministic_across_numba_threads():
     two = run_in_subprocess(code, env={"NUMBA_NUM_THREADS": "2"})
     here = run_in_subprocess(code)
     assert one == two == here
+
+
+@FUZZ
+@given(capacity=hostile_arrays((3,)), flows=st.one_of(hostile_arrays((3, 6)), st.just(np.zeros((3, 6)))))
+def test_evaluate_a_plan(tiny, capacity, flows):
+    pairs = tiny.pairs.count
+    flows = np.zeros((3, pairs)) if isinstance(flows, np.ndarray) and flows.shape == (3, 6) and pairs != 6 and \
+        not np.any(flows) else flows
+
+    def accept(check):
+        return all(math.isfinite(v) for v in check.values()) and np.isfinite(np.asarray(capacity, float)).all()
+
+    assert_refused_or_valid(PART, tiny.evaluate, capacity, flows, accept=accept)
+    assert_refused_or_valid(PART, tiny.load_ev, flows, accept=lambda load: np.isfinite(load).all())
+
+
+@FUZZ
+@given(price=st.one_of(hostile_arrays((3, 3)), st.just(None)))
+def test_lagrangian_bound_prices(tiny, price):
+    optimum = joint.solve(tiny, "highs").objective
+
+    def accept(bound):
+        return bound == -math.inf or (math.isfinite(bound) and bound <= optimum * (1 + 1e-9))
+
+    assert_refused_or_valid(PART, joint.lagrangian_bound, tiny, price, accept=accept)
+
+
+@FUZZ
+@given(slots=hostile_scalars(), day=hostile_scalars(), first=hostile_scalars(), last=hostile_scalars())
+def test_period_slots(slots, day, first, last):
+    from evcore.joint.analysis import period_slots
+
+    def accept(out):
+        return (all(_is_real(v) for v in (slots, day, first, last)) and 0 <= day <= 6 and 0 <= first < last <= 24
+                and out.size >= 1 and out.min() >= 0 and out.max() < slots)
+
+    assert_refused_or_valid(PART, period_slots, slots, day, first, last, accept=accept)
+
+
+@settings(max_examples=20, deadline=None)
+@given(thing=st.sampled_from([None, 3, "result", [1, 2], {"capacity_kw": [1]}]))
+def test_figures_refuse_what_is_not_a_result(tiny, thing, tmp_path_factory):
+    from evcore.joint.analysis import plot_capacity, plot_flows, plot_residuals
+
+    path = tmp_path_factory.mktemp("figures") / "f.png"
+    good = joint.solve(tiny, "highs")
+    for call, args in ((plot_capacity, (tiny, thing, good, path)), (plot_capacity, (thing, good, good, path)),
+                       (plot_flows, (tiny, thing, path)), (plot_residuals, (thing, path)),
+                       (plot_residuals, (good, path, thing))):
+        if thing is None and call is plot_residuals and len(args) == 3:
+            continue  # no splitting result is allowed
+        assert_refused_or_valid(PART, call, *args, accept=lambda out: False)
+
+
+@FUZZ
+@given(objective=st.one_of(hostile_scalars(), st.sampled_from(["total", "investment", "cost"])),
+       with_budget=hostile_scalars())
+def test_build_lp_arguments(tiny, objective, with_budget):
+    def accept(model):
+        return objective in ("total", "investment") and with_budget in (0, 1) and not isinstance(with_budget, float)
+
+    assert_refused_or_valid(PART, joint.build_lp, tiny, objective=objective, with_budget=with_budget, accept=accept)
