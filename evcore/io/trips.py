@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bz2
 import csv
+import datetime as dt
 import gzip
 import io
 import lzma
@@ -251,57 +252,94 @@ def parse_times(values, *, field: str = "start_time", first_row: int = 0, state:
     A long column can be parsed in parts: pass the part's first row number and the same
     ``state`` dict for every part, so that offsets are compared across parts.
     """
-    import datetime as dt
-
     import pandas as pd
 
     values = np.asarray(values) if not isinstance(values, np.ndarray) else values
     values = values.reshape(-1) if values.ndim != 1 else values
     size = values.shape[0]
+    state = {} if state is None else state
+    offsets = state.setdefault("offsets", {})  # offset -> first row where it was seen
     if values.dtype.kind == "M":
         out = values.astype("datetime64[ns]")
+        _note_naive(state, first_row, np.flatnonzero(~np.isnat(out)))
+        _check_offsets(field, state)
         return out, ~np.isnat(out)
     out = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if values.dtype.kind not in "OUS":
+    if values.dtype.kind not in "OUS" or size == 0:
         return out, np.zeros(size, bool)  # numbers, booleans: not date-times
     series = pd.Series(values.astype(object), dtype=object)
-    is_text = series.map(lambda v: isinstance(v, str)).to_numpy(bool)
-    is_stamp = series.map(lambda v: isinstance(v, (dt.datetime, np.datetime64))).to_numpy(bool)
-    state = {} if state is None else state
-    offsets = state.setdefault("offsets", {})  # offset -> first row
-    naive_row = state.get("naive_row")
-    if is_text.any():
-        text = series[is_text].str.strip()
-        parts = text.str.extract(rf"^(?P<clock>{_ISO_DATE.pattern}.*?)\s*(?P<offset>{_OFFSET})?$")
-        dated = parts["clock"].notna().to_numpy(bool)
-        offset = parts["offset"]
-        rows = np.flatnonzero(is_text)
-        for row, value in zip(rows[dated], offset.to_numpy(object)[dated]):
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind == "string":
+        first = series.first_valid_index()
+        head = series[first].strip() if first is not None else ""
+        # pandas reads the whole column in the format it infers from the first value; when that value is ISO
+        # 8601 every other row is either read in that format or left NaT (and re-read alone below), so no
+        # value other than an ISO date-time becomes a time. Otherwise each row is checked and read alone.
+        fast = _ISO_DATE.match(head) is not None
+        retry = series.notna().to_numpy(bool).copy()
+        parsed = None
+        if fast:
+            try:  # the fast path: one format inferred for the column (C speed)
+                parsed = pd.to_datetime(series, errors="coerce")
+            except (ValueError, TypeError, OverflowError):  # mixed offsets: the careful path tells which rows
+                parsed = None
+        if parsed is not None:
+            zone = getattr(parsed.dt, "tz", None)
+            local = parsed.dt.tz_localize(None) if zone is not None else parsed
+            out[:] = local.to_numpy(dtype="datetime64[ns]")
+            done = ~np.isnat(out)
+            if done.any():
+                rows = np.flatnonzero(done)
+                if zone is not None:
+                    offsets.setdefault(_normal_offset(parsed.iloc[rows[0]].strftime("%z")), first_row + int(rows[0]))
+                else:
+                    _note_naive(state, first_row, rows)
+            retry &= ~done
+        if retry.any():  # rows the inferred format missed: each read on its own
+            _parse_iso_rows(series.iloc[np.flatnonzero(retry)].str.strip(), np.flatnonzero(retry), out, state,
+                            first_row)
+    else:
+        for row, value in enumerate(values.tolist()):
             if isinstance(value, str):
-                key = "+00:00" if value in ("Z", "z") else _normal_offset(value)
-                offsets.setdefault(key, first_row + int(row))
-            elif naive_row is None:
-                naive_row = first_row + int(row)
-        clock = parts["clock"].where(parts["clock"].notna(), None)
-        parsed = pd.to_datetime(clock, errors="coerce", format="ISO8601")
-        out[rows] = parsed.to_numpy(dtype="datetime64[ns]")
-    if is_stamp.any():
-        rows = np.flatnonzero(is_stamp)
-        for row in rows:
-            value = values[row]
-            if isinstance(value, np.datetime64):
-                out[row] = value.astype("datetime64[ns]")
-                naive_row = first_row + int(row) if naive_row is None else naive_row
-                continue
-            offset = value.utcoffset()
-            if offset is None:
-                naive_row = first_row + int(row) if naive_row is None else naive_row
-            else:
-                minutes = int(offset.total_seconds() // 60)
-                offsets.setdefault(f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}",
-                                   first_row + int(row))
-            out[row] = np.datetime64(value.replace(tzinfo=None), "ns")
-    state["naive_row"] = naive_row
+                _parse_iso_rows(pd.Series([value.strip()], dtype=object), np.array([row]), out, state, first_row)
+            elif isinstance(value, (dt.datetime, np.datetime64)):
+                stamp = pd.Timestamp(value)
+                if stamp.tzinfo is None:
+                    _note_naive(state, first_row, np.array([row]))
+                else:
+                    offsets.setdefault(_normal_offset(stamp.strftime("%z")), first_row + row)
+                    stamp = stamp.tz_localize(None)
+                out[row] = stamp.to_datetime64()
+    _check_offsets(field, state)
+    return out, ~np.isnat(out)
+
+
+def _note_naive(state, first_row, rows):
+    if rows.size and state.get("naive_row") is None:
+        state["naive_row"] = first_row + int(rows[0])
+
+
+def _parse_iso_rows(text, rows, out, state, first_row):
+    """Parse ``text[rows]`` one by one (ISO 8601), noting each row's UTC offset or its absence."""
+    import pandas as pd
+
+    part = text.reset_index(drop=True)
+    pieces = part.str.extract(rf"^(?P<clock>{_ISO_DATE.pattern}.*?)\s*(?P<offset>{_OFFSET})?$")
+    dated = pieces["clock"].notna().to_numpy(bool)
+    has_offset = pieces["offset"].notna().to_numpy(bool)
+    _note_naive(state, first_row, rows[dated & ~has_offset])
+    if (dated & has_offset).any():
+        found = pieces["offset"][dated & has_offset]
+        offsets = state.setdefault("offsets", {})
+        first = found.reset_index().drop_duplicates("offset")  # the first row of each distinct offset
+        for position, raw in zip(first["index"].tolist(), first["offset"].tolist()):
+            offsets.setdefault(_normal_offset(raw), first_row + int(rows[position]))
+    parsed = pd.to_datetime(pieces["clock"].where(pieces["clock"].notna(), None), errors="coerce", format="ISO8601")
+    out[rows] = parsed.to_numpy(dtype="datetime64[ns]")
+
+
+def _check_offsets(field, state):
+    offsets, naive_row = state.get("offsets", {}), state.get("naive_row")
     if len(offsets) > 1:
         (a, row_a), (b, row_b) = sorted(offsets.items(), key=lambda item: item[1])[:2]
         raise InputError(field, f"mixes UTC offsets ({a} at row {row_a}, {b} at row {row_b}); the slot of the week "
@@ -311,10 +349,11 @@ def parse_times(values, *, field: str = "start_time", first_row: int = 0, state:
         offset, row = next(iter(offsets.items()))
         raise InputError(field, f"mixes times with a UTC offset ({offset} at row {row}) and without one (row "
                                 f"{naive_row}); give every time in one offset, or all as local time")
-    return out, ~np.isnat(out)
 
 
 def _normal_offset(text: str) -> str:
+    if text in ("Z", "z"):
+        return "+00:00"
     digits = text[1:].replace(":", "")
     hours, minutes = digits[:2], digits[2:4] or "00"
     return f"{text[0]}{hours}:{minutes}"
