@@ -163,13 +163,18 @@ def _check_csv_shape(path: Path, compression) -> list:
     return header
 
 
+def _is_pandas(value, kind: str) -> bool:
+    """Whether ``value`` is a pandas ``kind`` (``"Series"``, ``"DataFrame"``), without importing pandas."""
+    return any(cls.__name__ == kind and cls.__module__.startswith("pandas") for cls in type(value).__mro__)
+
+
 def column_values(series) -> np.ndarray:
     """A pandas column as a numpy array the way :func:`read` gives columns (other inputs go
     through ``numpy.asarray``)."""
+    if not _is_pandas(series, "Series"):  # pandas is imported only when it is in use
+        return np.asarray(series)
     import pandas as pd
 
-    if not isinstance(series, pd.Series):
-        return np.asarray(series)
     dtype = series.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
         return series.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
@@ -195,9 +200,9 @@ def parse_numbers(values) -> tuple:
     values = values.reshape(-1) if values.ndim != 1 else values
     kind = values.dtype.kind
     if kind in "fiu":
-        out = values.astype(np.float64)
+        out = values.astype(np.float64, copy=False)
         missing = np.isnan(out)
-        return out, missing, ~missing & ~np.isfinite(out)
+        return out, missing, ~(missing | np.isfinite(out))
     size = values.shape[0]
     if kind in "bcMm":
         return np.full(size, np.nan), np.zeros(size, bool), np.ones(size, bool)
@@ -252,21 +257,22 @@ def parse_times(values, *, field: str = "start_time", first_row: int = 0, state:
     A long column can be parsed in parts: pass the part's first row number and the same
     ``state`` dict for every part, so that offsets are compared across parts.
     """
-    import pandas as pd
-
     values = np.asarray(values) if not isinstance(values, np.ndarray) else values
     values = values.reshape(-1) if values.ndim != 1 else values
     size = values.shape[0]
     state = {} if state is None else state
     offsets = state.setdefault("offsets", {})  # offset -> first row where it was seen
     if values.dtype.kind == "M":
-        out = values.astype("datetime64[ns]")
-        _note_naive(state, first_row, np.flatnonzero(~np.isnat(out)))
+        out = values.astype("datetime64[ns]", copy=False)
+        valid = ~np.isnat(out)
+        if state.get("naive_row") is None and valid.any():
+            _note_naive(state, first_row, np.array([int(np.argmax(valid))]))
         _check_offsets(field, state)
-        return out, ~np.isnat(out)
+        return out, valid
     out = np.full(size, np.datetime64("NaT"), dtype="datetime64[ns]")
     if values.dtype.kind not in "OUS" or size == 0:
         return out, np.zeros(size, bool)  # numbers, booleans: not date-times
+    import pandas as pd
     series = pd.Series(values.astype(object), dtype=object)
     kind = pd.api.types.infer_dtype(series, skipna=True)
     if kind == "string":

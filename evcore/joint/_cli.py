@@ -355,7 +355,8 @@ def _report(values, sources, derived) -> dict:
     parameters = {key: values[key] for key in (*DATA, *MODEL) if values[key] is not None or sources[key] != "default"}
     parameters = {k: v for k, v in parameters.items() if not (values["trips"] is not None and k in _SYNTHETIC_ONLY)
                   and not (values["trips"] is None and k in _TRIPS_ONLY)}
-    assumed = [key for key in (*MODEL, "slots") if sources[key] == "default"]
+    relevant = (*MODEL, "slots") + (("weeks", "detour_factor", "max_zone_distance_km") if values["trips"] else ())
+    assumed = [key for key in relevant if sources[key] == "default"]
     if assumed:
         note("evcore joint: parameters not given, at their defaults: " + ", ".join(
             f"{key}={_show(values[key])} ({_flag(key)})" for key in assumed))

@@ -191,12 +191,7 @@ def _zone_rows(values, lookup, zone_count):
 
 def _table_columns(trips, names):
     """The trip table's columns by role, checked to be one-dimensional and of one length."""
-    try:
-        import pandas as pd
-
-        is_frame = isinstance(trips, pd.DataFrame)
-    except ImportError:  # pragma: no cover - pandas is a dependency
-        is_frame = False
+    is_frame = trip_files._is_pandas(trips, "DataFrame")
     if not (is_frame or isinstance(trips, Mapping)):
         raise InputError("trips", f"must be a pandas DataFrame or a mapping of column name to array, got "
                                   f"{type(trips).__name__}")
@@ -371,8 +366,7 @@ def trips_to_model_data(trips, zone_centroids=None, *, zones=None, zone_ids=None
                 (lat, lat_missing, lat_text), (lon, lon_missing, lon_text) = parsed
                 flag(lat_missing | lon_missing, f"{side} coordinates missing")
                 flag(lat_text | lon_text, f"{side} coordinates not numbers")
-                flag((np.abs(np.nan_to_num(lat)) > 90) | (np.abs(np.nan_to_num(lon)) > 180),
-                     f"{side} coordinates out of range")
+                flag((np.abs(lat) > 90) | (np.abs(lon) > 180), f"{side} coordinates out of range")  # NaN: False
                 coords[f"{side}_lat"], coords[f"{side}_lon"] = lat, lon
 
         if use_zone_ids:
@@ -398,11 +392,10 @@ def trips_to_model_data(trips, zone_centroids=None, *, zones=None, zone_ids=None
             distance, missing, text = trip_files.parse_numbers(table["distance_km"][lo:hi])
             flag(missing, "distance_km missing")
             flag(text, "distance_km not a number")
-            flag(np.nan_to_num(distance) < 0, "distance_km negative")
+            flag(distance < 0, "distance_km negative")
         elif have_coords:
-            distance = detour_factor * _haversine(np.nan_to_num(coords["origin_lat"]),
-                                                  np.nan_to_num(coords["origin_lon"]),
-                                                  np.nan_to_num(coords["dest_lat"]), np.nan_to_num(coords["dest_lon"]))
+            distance = detour_factor * _haversine(coords["origin_lat"], coords["origin_lon"], coords["dest_lat"],
+                                                  coords["dest_lon"])  # NaN for bad rows, which are left out
         else:
             distance = None
 

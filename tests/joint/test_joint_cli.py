@@ -77,6 +77,7 @@ def test_user_trips_are_never_mixed_with_chengdu_parameters_silently(tmp_path, c
     assert payload["data"]["source"] == "trips" and payload["data"]["rows"] == 400
     assert payload["parameter_sources"]["charging_share"] == "flag"
     assert payload["derived"] == {"charging_share": "0.1 everywhere", "location_cost": "200 per kW everywhere"}
+    assert {"weeks", "detour_factor", "budget"} <= set(payload["assumed_defaults"]) and "detour_factor=1.3" in err
     assert [row["zone_id"] for row in payload["plan"]] == ["north", "east", "south", "west"]
     costs = tmp_path / "costs.csv"
     costs.write_text("zone_id,location_cost_per_kw\nnorth,100\neast,200\nsouth,300\nwest,400\n")
