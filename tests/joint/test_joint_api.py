@@ -185,6 +185,9 @@ def _captured_figures(monkeypatch):
 
 
 def _assert_labelled(figure):
+    from evcore.plotting import figure_problems
+
+    assert figure_problems(figure) == []
     for ax in figure.axes:
         if ax.get_label() == "<colorbar>":
             assert ax.get_ylabel() or ax.get_xlabel(), "colour bar without a label"
