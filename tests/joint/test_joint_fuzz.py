@@ -98,7 +98,8 @@ def test_synthetic_city_sizes_and_seeds(zones, slots, seed):
        a=st.one_of(hostile_scalars(), st.floats(0.1, 50)), b=st.one_of(hostile_scalars(), st.floats(0.1, 50)))
 def test_charging_share_sampler(zones, seed, a, b):
     def accept(share):
-        return (all(_is_real(v) for v in (zones, seed, a, b)) and a > 0 and b > 0 and share.shape == (zones, 5)
+        return (all(_is_real(v) for v in (zones, a, b)) and (seed is None or _is_real(seed)) and a > 0 and b > 0
+                and share.shape == (zones, 5)
                 and ((share >= 0) & (share <= 1)).all())
 
     assert_refused_or_valid(PART, joint.sample_charging_share, zones, 5, seed, a, b, accept=accept)
