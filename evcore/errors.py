@@ -95,15 +95,29 @@ class SolverError(EvcoreError):
         What evcore was doing.
     status : str
         The solver's own status text (for HiGHS, ``Highs.modelStatusToString``).
+    outcome : str or None
+        ``None`` when the solver failed. When a limit stopped it before it had any feasible
+        point, the limit's name (``"time_limit"``, ``"iteration_limit"``, ``"solution_limit"``,
+        ``"interrupted"``, ...; see :data:`evcore.solvers.LIMIT_OUTCOMES`): the model may well be
+        feasible, the solver just found nothing in the time it had. Callers that know a plan of
+        their own (doing nothing, a greedy plan) can return it with that status.
+
+    Examples
+    --------
+    >>> error = SolverError("time limit reached before any feasible solution", "Time limit reached",
+    ...                     outcome="time_limit")
+    >>> error.outcome, str(error)
+    ('time_limit', 'time limit reached before any feasible solution (solver status: Time limit reached)')
     """
 
-    def __init__(self, message: str, status: str):
+    def __init__(self, message: str, status: str, outcome: str | None = None):
         self.message = message
         self.status = status
+        self.outcome = outcome
         super().__init__(f"{message} (solver status: {status})")
 
     def __reduce__(self):
-        return (type(self), (self.message, self.status))
+        return (type(self), (self.message, self.status, self.outcome))
 
 
 class MissingDependencyError(EvcoreError, ImportError):

@@ -9,7 +9,6 @@ starts from the previous basis; a MIP re-solve gets the previous incumbent as a 
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +17,12 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from .._validate import as_array, as_scalar, check_nonnegative, first_index
+from .._validate import as_array, as_scalar, check_finite, check_nonnegative, first_index
 from ..errors import InputError, SolverError
-from ._highs import SolveResult, _build_highs, _NoFeasiblePointError, _run_and_read, _set_start
-from ._model import Model, _as_csr
+from ..progress import progress_reporter
+from ._highs import (SolveResult, _build_highs, _check_bounds, _check_matrix, _check_model, _check_options,
+                     _NoFeasiblePointError, _run_and_read, _set_start)
+from ._model import Model, _as_csr, _bound_vector
 from ._options import SolverOptions
 
 __all__ = ["Cuts", "CutRound", "CutLoopResult", "cut_loop"]
@@ -36,7 +37,14 @@ class Cuts:
     matrix : sparse or array_like, shape (k, n)
         Coefficients (finite); stored as a float64 CSR array.
     lower, upper : array_like, shape (k,)
-        Row bounds, ``-inf``/``+inf`` for a missing side.
+        Row bounds, ``-inf``/``+inf`` for a missing side (no NaN, ``lower <= upper``, no lower
+        bound of ``+inf`` nor upper bound of ``-inf``).
+
+    Examples
+    --------
+    >>> cuts = Cuts([[1.0, 1.0]], lower=[1.0], upper=[float("inf")])
+    >>> cuts.violation([0.25, 0.25]).tolist()
+    [0.5]
     """
 
     matrix: sp.csr_array
@@ -62,7 +70,8 @@ class Cuts:
         return int(self.matrix.shape[0])
 
     def violation(self, x: np.ndarray) -> np.ndarray:
-        """How far each row is from holding at ``x`` (shape (n,)); 0 where it holds. Shape (k,)."""
+        """How far each row is from holding at ``x`` (shape (n,), finite); 0 where it holds. Shape (k,)."""
+        x = check_finite("x", as_array("x", x, ndim=1, shape=(self.matrix.shape[1],)))
         activity = self.matrix @ x
         return np.maximum(np.maximum(self.lower - activity, activity - self.upper), 0.0)
 
@@ -146,14 +155,13 @@ class CutLoopResult:
 
 
 def _cut_bounds(field: str, value, k: int) -> np.ndarray:
-    arr = as_array(field, value, ndim=1, shape=(k,))
-    nan = np.isnan(arr)
-    if nan.any():
-        raise InputError(field, "must be a number, got nan", first_index(nan))
-    return np.ascontiguousarray(arr, dtype=np.float64)
+    default = -np.inf if field == "lower" else np.inf
+    if value is None:
+        raise InputError(field, f"must be {k} row bounds (use {default} for a missing side), got None")
+    return np.ascontiguousarray(_bound_vector(field, value, k, default))
 
 
-def _read_cuts(value, n: int) -> Cuts | None:
+def _read_cuts(value, n: int, limits: dict | None = None) -> Cuts | None:
     """``separate``'s return value as :class:`Cuts` with n columns; errors name "separate"."""
     if value is None or (isinstance(value, (tuple, list)) and len(value) == 0):
         return None
@@ -163,6 +171,10 @@ def _read_cuts(value, n: int) -> Cuts | None:
                 raise InputError("separate", "must return None, a Cuts or a (matrix, lower, upper) "
                                              f"triple, got {type(value).__name__}")
             value = Cuts(*value)
+        if limits is not None:
+            _check_matrix("matrix", value.matrix, limits)
+            _check_bounds("lower", value.lower, limits, "lower")
+            _check_bounds("upper", value.upper, limits, "upper")
     except InputError as exc:
         if exc.field == "separate":
             raise
@@ -219,8 +231,9 @@ def cut_loop(model: Model, separate: Callable[[np.ndarray], object],
         Violation above which a row counts as violated. Keep it at or above HiGHS's
         feasibility tolerances (1e-7 for LP rows, 1e-6 for MIPs) when the separator can
         return rows already in the model.
-    progress : bool
-        Print one line per round to stderr.
+    progress : bool or callable
+        ``True``: one line per round on stderr; a callable gets one
+        :class:`~evcore.progress.ProgressRecord` per round (see :mod:`evcore.progress`).
 
     Returns
     -------
@@ -230,20 +243,23 @@ def cut_loop(model: Model, separate: Callable[[np.ndarray], object],
     Raises
     ------
     InputError
-        Bad arguments, or ``separate`` returned something malformed (field ``"separate"``).
+        Bad arguments, or ``separate`` returned something malformed (field ``"separate"``:
+        rows of the wrong width, NaN or infinite coefficients, NaN bounds, ``lower > upper``,
+        entries HiGHS would read as infinite). An exception raised inside ``separate`` itself
+        propagates unchanged.
     InfeasibleError
         A relaxation is infeasible, hence so is the full problem.
     UnboundedError
         A relaxation is unbounded.
     SolverError
-        HiGHS failed, or the first solve hit a limit before any feasible point.
+        HiGHS failed, or the first solve hit a limit before any feasible point (then
+        ``outcome`` names the limit).
     """
     started = time.perf_counter()
-    if not isinstance(model, Model):
-        raise InputError("model", f"must be an evcore.solvers.Model, got {type(model).__name__}")
+    model = _check_model(model)
     if not callable(separate):
         raise InputError("separate", f"must be callable, got {type(separate).__name__}")
-    options = SolverOptions() if options is None else options
+    options = _check_options(options)
     max_rounds = as_scalar("max_rounds", max_rounds, int)
     if max_rounds < 1:
         raise InputError("max_rounds", f"must be at least 1, got {max_rounds}")
@@ -252,6 +268,9 @@ def cut_loop(model: Model, separate: Callable[[np.ndarray], object],
         check_nonnegative("time_limit", np.asarray(time_limit), allow_inf=True)
     tolerance = as_scalar("tolerance", tolerance)
     check_nonnegative("tolerance", np.asarray(tolerance))
+    reporter = progress_reporter(progress, "solvers.cut_loop", time_limit=time_limit, max_iterations=max_rounds,
+                                 started=started)
+    limits = options._limits()
 
     deadline = None if time_limit is None or math.isinf(time_limit) else started + time_limit
     better = max if model.sense == "min" else min  # a larger lower bound / smaller upper bound
@@ -285,7 +304,7 @@ def cut_loop(model: Model, separate: Callable[[np.ndarray], object],
         if relaxation_bound is not None:
             bound = better(bound, relaxation_bound)
 
-        cuts = _read_cuts(separate(result.x.copy()), model.num_cols)
+        cuts = _read_cuts(separate(result.x.copy()), model.num_cols, limits)
         violation = np.zeros(0) if cuts is None else cuts.violation(result.x)
         max_violation = float(violation.max()) if violation.size else 0.0
         violated = np.flatnonzero(violation > tolerance)
@@ -296,10 +315,10 @@ def cut_loop(model: Model, separate: Callable[[np.ndarray], object],
                                mip_bound=result.mip_bound, bound=bound, rows_added=int(violated.size),
                                max_violation=max_violation,
                                wall_time=time.perf_counter() - round_started))
-        if progress:
-            print(f"cut round {number:3d}: objective {result.objective:.10g}  bound {bound:.10g}  "
-                  f"rows added {violated.size}  max violation {max_violation:.3g}",
-                  file=sys.stderr, flush=True)
+        if reporter.enabled:
+            reporter.report(number, objective=result.objective, bound=bound,
+                            message=f"rows added {violated.size}, max violation {max_violation:.3g}",
+                            force=True)
         if result.status != "optimal":
             status = result.status  # a limit inside the solve ends the loop
             break

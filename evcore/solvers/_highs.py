@@ -6,7 +6,7 @@ HiGHS statuses.
 
 from __future__ import annotations
 
-import sys
+import logging
 import threading
 import time
 from collections.abc import Mapping
@@ -17,10 +17,13 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from .._validate import as_array, check_finite, first_index
+from .._validate import as_array, check_finite, check_shape, first_index
 from ..errors import InfeasibleError, InputError, SolverError, UnboundedError
-from ._model import Model
-from ._options import SolverOptions, check_capability, new_highs
+from ..progress import progress_reporter
+from ._model import Model, _bound_vector, _check_ordered, _frozen_vector
+from ._options import SolverOptions, check_capability, new_highs, stdout_redirected
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["SolveResult", "STATUS_TABLE", "LIMIT_OUTCOMES", "solve"]
 
@@ -61,14 +64,11 @@ LIMIT_OUTCOMES = frozenset({"time_limit", "iteration_limit", "solution_limit", "
 
 
 class _NoFeasiblePointError(SolverError):
-    """A limit stopped HiGHS before it had a feasible point; ``outcome`` names the limit."""
+    """A limit stopped HiGHS before it had a feasible point; ``outcome`` names the limit (the
+    public attribute of every :class:`SolverError`; this subclass only marks the case)."""
 
     def __init__(self, message: str, status: str, outcome: str):
-        super().__init__(message, status)
-        self.outcome = outcome
-
-    def __reduce__(self):
-        return (type(self), (self.message, self.status, self.outcome))
+        super().__init__(message, status, outcome)
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,7 +150,65 @@ def _prepare_scheduler(threads: int | None) -> None:
 
 def _run(highs: highspy.Highs, threads: int | None) -> highspy.HighsStatus:
     _prepare_scheduler(threads)
+    if highs.getOptionValue("output_flag")[1]:
+        # verbose: HiGHS (and cuPDLP-C, which prints itself) write their log on stdout
+        with stdout_redirected(2):
+            return highs.run()
     return highs.run()
+
+
+# --- HiGHS's numerical conventions ----------------------------------------------------------
+# HiGHS reads |cost| >= infinite_cost and |bound| >= infinite_bound as infinite, refuses matrix
+# entries >= large_matrix_value and drops those <= small_matrix_value (option values, defaults
+# 1e20, 1e20, 1e15, 1e-9). A model that only makes sense with those values taken literally is
+# refused here, naming the entry, rather than solved as something else.
+def _check_costs(field: str, cost: np.ndarray, limits: dict) -> None:
+    bad = np.abs(cost) >= limits["infinite_cost"]
+    if bad.any():
+        j = first_index(bad)
+        raise InputError(field, f"{float(cost[j])!r} is at least HiGHS's infinite_cost "
+                                f"({limits['infinite_cost']:g}), which HiGHS would read as infinite", j)
+
+
+def _check_bounds(field: str, bound: np.ndarray, limits: dict, side: str) -> None:
+    """A lower bound of +1e25 (upper of -1e25) would be +inf (-inf) to HiGHS: never met. The other
+    side (a lower bound of -1e25) means "no bound" both ways and is accepted."""
+    big = limits["infinite_bound"]
+    bad = np.isfinite(bound) & ((bound >= big) if side == "lower" else (bound <= -big))
+    if bad.any():
+        j = first_index(bad)
+        raise InputError(field, f"{float(bound[j])!r} is beyond HiGHS's infinite_bound ({big:g}): HiGHS would "
+                                f"read it as {'+' if side == 'lower' else '-'}inf, a bound no point meets", j)
+
+
+def _check_matrix(field: str, matrix: sp.csr_array, limits: dict) -> None:
+    magnitude = np.abs(matrix.data)
+    bad = magnitude >= limits["large_matrix_value"]
+    if bad.any():
+        raise InputError(field, f"{float(matrix.data[first_index(bad)])!r} is at least HiGHS's large_matrix_value "
+                                f"({limits['large_matrix_value']:g}); rescale the model", _position(matrix, bad))
+    tiny = magnitude <= limits["small_matrix_value"]
+    if tiny.any():
+        logger.warning("%s: %d entries of magnitude <= %g (HiGHS's small_matrix_value), e.g. %r at %s, are "
+                       "dropped by HiGHS (treated as 0); rescale the model if they matter",
+                       field, int(tiny.sum()), limits["small_matrix_value"], float(matrix.data[first_index(tiny)]),
+                       list(_position(matrix, tiny)))
+
+
+def _position(matrix: sp.csr_array, mask: np.ndarray) -> tuple:
+    k = first_index(mask)
+    row = int(np.searchsorted(matrix.indptr, k, side="right") - 1)
+    return row, int(matrix.indices[k])
+
+
+def _check_numbers(model: Model, limits: dict) -> None:
+    _check_costs("objective", model.objective, limits)
+    for field, side in (("col_lower", "lower"), ("col_upper", "upper"), ("row_lower", "lower"),
+                        ("row_upper", "upper")):
+        _check_bounds(field, getattr(model, field), limits, side)
+    _check_matrix("constraint_matrix", model.constraint_matrix, limits)
+    if model.hessian is not None:
+        _check_matrix("hessian", model.hessian, limits)
 
 
 # --- building -----------------------------------------------------------------------------
@@ -171,8 +229,9 @@ def _build_highs(model: Model, options: SolverOptions | None = None) -> highspy.
     SolverError
         HiGHS rejected the model.
     """
-    options = SolverOptions() if options is None else options
+    options = _check_options(options)
     check_capability(options.solver, model.kind)
+    _check_numbers(model, options._limits())
     highs = new_highs()
     options._apply(highs, model.kind)
     matrix = model.constraint_matrix
@@ -317,14 +376,22 @@ def _check_start(start, model: Model) -> np.ndarray:
     return np.ascontiguousarray(start, dtype=np.float64)
 
 
-def _progress_line(result: SolveResult) -> str:
-    bound = "" if result.mip_bound is None else f", bound {result.mip_bound:.10g} (gap {result.mip_gap:.3g})"
-    return (f"HiGHS {result.status} ({result.highs_status}): objective {result.objective:.10g}"
-            f"{bound}, {result.wall_time:.3f} s")
+def _check_options(options) -> SolverOptions:
+    if options is None:
+        return SolverOptions()
+    if not isinstance(options, SolverOptions):
+        raise InputError("options", f"must be an evcore.solvers.SolverOptions, got {type(options).__name__}")
+    return options
+
+
+def _check_model(model) -> Model:
+    if not isinstance(model, Model):
+        raise InputError("model", f"must be an evcore.solvers.Model, got {type(model).__name__}")
+    return model
 
 
 def solve(model: Model, options: SolverOptions | None = None, *, start=None,
-          progress: bool = False) -> SolveResult:
+          progress=False) -> SolveResult:
     """Solve ``model`` with HiGHS.
 
     Parameters
@@ -337,9 +404,10 @@ def solve(model: Model, options: SolverOptions | None = None, *, start=None,
         A start point within the column bounds (rows may be violated). For a MIP, an
         incumbent HiGHS checks and keeps if feasible (else it may try to repair it); for an
         LP, HiGHS builds its starting basis from it.
-    progress : bool
-        Print one summary line to stderr when the solve ends (HiGHS's own log is
-        ``SolverOptions.verbose``).
+    progress : bool or callable
+        ``True``: one summary line on stderr when the solve ends (HiGHS's own log is
+        ``SolverOptions.verbose``); a callable gets that report as a
+        :class:`~evcore.progress.ProgressRecord` (see :mod:`evcore.progress`).
 
     Returns
     -------
@@ -355,18 +423,23 @@ def solve(model: Model, options: SolverOptions | None = None, *, start=None,
     SolverError
         HiGHS failed, or stopped at a limit before finding a feasible point.
     """
-    options = SolverOptions() if options is None else options
-    if not isinstance(model, Model):
-        raise InputError("model", f"must be an evcore.solvers.Model, got {type(model).__name__}")
     started = time.perf_counter()
+    model = _check_model(model)
+    options = _check_options(options)
+    reporter = progress_reporter(progress, "solvers.solve", time_limit=options.time_limit, started=started)
     start = None if start is None else _check_start(start, model)
     highs = _build_highs(model, options)
     if start is not None and not _set_start(highs, start):
         raise InputError("start", "HiGHS rejected the start solution")
     result = _run_and_read(highs, options, model.kind, started)
-    if progress:
-        print(_progress_line(result), file=sys.stderr, flush=True)
+    _report(reporter, result)
     return result
+
+
+def _report(reporter, result: SolveResult) -> None:
+    if reporter.enabled:
+        reporter.report(sum(result.iterations.values()), objective=result.objective, bound=result.mip_bound,
+                        gap=result.mip_gap, message=f"HiGHS {result.status} ({result.highs_status})", final=True)
 
 
 class Resolver:
@@ -380,27 +453,62 @@ class Resolver:
     model : Model
         The first member of the family (its matrix is kept).
     options : SolverOptions, optional
+
+    Examples
+    --------
+    >>> resolver = Resolver(Model(objective=[1.0, 1.0], constraint_matrix=[[1.0, 1.0]], row_lower=[1.0]))
+    >>> resolver.solve(row_lower=[3.0]).objective
+    3.0
+    >>> resolver.solve(objective=[float("nan"), 1.0])
+    Traceback (most recent call last):
+    ...
+    evcore.errors.InputError: objective[0]: must be finite, got nan
     """
 
     def __init__(self, model: Model, options: SolverOptions | None = None):
-        self.options = SolverOptions() if options is None else options
+        model = _check_model(model)
+        self.options = _check_options(options)
         self.kind = model.kind
         self._highs = _build_highs(model, self.options)
+        self._limits = self.options._limits()
         self._cols = np.arange(model.num_cols, dtype=np.int32)
         self._rows = np.arange(model.num_rows, dtype=np.int32)
+        # the row bounds HiGHS holds now: a new lower bound is checked against the kept upper one
+        self._row_lower, self._row_upper = model.row_lower, model.row_upper
 
     def solve(self, *, objective=None, row_lower=None, row_upper=None) -> SolveResult:
-        """Solve with the given objective and row bounds (the others kept); shapes (n,) and (m,).
+        """Solve with the given objective and row bounds (the others kept).
 
-        Raises as :func:`solve` does (InfeasibleError with HiGHS's status text, ...)."""
+        Parameters
+        ----------
+        objective : array_like, shape (n,), optional
+            New costs; finite.
+        row_lower, row_upper : array_like, shape (m,), optional
+            New row bounds (``-inf``/``+inf`` for a missing side, no NaN); with the kept other
+            side, ``row_lower <= row_upper`` must hold.
+
+        Every array is checked before anything changes: a bad one raises
+        :class:`~evcore.errors.InputError` naming it and leaves the resolver as it was.
+        Otherwise raises as :func:`solve` does (InfeasibleError with HiGHS's status text, ...).
+        """
         started = time.perf_counter()
         highs = self._highs
+        cost = None
         if objective is not None:
-            cost = np.ascontiguousarray(objective, dtype=np.float64)
-            highs.changeColsCost(cost.size, self._cols, cost)
+            cost = _frozen_vector("objective", objective)
+            check_finite("objective", check_shape("objective", cost, (self._cols.size,)))
+            _check_costs("objective", cost, self._limits)
+        lower, upper = self._row_lower, self._row_upper
+        if row_lower is not None:
+            lower = _bound_vector("row_lower", row_lower, self._rows.size, -np.inf)
+            _check_bounds("row_lower", lower, self._limits, "lower")
+        if row_upper is not None:
+            upper = _bound_vector("row_upper", row_upper, self._rows.size, np.inf)
+            _check_bounds("row_upper", upper, self._limits, "upper")
+        _check_ordered("row", lower, upper)
+        if cost is not None:
+            highs.changeColsCost(cost.size, self._cols, np.ascontiguousarray(cost))
         if row_lower is not None or row_upper is not None:
-            lp = highs.getLp()
-            lower = np.asarray(lp.row_lower_ if row_lower is None else row_lower, dtype=np.float64)
-            upper = np.asarray(lp.row_upper_ if row_upper is None else row_upper, dtype=np.float64)
             highs.changeRowsBounds(lower.size, self._rows, np.ascontiguousarray(lower), np.ascontiguousarray(upper))
+            self._row_lower, self._row_upper = lower, upper
         return _run_and_read(highs, self.options, self.kind, started)

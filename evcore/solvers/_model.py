@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .._validate import as_array, as_scalar, check_finite, check_integer, check_in_range, check_shape, first_index
+from .._validate import (_reject_kind, as_array, as_scalar, check_finite, check_integer, check_in_range,
+                         check_shape, first_index)
 from ..errors import InputError
 
 __all__ = ["Model", "MODEL_KINDS"]
@@ -131,8 +132,14 @@ class Model:
         return "qp" if self.is_qp else "lp"
 
     def evaluate(self, x) -> float:
-        """Objective value at ``x`` (shape (n,)), offset included."""
-        x = np.asarray(x, dtype=float)
+        """Objective value at ``x`` (shape (n,), finite), offset included.
+
+        Examples
+        --------
+        >>> Model(objective=[1.0, 2.0], objective_offset=0.5).evaluate([1.0, 1.0])
+        3.5
+        """
+        x = check_finite("x", as_array("x", x, ndim=1, shape=(self.num_cols,)))
         value = self.objective_offset + float(self.objective @ x)
         if self.hessian is not None:
             value += 0.5 * float(x @ (self.hessian @ x))
@@ -179,6 +186,9 @@ def _as_csr(field: str, value, shape, *, empty_rows: int | None = None) -> sp.cs
     if sp.issparse(value):
         if value.ndim != 2:
             raise InputError(field, f"must have 2 dimension(s), got {value.ndim} (shape {value.shape})")
+        # the same refusals as for dense input: booleans, complex numbers, objects
+        _reject_kind(field, np.asarray(value.data) if value.dtype.kind != "O" else np.asarray(value.data, dtype=object),
+                     np.dtype(np.float64))
         try:
             matrix = sp.csr_array(value, dtype=np.float64, copy=True)
         except (TypeError, ValueError) as exc:
@@ -191,7 +201,7 @@ def _as_csr(field: str, value, shape, *, empty_rows: int | None = None) -> sp.cs
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         row = int(np.searchsorted(matrix.indptr, k, side="right") - 1)
-        raise InputError(field, f"must be finite, got {matrix.data[k]!r}", (row, int(matrix.indices[k])))
+        raise InputError(field, f"must be finite, got {float(matrix.data[k])!r}", (row, int(matrix.indices[k])))
     matrix.eliminate_zeros()
     if matrix.nnz > _MAX_NNZ:
         raise InputError(field, f"has {matrix.nnz} non-zeros; HiGHS takes at most {_MAX_NNZ}")
@@ -205,5 +215,5 @@ def _check_symmetric(hessian: sp.csr_array) -> None:
     if bad.any():
         order = np.lexsort((asymmetry.col[bad], asymmetry.row[bad]))[0]
         i, j = int(asymmetry.row[bad][order]), int(asymmetry.col[bad][order])
-        raise InputError("hessian", f"must be symmetric: hessian[{i}, {j}] = {hessian[i, j]!r} "
-                                    f"but hessian[{j}, {i}] = {hessian[j, i]!r}", (i, j))
+        raise InputError("hessian", f"must be symmetric: hessian[{i}, {j}] = {float(hessian[i, j])!r} "
+                                    f"but hessian[{j}, {i}] = {float(hessian[j, i])!r}", (i, j))

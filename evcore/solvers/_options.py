@@ -13,25 +13,39 @@ from types import MappingProxyType
 import highspy
 import numpy as np
 
-from .._validate import as_scalar, check_nonnegative
+from .._validate import as_scalar, check_choice, check_nonnegative, check_threads
 from ..errors import InputError
 
 __all__ = ["SolverOptions", "SOLVER_CAPABILITIES", "available_solvers", "check_capability"]
 
 #: Model kinds each value of ``SolverOptions.solver`` really solves, declared rather than
-#: guessed. HiGHS 1.15 *ignores* a ``solver`` choice it cannot apply (it logs "Solver ... is
-#: not available for MIP/QP. Option "solver" ignored" and runs its MIP or active-set QP
-#: solver instead), so evcore refuses those pairs instead of silently running something else.
-#: "simplex" is kept for MIP because the MIP solver's LP relaxations are dual simplex; evcore
-#: passes it as HiGHS's ``mip_lp_solver``. No choice solves a MIQP: HiGHS 1.15 cannot.
-#: "hipo" is listed as HiGHS declares it, but only builds compiled with HiPO accept it
-#: (see :func:`available_solvers`); the highspy 1.15.1 wheels do not.
+#: guessed, and checked against the installed HiGHS (``tests/solvers/test_highs.py`` runs every
+#: pair and reads which algorithm's iteration counter moved). HiGHS *ignores* a ``solver`` choice
+#: it cannot apply (it logs "Solver ... is not available for MIP/QP/LP. Option "solver" ignored",
+#: or for "ipm" on a QP says nothing) and runs something else, so evcore refuses those pairs
+#: instead of silently running another algorithm. As of HiGHS 1.16:
+#:
+#: - "simplex" also serves a MIP: the LP relaxations of HiGHS's branch-and-cut are dual simplex,
+#:   and evcore passes it as HiGHS's ``mip_lp_solver`` (``"ipm"`` there leaves no trace of an
+#:   interior point run, so it is not declared).
+#: - "ipm" is HiGHS's default interior point solver (HiPO where the build has it, else IPX),
+#:   "ipx" asks for IPX, "hipo" for HiPO (only builds compiled with it accept it; the PyPI
+#:   wheels of highspy 1.15 and 1.16 do not).
+#: - "pdlp" is cuPDLP-C, "hipdlp" HiGHS's own PDLP (both first-order: answers to about 1e-7
+#:   relative, not to simplex accuracy).
+#: - "qpasm" is the active-set QP solver (the only QP solver HiGHS 1.16 runs).
+#: - No choice solves a MIQP: HiGHS 1.16 cannot.
+#:
+#: Names the installed HiGHS does not know are left out by :func:`available_solvers`.
 SOLVER_CAPABILITIES: Mapping[str, frozenset[str]] = MappingProxyType({
     "choose": frozenset({"lp", "mip", "qp"}),
     "simplex": frozenset({"lp", "mip"}),
     "ipm": frozenset({"lp"}),
+    "ipx": frozenset({"lp"}),
     "hipo": frozenset({"lp"}),
     "pdlp": frozenset({"lp"}),
+    "hipdlp": frozenset({"lp"}),
+    "qpasm": frozenset({"qp"}),
 })
 
 _PRESOLVE_CHOICES = ("choose", "on", "off")
@@ -40,6 +54,11 @@ _PRESOLVE_CHOICES = ("choose", "on", "off")
 # the validation and bookkeeping done for the field (threads in particular).
 _MANAGED_OPTIONS = frozenset({"time_limit", "threads", "solver", "mip_lp_solver", "output_flag",
                               "mip_rel_gap", "presolve"})
+
+# HiGHS's numerical conventions (options of the same names): costs, bounds and matrix entries
+# at or past these magnitudes are read as infinite, matrix entries at or below the small one as
+# zero. evcore checks models against them (see ``_highs._check_numbers``).
+_LIMIT_OPTIONS = ("infinite_cost", "infinite_bound", "large_matrix_value", "small_matrix_value")
 
 
 _BANNER_LOCK = threading.Lock()
@@ -57,7 +76,8 @@ def new_highs() -> highspy.Highs:
     if not _BANNER_SHOWN:
         with _BANNER_LOCK:
             if not _BANNER_SHOWN:
-                highs = _quietly(highspy.Highs)
+                with stdout_redirected(None):
+                    highs = highspy.Highs()
                 _BANNER_SHOWN = True
                 highs.setOptionValue("output_flag", False)
                 return highs
@@ -66,27 +86,56 @@ def new_highs() -> highspy.Highs:
     return highs
 
 
-def _quietly(make):
-    import ctypes
-    import os
-    import sys
+class stdout_redirected:
+    """Point file descriptor 1 at stderr (``target=2``) or the null device (``None``) meanwhile.
 
+    For compiled code that prints on stdout (HiGHS's banner; its log and cuPDLP-C's with
+    ``SolverOptions(verbose=True)``): library code never writes to a caller's stdout. Python's
+    own ``sys.stdout`` is flushed first; where stdout is not a real descriptor (captured), this
+    does nothing.
+    """
+
+    def __init__(self, target: int | None):
+        self.target = target
+        self._saved = None
+
+    def __enter__(self):
+        import os
+        import sys
+
+        try:
+            sys.stdout.flush()
+            self._saved = os.dup(1)
+        except (OSError, ValueError, AttributeError):
+            self._saved = None
+            return self
+        _flush_c_stdio()
+        if self.target is None:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.close(null)
+        else:
+            os.dup2(self.target, 1)
+        return self
+
+    def __exit__(self, *exc):
+        import os
+
+        if self._saved is not None:
+            _flush_c_stdio()
+            os.dup2(self._saved, 1)
+            os.close(self._saved)
+            self._saved = None
+        return False
+
+
+def _flush_c_stdio() -> None:
     try:
-        sys.stdout.flush()
-        saved = os.dup(1)
-    except (OSError, ValueError, AttributeError):
-        return make()
-    libc = ctypes.CDLL(None)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        libc.fflush(None)
-        os.dup2(null, 1)
-        return make()
-    finally:
-        libc.fflush(None)
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(null)
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, AttributeError):  # pragma: no cover - no C library (not Linux/macOS)
+        pass
 
 
 @functools.cache
@@ -98,10 +147,21 @@ def available_solvers() -> frozenset[str]:
     Returns
     -------
     frozenset of str
+
+    Examples
+    --------
+    >>> {"choose", "simplex", "ipm"} <= available_solvers()
+    True
     """
     probe = new_highs()
     return frozenset(name for name in SOLVER_CAPABILITIES
                      if probe.setOptionValue("solver", name) == highspy.HighsStatus.kOk)
+
+
+@functools.cache
+def _default_limits() -> dict:
+    probe = new_highs()
+    return {name: float(probe.getOptionValue(name)[1]) for name in _LIMIT_OPTIONS}
 
 
 def check_capability(solver: str, kind: str) -> None:
@@ -112,12 +172,21 @@ def check_capability(solver: str, kind: str) -> None:
         raise InputError("solver", f"HiGHS {new_highs().version()} cannot solve a mixed-integer QP "
                                    "(the model has both integrality and a hessian)")
     if kind not in SOLVER_CAPABILITIES[solver]:
-        able = sorted(name for name, kinds in SOLVER_CAPABILITIES.items() if kind in kinds)
+        able = sorted(name for name, kinds in SOLVER_CAPABILITIES.items()
+                      if kind in kinds and name in available_solvers())
         raise InputError("solver", f"{solver!r} cannot solve a {kind.upper()} (HiGHS would ignore it "
                                    f"and use another algorithm); use one of {able}")
+    _check_available(solver)
+
+
+def _check_available(solver: str) -> None:
     if solver not in available_solvers():
-        raise InputError("solver", f"{solver!r} is not available in this HiGHS build; available: "
-                                   f"{sorted(available_solvers())}")
+        raise InputError("solver", f"{solver!r} is not available in this HiGHS build "
+                                   f"({new_highs().version()}); available: {_available_list()}")
+
+
+def _available_list() -> list:
+    return [name for name in SOLVER_CAPABILITIES if name in available_solvers()]
 
 
 @dataclass(frozen=True)
@@ -127,22 +196,37 @@ class SolverOptions:
     Parameters
     ----------
     time_limit : float or None
-        Wall-clock limit in seconds (``>= 0``); ``None`` for none.
+        Wall-clock limit in seconds (``>= 0``); ``None`` or ``inf`` for none.
     threads : int or None
-        Threads for HiGHS (``>= 1``); ``None`` keeps HiGHS's default. Changing it between
-        solves is safe: evcore restarts HiGHS's scheduler when needed.
-    solver : {"choose", "simplex", "ipm", "hipo", "pdlp"}
-        HiGHS algorithm; must be able to solve the model kind (see
-        :data:`SOLVER_CAPABILITIES`).
+        Threads for HiGHS, in ``[1, evcore._validate.MAX_THREADS]`` (256: HiGHS starts that
+        many workers, and a typo such as ``10**6`` would hang the machine); ``None`` keeps
+        HiGHS's default. Changing it between solves is safe: evcore restarts HiGHS's scheduler
+        when needed.
+    solver : str
+        HiGHS algorithm, one of :func:`available_solvers` (from :data:`SOLVER_CAPABILITIES`:
+        ``"choose"``, ``"simplex"``, ``"ipm"``, ``"ipx"``, ``"hipo"``, ``"pdlp"``, ``"hipdlp"``,
+        ``"qpasm"``); it must be able to solve the model kind. A name the installed HiGHS does
+        not accept raises :class:`InputError` listing the available ones.
     verbose : bool
-        Show HiGHS's own log (HiGHS option ``output_flag``).
+        Show HiGHS's own log (HiGHS option ``output_flag``), on stderr.
     mip_rel_gap : float
-        Relative MIP gap at which HiGHS stops and reports optimal (HiGHS default 1e-4).
+        Relative MIP gap at which HiGHS stops and reports optimal (HiGHS default 1e-4); finite,
+        ``>= 0``.
     presolve : {"choose", "on", "off"}
         HiGHS presolve.
     extra : mapping of str to bool, int, float or str
         Further raw HiGHS options, passed with ``setOptionValue``. Checked against HiGHS on
-        creation: an unknown name or a rejected value raises :class:`InputError`.
+        creation: an unknown name, a value of the wrong type (``"1e-6"`` for a number, ``1`` for
+        a bool, ``2.5`` for an integer), NaN, or a value HiGHS rejects raises :class:`InputError`.
+
+    Examples
+    --------
+    >>> SolverOptions(time_limit=float("inf"), threads=2).time_limit is None
+    True
+    >>> SolverOptions(threads=10**6)
+    Traceback (most recent call last):
+    ...
+    evcore.errors.InputError: threads: must be an integer in [1, 256], got 1000000
     """
 
     time_limit: float | None = None
@@ -158,21 +242,18 @@ class SolverOptions:
             limit = as_scalar("time_limit", self.time_limit)
             check_nonnegative("time_limit", _array(limit), allow_inf=True)
             object.__setattr__(self, "time_limit", None if math.isinf(limit) else float(limit))
-        if self.threads is not None:
-            threads = as_scalar("threads", self.threads, int)
-            if threads < 1:
-                raise InputError("threads", f"must be at least 1, got {threads}")
-            object.__setattr__(self, "threads", threads)
-        if self.solver not in SOLVER_CAPABILITIES:
-            raise InputError("solver", f"must be one of {list(SOLVER_CAPABILITIES)}, got {self.solver!r}")
+        object.__setattr__(self, "threads", check_threads(self.threads))
+        if not isinstance(self.solver, str) or self.solver not in SOLVER_CAPABILITIES:
+            raise InputError("solver", f"must be one of {_available_list()} (the HiGHS algorithms this "
+                                       f"build accepts), got {self.solver!r}")
+        _check_available(self.solver)
         if not isinstance(self.verbose, (bool, np.bool_)):
             raise InputError("verbose", f"must be a bool, got {self.verbose!r}")
         object.__setattr__(self, "verbose", bool(self.verbose))
         gap = as_scalar("mip_rel_gap", self.mip_rel_gap)
         check_nonnegative("mip_rel_gap", _array(gap))
         object.__setattr__(self, "mip_rel_gap", float(gap))
-        if self.presolve not in _PRESOLVE_CHOICES:
-            raise InputError("presolve", f"must be one of {list(_PRESOLVE_CHOICES)}, got {self.presolve!r}")
+        check_choice("presolve", self.presolve, _PRESOLVE_CHOICES)
         if not isinstance(self.extra, Mapping):
             raise InputError("extra", f"must be a mapping of HiGHS option names to values, got {type(self.extra).__name__}")
         extra = dict(self.extra)  # a private copy: later edits to the caller's dict do not leak in
@@ -199,9 +280,20 @@ class SolverOptions:
                 raise InputError("extra" if name in self.extra else name,
                                  f"HiGHS rejected option {name!r} = {value!r}")
 
+    def _limits(self) -> dict:
+        """HiGHS's infinity and matrix-size conventions under these options (see ``_LIMIT_OPTIONS``)."""
+        limits = dict(_default_limits())
+        limits.update({name: float(value) for name, value in self.extra.items() if name in limits})
+        return limits
+
 
 def _array(value) -> np.ndarray:
     return np.asarray(value, dtype=float)
+
+
+# HiGHS option types, as ``getOptionType`` reports them, and what evcore takes for each.
+_TYPE_NAMES = {highspy.HighsOptionType.kBool: "bool", highspy.HighsOptionType.kInt: "int",
+               highspy.HighsOptionType.kDouble: "double", highspy.HighsOptionType.kString: "string"}
 
 
 def _check_extra(extra: dict) -> None:
@@ -211,23 +303,41 @@ def _check_extra(extra: dict) -> None:
             raise InputError("extra", f"option names must be strings, got {name!r}")
         if name in _MANAGED_OPTIONS:
             raise InputError("extra", f"HiGHS option {name!r} is set by a SolverOptions field; use that field")
-        if probe.getOptionType(name)[0] != highspy.HighsStatus.kOk:
+        status, option_type = probe.getOptionType(name)
+        if status != highspy.HighsStatus.kOk:
             raise InputError("extra", f"unknown HiGHS option {name!r}")
-        value = _plain(name, value)
+        value = _plain(name, value, _TYPE_NAMES.get(option_type, "string"))
         extra[name] = value
         if probe.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             raise InputError("extra", f"HiGHS option {name!r}: HiGHS rejected the value {value!r}")
 
 
-def _plain(name: str, value):
-    """``value`` as the Python type HiGHS's ``setOptionValue`` overloads expect."""
+def _plain(name: str, value, kind: str):
+    """``value`` as the Python type HiGHS's option ``name`` of type ``kind`` takes; anything whose
+    meaning would change on the way (text parsed as a number, a bool as 0/1, 2.5 as 2, NaN) is refused."""
+    def refuse(what: str):
+        return InputError("extra", f"HiGHS option {name!r} takes {what}, got {value!r} ({type(value).__name__})")
+
+    if kind == "bool":
+        if isinstance(value, (bool, np.bool_)):
+            return bool(value)
+        raise refuse("true or false")
     if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, numbers.Integral):
-        return int(value)
+        raise refuse({"int": "an integer", "string": "a string"}.get(kind, "a number"))
+    if kind == "string":
+        if isinstance(value, str):
+            return value
+        raise refuse("a string")
+    if kind == "int":
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        if isinstance(value, numbers.Real) and math.isfinite(float(value)) and float(value).is_integer() \
+                and abs(float(value)) < 2**53:
+            return int(value)
+        raise refuse("an integer")
     if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, str):
-        return value
-    raise InputError("extra", f"HiGHS option {name!r}: value must be a bool, number or string, "
-                              f"got {type(value).__name__}")
+        number = float(value)
+        if math.isnan(number):
+            raise refuse("a number")
+        return number
+    raise refuse("a number")

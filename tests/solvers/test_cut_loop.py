@@ -152,7 +152,7 @@ def test_progress_prints_one_line_per_round(capsys):
     result = cut_loop(tangent_model(), tangent_cuts, max_rounds=4, progress=True)
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == len(result.rounds) == 4
-    assert lines[0].startswith("cut round   1:") and "rows added 2" in lines[0]
+    assert lines[0].startswith("[solvers.cut_loop]  it        1") and "rows added 2" in lines[0]
 
 
 @pytest.mark.parametrize("returned, text", [
@@ -161,6 +161,19 @@ def test_progress_prints_one_line_per_round(capsys):
     (([[1.0, 0.0, 0.0, 0.0]], [-np.inf], [np.nan]), r"returned upper\[0\]: must be a number"),
     (([[1.0, np.inf, 0.0, 0.0]], [-np.inf], [1.0]), r"returned matrix\[0, 1\]: must be finite"),
     (([[1.0, 0.0, 0.0, 0.0]], [2.0], [1.0]), r"returned lower\[0\]: greater than upper"),
+    (([[1.0, np.nan, 0.0, 0.0]], [0.0], [1.0]), r"returned matrix\[0, 1\]: must be finite, got nan"),
+    (([[1.0, 0.0, 0.0, 0.0]], [np.nan], [1.0]), r"returned lower\[0\]: must be a number"),
+    (([[1.0, 0.0, 0.0, 0.0]], [np.inf], [np.inf]), r"returned lower\[0\]: cannot be inf"),
+    (([[1.0, 0.0, 0.0, 0.0]], [-np.inf], [-np.inf]), r"returned upper\[0\]: cannot be -inf"),
+    (([[1.0, 0.0, 0.0, 0.0]], [1e25], [np.inf]), r"returned lower\[0\]: .*infinite_bound"),
+    (([[1e16, 0.0, 0.0, 0.0]], [0.0], [1.0]), r"returned matrix\[0, 0\]: .*large_matrix_value"),
+    (([[1.0, 0.0]], [0.0], [1.0]), "2 columns"),
+    (([[1.0, 0.0, 0.0, 0.0], [1.0]], [0.0, 0.0], [1.0, 1.0]), "returned matrix: cannot be read as an array"),
+    (([["1", "0", "0", "0"]], [0.0], [1.0]), "returned matrix: must be numbers, got text"),
+    (([[1j, 0.0, 0.0, 0.0]], [0.0], [1.0]), "returned matrix: must be real numbers"),
+    (([[1.0, 0.0, 0.0, 0.0]], None, [1.0]), "returned lower: must be 1 row bounds"),
+    (np.ones(3), "must return None, a Cuts"),
+    ({"matrix": 1}, "must return None, a Cuts"),
     ("nope", "must return None, a Cuts"),
     (([[1.0, 0.0, 0.0, 0.0]], [0.0]), "must return None, a Cuts"),
 ])
@@ -188,3 +201,29 @@ def test_cuts_violation():
     np.testing.assert_allclose(cuts.violation(np.array([0.25, 0.25])), [0.5, 0.0])
     np.testing.assert_allclose(cuts.violation(np.array([2.0, 0.5])), [0.0, 1.5])
     assert cuts.num_rows == 2
+
+
+def test_progress_callable_gets_one_record_per_round():
+    records = []
+    result = cut_loop(tangent_model(), tangent_cuts, max_rounds=3, progress=records.append)
+    assert [r.iteration for r in records] == [r.round for r in result.rounds] == [1, 2, 3]
+    assert all(r.method == "solvers.cut_loop" and "rows added" in r.message for r in records)
+
+
+def test_an_exception_inside_the_separator_propagates_unchanged():
+    class Stop(Exception):
+        pass
+
+    def separate(x):
+        raise Stop("the caller's own")
+
+    with pytest.raises(Stop, match="the caller's own"):
+        cut_loop(tangent_model(), separate)
+
+
+@pytest.mark.parametrize("x", [[1.0], [np.nan, 1.0], "ab"])
+def test_cuts_violation_checks_its_point(x):
+    cuts = Cuts(sp.csr_array([[1.0, 1.0]]), [1.0], [np.inf])
+    with pytest.raises(InputError) as info:
+        cuts.violation(x)
+    assert info.value.field == "x"

@@ -383,9 +383,21 @@ def test_capability_table_is_pinned():
         "choose": {"lp", "mip", "qp"},
         "simplex": {"lp", "mip"},
         "ipm": {"lp"},
+        "ipx": {"lp"},
         "hipo": {"lp"},
         "pdlp": {"lp"},
+        "hipdlp": {"lp"},
+        "qpasm": {"qp"},
     }
+
+
+def test_every_name_highs_accepts_is_declared():
+    # The HiGHS option lists its values when given a wrong one; every value but "hipo" (only in
+    # builds compiled with it) must be accepted by this build and declared in the table.
+    assert available_solvers() <= set(SOLVER_CAPABILITIES)
+    assert set(SOLVER_CAPABILITIES) - available_solvers() <= {"hipo", "ipx", "hipdlp", "qpasm"}
+    if highspy.Highs().version() >= "1.16":
+        assert {"choose", "simplex", "ipm", "ipx", "pdlp", "hipdlp", "qpasm"} <= available_solvers()
 
 
 MODELS_BY_KIND = {
@@ -395,16 +407,33 @@ MODELS_BY_KIND = {
 }
 
 
+#: Which HiGHS iteration counter moves when each algorithm runs.
+COUNTER = {"simplex": "simplex", "ipm": "ipm", "ipx": "ipm", "hipo": "ipm", "pdlp": "pdlp", "hipdlp": "pdlp",
+           "qpasm": "qp"}
+
+
 @pytest.mark.parametrize("kind", ["lp", "mip", "qp"])
-@pytest.mark.parametrize("solver", ["choose", "simplex", "ipm", "pdlp"])
+@pytest.mark.parametrize("solver", sorted(SOLVER_CAPABILITIES))
 def test_capability_table_is_enforced(solver, kind):
+    if solver not in available_solvers():
+        with pytest.raises(InputError, match="not available in this HiGHS build") as info:
+            SolverOptions(solver=solver)
+        assert info.value.field == "solver" and "available: ['choose', 'simplex'" in str(info.value)
+        return
     model = MODELS_BY_KIND[kind]()
     if kind in SOLVER_CAPABILITIES[solver]:
-        assert solve(model, SolverOptions(solver=solver)).status == "optimal"
+        result = solve(model, SolverOptions(solver=solver))
+        assert result.status == "optimal"
+        if solver != "choose":
+            counter = "mip_nodes" if kind == "mip" else COUNTER[solver]
+            assert result.iterations[counter] > 0, result.iterations  # that algorithm really ran
     else:
         with pytest.raises(InputError, match="cannot solve") as info:
             solve(model, SolverOptions(solver=solver))
         assert info.value.field == "solver"
+        # ... because HiGHS would have run another algorithm (its counter stays at zero)
+        if kind != "mip":
+            assert getattr(_raw_iterations(model, solver), f"{COUNTER[solver]}_iteration_count") <= 0
 
 
 def _raw_iterations(model: Model, solver: str):
@@ -415,7 +444,7 @@ def _raw_iterations(model: Model, solver: str):
     return highs.getInfo()
 
 
-@pytest.mark.parametrize("solver", ["ipm", "pdlp", "simplex"])
+@pytest.mark.parametrize("solver", sorted(available_solvers() & {"ipm", "ipx", "pdlp", "hipdlp", "simplex"}))
 def test_highs_ignores_lp_algorithms_for_qp(solver):
     # Why the table refuses them: HiGHS runs its active-set QP solver whatever "solver" says.
     info = _raw_iterations(MODELS_BY_KIND["qp"](), solver)
@@ -423,10 +452,24 @@ def test_highs_ignores_lp_algorithms_for_qp(solver):
     assert max(info.ipm_iteration_count, info.pdlp_iteration_count, info.simplex_iteration_count) <= 0
 
 
-@pytest.mark.parametrize("solver", ["ipm", "pdlp"])
+@pytest.mark.parametrize("solver", sorted(available_solvers() & {"ipm", "ipx", "pdlp", "hipdlp"}))
 def test_highs_honours_lp_algorithms_for_lp(solver):
     info = _raw_iterations(MODELS_BY_KIND["lp"](), solver)
-    assert getattr(info, f"{solver}_iteration_count") > 0
+    assert getattr(info, f"{COUNTER[solver]}_iteration_count") > 0
+
+
+@pytest.mark.skipif("qpasm" not in available_solvers(), reason="HiGHS before 1.16 has no qpasm")
+def test_highs_ignores_the_qp_solver_for_an_lp():
+    info = _raw_iterations(MODELS_BY_KIND["lp"](), "qpasm")
+    assert info.simplex_iteration_count > 0 and info.qp_iteration_count <= 0
+
+
+def test_unknown_or_unavailable_solver_lists_what_is_available():
+    for name in ("barrier", [], {}, None, 3):
+        with pytest.raises(InputError, match="must be one of") as info:
+            SolverOptions(solver=name)
+        assert info.value.field == "solver"
+        assert str(sorted(available_solvers())[0]) in str(info.value)
 
 
 def test_simplex_for_a_mip_sets_the_mip_lp_solver():
@@ -572,7 +615,25 @@ def test_lp_start_gives_the_starting_basis():
 
 @pytest.mark.parametrize("kwargs, field, text", [
     (dict(solver="barrier"), "solver", "must be one of"),
-    (dict(threads=0), "threads", "at least 1"),
+    (dict(threads=0), "threads", r"in \[1, 256\]"),
+    (dict(threads=10**6), "threads", r"in \[1, 256\]"),
+    (dict(threads=True), "threads", "boolean"),
+    (dict(solver=[]), "solver", "must be one of"),
+    (dict(presolve=[]), "presolve", "must be one of"),
+    (dict(mip_rel_gap=np.inf), "mip_rel_gap", "finite"),
+    (dict(extra=[("random_seed", 1)]), "extra", "mapping"),
+    (dict(extra={"primal_feasibility_tolerance": np.nan}), "extra", "takes a number"),
+    (dict(extra={"mip_feasibility_tolerance": "1e-6"}), "extra", "takes a number"),
+    (dict(extra={"random_seed": True}), "extra", "takes an integer"),
+    (dict(extra={"random_seed": 2.5}), "extra", "takes an integer"),
+    (dict(extra={"random_seed": 2**70}), "extra", "rejected the value"),
+    (dict(extra={"mip_max_nodes": 1e300}), "extra", "takes an integer"),
+    (dict(extra={"log_to_console": 1}), "extra", "takes true or false"),
+    (dict(extra={"write_model_file": 3}), "extra", "takes a string"),
+    (dict(extra={"random_seed": 1j}), "extra", "takes an integer"),
+    (dict(extra={"random_seed": None}), "extra", "takes an integer"),
+    (dict(extra={"random_seed": np.array(3)}), "extra", "takes an integer"),
+    (dict(extra={3: 1}), "extra", "names must be strings"),
     (dict(threads=1.5), "threads", "integer"),
     (dict(time_limit=-1.0), "time_limit", "non-negative"),
     (dict(mip_rel_gap=-0.1), "mip_rel_gap", "non-negative"),
@@ -627,3 +688,148 @@ def test_resolver_matches_fresh_solves_of_each_member():
         assert again.status == "optimal" and np.isclose(again.objective, fresh.objective)
         assert np.isclose(again.row_duals @ lower, again.objective)  # strong duality: duals of this member
         assert np.allclose(again.row_activity, matrix @ again.x) and np.all(again.row_activity >= lower - 1e-9)
+
+
+# --- issue 12.8: every array checked, HiGHS's conventions made explicit -------------------
+@pytest.mark.parametrize("kwargs, field, index", [
+    (dict(objective=[np.nan, 1.0]), "objective", 0),
+    (dict(objective=[np.inf, 1.0]), "objective", 0),
+    (dict(objective=[-1.0]), "objective", None),             # wrong length: a different model
+    (dict(objective=[-1.0, -1.0, -1.0]), "objective", None),
+    (dict(objective=[[1.0, 1.0]]), "objective", None),
+    (dict(objective="ab"), "objective", None),
+    (dict(objective=[1j, 1.0]), "objective", None),
+    (dict(objective=[True, False]), "objective", None),
+    (dict(objective=[1e25, 1.0]), "objective", 0),           # HiGHS's infinite_cost
+    (dict(row_upper=[4.0]), "row_upper", None),
+    (dict(row_upper=[np.nan, 6.0]), "row_upper", 0),
+    (dict(row_upper=[-np.inf, 6.0]), "row_upper", 0),
+    (dict(row_lower=[5.0, 0.0]), "row_lower", 0),            # above the kept upper bound 4
+    (dict(row_lower=[5.0, 0.0], row_upper=[4.0, 6.0]), "row_lower", 0),
+    (dict(row_lower=[1e25, 0.0], row_upper=[np.inf, 6.0]), "row_lower", 0),
+    (dict(row_lower=[[0.0, 0.0]]), "row_lower", None),
+])
+def test_resolver_checks_every_array_and_keeps_its_model(kwargs, field, index):
+    from evcore.solvers import Resolver
+
+    resolver = Resolver(textbook_lp())
+    with pytest.raises(InputError) as info:
+        resolver.solve(**kwargs)
+    assert (info.value.field, info.value.index) == (field, index)
+    # nothing changed behind the refusal
+    again = resolver.solve()
+    assert again.status == "optimal" and again.objective == pytest.approx(-2.8)
+
+
+def test_resolver_keeps_the_other_side_of_row_bounds():
+    from evcore.solvers import Resolver
+
+    resolver = Resolver(textbook_lp())
+    assert resolver.solve(row_upper=[2.0, 3.0]).objective == pytest.approx(solve(
+        dataclasses.replace(textbook_lp(), row_upper=[2.0, 3.0])).objective)
+    with pytest.raises(InputError, match=r"row_lower\[1\]: greater than row_upper\[1\] \(5.0 > 3.0\)"):
+        resolver.solve(row_lower=[0.0, 5.0])  # checked against the upper bounds now held
+
+
+@pytest.mark.parametrize("bad", ["x", None, 3, SolverOptions])
+def test_entries_refuse_what_is_not_a_model_or_options(bad):
+    from evcore.solvers import Resolver, cut_loop
+
+    for call in (lambda: solve(bad), lambda: Resolver(bad), lambda: cut_loop(bad, lambda x: None)):
+        with pytest.raises(InputError, match="model"):
+            call()
+    if bad is not None:
+        for call in (lambda: solve(textbook_lp(), bad), lambda: Resolver(textbook_lp(), bad),
+                     lambda: cut_loop(textbook_lp(), lambda x: None, bad)):
+            with pytest.raises(InputError, match="options"):
+                call()
+
+
+@pytest.mark.parametrize("progress", ["yes", 1, 0.5, [True], lambda: None])
+def test_solve_refuses_odd_progress(progress):
+    with pytest.raises(InputError, match="progress"):
+        solve(textbook_lp(), progress=progress)
+
+
+def test_solve_progress_callable_gets_one_final_record():
+    records = []
+    solve(textbook_lp(), progress=records.append)
+    assert len(records) == 1 and records[0].final and records[0].objective == pytest.approx(-2.8)
+    assert records[0].method == "solvers.solve" and "Optimal" in records[0].message
+
+
+@pytest.mark.parametrize("kwargs, field, index", [
+    (dict(objective=[1e25, 1.0]), "objective", 0),
+    (dict(objective=[1.0, -1e300]), "objective", 1),
+    (dict(objective=[-1.0, -1.0], constraint_matrix=[[1e16, 1.0]], row_upper=[1.0]), "constraint_matrix", (0, 0)),
+    (dict(objective=[1.0, 1.0], col_lower=[1e25, 0.0], col_upper=[1e30, 1.0]), "col_lower", 0),
+    (dict(objective=[1.0, 1.0], col_lower=[-1e30, -1e25], col_upper=[1.0, -1e21]), "col_upper", 1),
+    (dict(objective=[1.0, 1.0], constraint_matrix=[[1.0, 1.0]], row_lower=[1e21]), "row_lower", 0),
+    (dict(objective=[1.0, 1.0], constraint_matrix=[[1.0, 1.0]], row_upper=[-1e21]), "row_upper", 0),
+    (dict(objective=[1.0, 1.0], hessian=[[1e16, 0.0], [0.0, 1.0]]), "hessian", (0, 0)),
+])
+def test_values_highs_would_read_as_infinite_are_refused(kwargs, field, index):
+    # Before: a cost of 1e25 came back "optimal" with objective inf; bounds past 1e20 and matrix
+    # entries past 1e15 made HiGHS reject the model with status "Not Set".
+    with pytest.raises(InputError, match="HiGHS") as info:
+        solve(Model(**kwargs))
+    assert (info.value.field, info.value.index) == (field, index)
+
+
+def test_huge_bounds_on_the_open_side_mean_no_bound():
+    model = Model(objective=[1.0], col_lower=[-1e30], col_upper=[1e30], constraint_matrix=[[1.0]], row_lower=[2.0],
+                  row_upper=[1e25])
+    assert solve(model).objective == pytest.approx(2.0)
+
+
+def test_limits_follow_the_options():
+    options = SolverOptions(extra={"infinite_cost": 1e30})
+    assert solve(Model(objective=[1e25], col_upper=[1.0]), options).objective == 0.0
+
+
+def test_entries_highs_drops_are_logged(caplog):
+    model = Model(objective=[-1.0, -1.0], constraint_matrix=[[1e-10, 1.0]], row_upper=[1.0], col_upper=[1.0, 1.0])
+    with caplog.at_level("WARNING", logger="evcore.solvers"):
+        solve(model)
+    assert "constraint_matrix: 1 entries of magnitude <= 1e-09" in caplog.text and "[0, 0]" in caplog.text
+
+
+@pytest.mark.parametrize("data, text", [(np.array([[True, False]]), "booleans"),
+                                        (np.array([[1j, 0.0]]), "complex"),
+                                        (np.array([[1.0, np.nan]]), "finite")])
+def test_sparse_input_is_checked_like_dense(data, text):
+    with pytest.raises(InputError, match=text) as info:
+        Model(objective=[1.0, 2.0], constraint_matrix=sp.csr_array(data))
+    assert info.value.field == "constraint_matrix"
+
+
+@pytest.mark.parametrize("x", [[1.0], [1.0, np.nan], "ab", [[1.0, 1.0]], [1j, 1.0]])
+def test_evaluate_checks_its_point(x):
+    with pytest.raises(InputError) as info:
+        textbook_lp().evaluate(x)
+    assert info.value.field == "x"
+
+
+def test_limit_before_a_feasible_point_says_which():
+    with pytest.raises(SolverError) as info:
+        solve(hard_knapsack(), SolverOptions(time_limit=0.0))
+    assert info.value.outcome == "time_limit" and "time limit reached before any feasible solution" in str(info.value)
+    assert pickle.loads(pickle.dumps(info.value)).outcome == "time_limit"
+    with pytest.raises(SolverError) as info:
+        solve(random_lp(0), SolverOptions(extra={"simplex_iteration_limit": 0}))
+    assert info.value.outcome == "iteration_limit"
+    assert SolverError("HiGHS failed", "Solve error").outcome is None
+
+
+def test_verbose_log_goes_to_stderr(capfd):
+    # HiGHS (and cuPDLP-C, by itself) print their logs on file descriptor 1
+    for solver in sorted(available_solvers() & {"choose", "pdlp"}):
+        solve(random_lp(1), SolverOptions(verbose=True, solver=solver))
+    captured = capfd.readouterr()
+    assert captured.out == "" and "HiGHS" in captured.err
+
+
+def test_threads_past_the_cap_are_refused_before_highs_starts():
+    # was: a hang (HiGHS starting a million workers); now refused when the options are made
+    with pytest.raises(InputError, match=r"threads: must be an integer in \[1, 256\], got 1000000"):
+        SolverOptions(threads=10**6)
