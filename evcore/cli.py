@@ -11,6 +11,11 @@ or a missing optional engine; 3 infeasible or unbounded model (or no feasible an
 
 Stdout holds only the command's result. While a command runs, everything else written to
 stdout, from Python or from compiled code (HiGHS's banner, say), is sent to stderr.
+
+A mistake on the command line (an unknown command or flag, a stray argument, a bad value) is one
+line on stderr, ``evcore: error: <what> (see 'evcore <command> --help')``, and exit code 2, for
+the top level and for every subcommand: the parsers are :class:`ArgumentParser`, which
+``add_subparsers`` hands down to every subcommand a method registers.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pathlib import Path
 from . import __version__
 from .errors import InfeasibleError, InputError, MissingDependencyError, SolverError, UnboundedError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "ArgumentParser"]
 
 #: Modules providing ``register`` (a subcommand) and ``demo``, in the order the demo runs them.
 #: Each planning method adds its entry here when it lands.
@@ -44,8 +49,40 @@ EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_SOLVER = 0, 1, 2
 EXIT_INTERRUPTED = 130
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser with one-line errors: ``evcore: error: <message> (see '<prog> --help')``
+    on stderr and exit code 2, instead of the usage block followed by the message.
+
+    ``add_subparsers`` uses the parser's own class for subcommands (argparse's default), so
+    every subcommand registered by a method, and theirs in turn, reports errors the same way.
+    """
+
+    def error(self, message):
+        text = " ".join(str(message).split())  # one line, whatever argparse composed
+        self.exit(EXIT_BAD_INPUT, f"evcore: error: {text} (see '{self.prog} --help')\n")
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        # the deepest subcommand parser that ran, so that a stray argument is reported by it
+        # (and its --help is the hint); subcommand namespaces are copied upwards, so a parser
+        # records itself only when no subcommand below it has
+        if namespace is not None and not hasattr(namespace, _DEEPEST):
+            setattr(namespace, _DEEPEST, self)
+        return namespace, extras
+
+    def parse_args(self, args=None, namespace=None):
+        namespace, extras = self.parse_known_args(args, namespace)
+        deepest = vars(namespace).pop(_DEEPEST, self)
+        if extras:
+            deepest.error(f"unrecognized arguments: {' '.join(extras)}")
+        return namespace
+
+
+_DEEPEST = "_evcore_deepest_parser"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="evcore",
         description="Planning electric-vehicle charging infrastructure.",
     )
@@ -97,7 +134,9 @@ def main(argv=None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
-    _configure_logging(args)
+    from . import progress
+
+    quiet_before = _configure_logging(args)
     with _result_stdout() as result_stream:
         from . import _output
 
@@ -126,6 +165,7 @@ def main(argv=None) -> int:
                          "(run with -vv for the traceback)", EXIT_UNEXPECTED)
         finally:
             _output.set_result_stream(None)
+            progress.set_quiet(quiet_before)
 
 
 def _fail(message: str, code: int) -> int:
@@ -133,8 +173,10 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _configure_logging(args) -> None:
-    """Library notes go through ``logging`` (logger ``"evcore"``) to stderr."""
+def _configure_logging(args) -> bool:
+    """Library notes go through ``logging`` (logger ``"evcore"``) to stderr; ``--quiet`` also
+    silences progress lines (:func:`evcore.progress.set_quiet`). Returns the previous quiet
+    setting of :mod:`evcore.progress`, for :func:`main` to restore."""
     level = logging.ERROR if args.quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     logger = logging.getLogger("evcore")
     logger.setLevel(level)
@@ -143,10 +185,11 @@ def _configure_logging(args) -> None:
         handler.setFormatter(logging.Formatter("evcore: %(message)s"))
         handler._evcore_cli = True
         logger.addHandler(handler)
-    if args.quiet:
-        from . import _output
+    from . import _output, progress
 
+    if args.quiet:
         _output.QUIET = True
+    return progress.set_quiet(bool(args.quiet) or progress.is_quiet())
 
 
 @contextlib.contextmanager
