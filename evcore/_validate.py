@@ -208,7 +208,13 @@ def check_positive(field: str, arr: np.ndarray, *, allow_inf: bool = False) -> n
 
 
 def check_in_range(field: str, arr: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Require ``low <= arr <= high`` everywhere (bounds included, NaN rejected)."""
+    """Require ``low <= arr <= high`` everywhere (bounds included, NaN rejected).
+
+    The range itself must make sense (``low <= high``, neither NaN): with a NaN bound every
+    comparison is false and every value would pass.
+    """
+    if not low <= high:
+        raise InputError(field, f"cannot be checked against the range [{low!r}, {high!r}]")
     _check_not_nan(field, arr)
     bad = (arr < low) | (arr > high)
     if bad.any():
