@@ -92,40 +92,56 @@ class stdout_redirected:
     For compiled code that prints on stdout (HiGHS's banner; its log and cuPDLP-C's with
     ``SolverOptions(verbose=True)``): library code never writes to a caller's stdout. Python's
     own ``sys.stdout`` is flushed first; where stdout is not a real descriptor (captured), this
-    does nothing.
+    does nothing. Descriptor 1 belongs to the whole process, so overlapping uses (solves in
+    several threads) share one redirection: the first sets it up, the last one out restores it.
     """
+
+    _lock = threading.Lock()
+    _depth = 0
+    _saved: int | None = None
 
     def __init__(self, target: int | None):
         self.target = target
-        self._saved = None
+        self._entered = False
 
     def __enter__(self):
         import os
         import sys
 
-        try:
-            sys.stdout.flush()
-            self._saved = os.dup(1)
-        except (OSError, ValueError, AttributeError):
-            self._saved = None
-            return self
-        _flush_c_stdio()
-        if self.target is None:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, 1)
-            os.close(null)
-        else:
-            os.dup2(self.target, 1)
+        cls = type(self)
+        with cls._lock:
+            if cls._depth == 0:
+                try:
+                    sys.stdout.flush()
+                    saved = os.dup(1)
+                except (OSError, ValueError, AttributeError):
+                    return self
+                _flush_c_stdio()
+                if self.target is None:
+                    null = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(null, 1)
+                    os.close(null)
+                else:
+                    os.dup2(self.target, 1)
+                cls._saved = saved
+            cls._depth += 1
+            self._entered = True
         return self
 
     def __exit__(self, *exc):
         import os
 
-        if self._saved is not None:
-            _flush_c_stdio()
-            os.dup2(self._saved, 1)
-            os.close(self._saved)
-            self._saved = None
+        if not self._entered:
+            return False
+        cls = type(self)
+        with cls._lock:
+            cls._depth -= 1
+            if cls._depth == 0 and cls._saved is not None:
+                _flush_c_stdio()
+                os.dup2(cls._saved, 1)
+                os.close(cls._saved)
+                cls._saved = None
+        self._entered = False
         return False
 
 

@@ -833,3 +833,21 @@ def test_threads_past_the_cap_are_refused_before_highs_starts():
     # was: a hang (HiGHS starting a million workers); now refused when the options are made
     with pytest.raises(InputError, match=r"threads: must be an integer in \[1, 256\], got 1000000"):
         SolverOptions(threads=10**6)
+
+
+def test_verbose_solves_in_threads_give_stdout_back(capfd):
+    # descriptor 1 is the process's: overlapping redirections must not leave it pointing at stderr
+    import os
+
+    def work():
+        for _ in range(3):
+            solve(random_lp(2), SolverOptions(verbose=True, threads=1))
+
+    workers = [threading.Thread(target=work) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    os.write(1, b"still stdout\n")
+    captured = capfd.readouterr()
+    assert captured.out == "still stdout\n" and "HiGHS" in captured.err
