@@ -123,11 +123,19 @@ def as_array(field: str, value, dtype=float, *, ndim: int | None = None,
     else:
         target = np.dtype(dtype)
         _reject_kind(field, raw, target, allow_bool)
-    if target.kind in "iu" and raw.dtype.kind not in "iu":
-        raw = check_integer(field, raw)
+    if target.kind in "iu":
+        if raw.dtype.kind not in "iu":
+            raw = check_integer(field, raw)
         if target.kind == "u" and raw.size and raw.min() < 0:
             index = first_index(raw < 0)
             raise InputError(field, f"must be non-negative, got {_entry(raw, index)!r}", index)
+        if raw.size:  # numpy would wrap around (300 as int8 is 44, -1 as uint8 is 255)
+            info = np.iinfo(target)
+            bad = (raw < info.min) | (raw > info.max)
+            if bad.any():
+                index = first_index(bad)
+                raise InputError(field, f"must lie in [{info.min}, {info.max}] ({target.name}), "
+                                        f"got {_entry(raw, index)!r}", index)
     try:
         with np.errstate(over="raise", invalid="ignore"):
             arr = np.asarray(raw, dtype=target)
