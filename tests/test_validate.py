@@ -84,3 +84,89 @@ def test_nothing_is_modified_or_clipped():
     data = np.array([0.0, 0.5, 1.0])
     out = v.check_probability("p", data)
     assert out is data and list(out) == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("value, dtype, text", [
+    (-1, np.uint8, "non-negative"), (300, np.int8, r"\[-128, 127\]"), ([1, 2**40], np.int32, "int32"),
+    (np.array([2**64 - 1], dtype=np.uint64), np.int64, "int64"), (2.5, np.int64, "integer"),
+])
+def test_integers_never_wrap_around(value, dtype, text):
+    with pytest.raises(InputError, match=text):
+        v.as_array("x", value, dtype=dtype)
+    assert v.as_array("x", [0, 127], dtype=np.int8).tolist() == [0, 127]
+
+
+@pytest.mark.parametrize("low, high", [(np.nan, 1.0), (0.0, np.nan), (2.0, 1.0)])
+def test_a_range_that_lets_everything_pass_is_refused(low, high):
+    with pytest.raises(InputError, match="range"):
+        v.check_in_range("x", np.array([0.5]), low, high)
+
+
+# --- evcore.io._text: the one tokenizer ---------------------------------------------------------
+from evcore.io._text import Tokens, parse_float, parse_int, read_text  # noqa: E402
+
+
+@pytest.mark.parametrize("content, text", [
+    (b"\x00\x01binary", "binary"), (b"1 2\n3 4\x00", r":2: is a binary file"),
+    ("2 3\n".encode("utf-16"), "UTF-16"), ("2 3\n".encode("utf-16-le"), "looks UTF-16"),
+    ("2 3\n".encode("utf-32"), "UTF-16/UTF-32"), (b"1 2\n\xff\n", r":2: is not valid UTF-8"),
+])
+def test_read_text_refuses_what_is_not_utf8_text(tmp_path, content, text):
+    path = tmp_path / "data.txt"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=text) as info:
+        read_text(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize("path, text", [("/dev/zero", "not a regular file"), ("/no/such", "no such file"),
+                                        ("a\x00b", "NUL"), ("x" * 5000, "cannot be read"), (3, "must be a path"),
+                                        (b"/etc/hostname", "must be a path")])
+def test_read_text_refuses_odd_paths(tmp_path, path, text):
+    with pytest.raises(InputError, match=text):
+        read_text(path)
+    with pytest.raises(InputError, match="is a folder"):
+        read_text(tmp_path)
+
+
+def test_read_text_keeps_good_text(tmp_path):
+    path = tmp_path / "ok.txt"
+    path.write_bytes("\ufeff1 2\n€ 3\n".encode("utf-8"))
+    assert read_text(path) == "1 2\n€ 3\n"
+    (tmp_path / "empty.txt").write_bytes(b"")
+    assert read_text(tmp_path / "empty.txt") == ""
+    with pytest.raises(InputError, match="empty"):
+        Tokens(read_text(tmp_path / "empty.txt"), source="empty.txt").int("n")
+
+
+@pytest.mark.parametrize("token", ["nan", "inf", "-Infinity", "1e400", "1_000", "\u0663", "\uff11", "0x10", "",
+                                   "1e", "+", "9" * 500, "1.5.2", "1,5", None, 1.5, b"1.5", True])
+def test_parse_float_refuses(token):
+    with pytest.raises(InputError, match="f.txt:3: cost"):
+        parse_float(token, source="f.txt", line=3, field="cost")
+
+
+@pytest.mark.parametrize("token", ["49.5", "4e1", "1_0", "\u0663", "9" * 19, "-" + "9" * 19, "", " ", None, 3, "0x1"])
+def test_parse_int_refuses(token):
+    with pytest.raises(InputError, match="f.txt:3: count"):
+        parse_int(token, source="f.txt", line=3, field="count")
+
+
+def test_parsers_accept_plain_numbers():
+    assert [parse_float(t) for t in ("2", "-.5", "5.", "+1e-3", " 7 ", "1E2")] == [2.0, -0.5, 5.0, 1e-3, 7.0, 100.0]
+    assert [parse_int(t) for t in ("0", "-12", "+3", " 9 ", str(2**63 - 1))] == [0, -12, 3, 9, 2**63 - 1]
+
+
+def test_tokens_refuse_odd_counts_and_bytes():
+    tokens = Tokens("1 2 3", source="f.txt")
+    for count in (-1, 2.5, True, None):
+        with pytest.raises(InputError, match="count must be an integer"):
+            tokens.ints(count, "n")
+    with pytest.raises(InputError, match=r"f.txt:1: n: the file ends early"):
+        tokens.ints(10**12, "n")
+    with pytest.raises(InputError, match="must be a str"):
+        Tokens(b"1 2", source="f.txt")
+    with pytest.raises(InputError, match=r"f.txt:2: unexpected data after the end: '4'"):
+        t = Tokens("1\n4", source="f.txt")
+        t.int("n")
+        t.expect_end()
