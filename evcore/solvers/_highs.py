@@ -161,6 +161,23 @@ def _run(highs: highspy.Highs, threads: int | None) -> highspy.HighsStatus:
 
 
 # --- HiGHS's numerical conventions ----------------------------------------------------------
+class _ModelRangeError(InputError, SolverError):
+    """An entry HiGHS would read as infinite or refuse (see below): bad input, named like every
+    :class:`InputError`, and also a :class:`SolverError` (status ``"Model error"``, ``outcome``
+    None) because HiGHS itself would have refused the model, and callers written before evcore
+    checked this catch it as one."""
+
+    def __init__(self, field: str, problem: str, index=None):
+        self.field, self.problem, self.index = field, problem, index
+        where = field if index is None else f"{field}[{', '.join(map(str, np.atleast_1d(index)))}]"
+        self.message, self.status, self.outcome = f"{where}: {problem}", "Model error", None
+        Exception.__init__(self, self.message)
+
+    def __reduce__(self):
+        return (type(self), (self.field, self.problem, self.index))
+
+
+
 # HiGHS reads |cost| >= infinite_cost and |bound| >= infinite_bound as infinite, refuses matrix
 # entries >= large_matrix_value and drops those <= small_matrix_value (option values, defaults
 # 1e20, 1e20, 1e15, 1e-9). A model that only makes sense with those values taken literally is
@@ -169,7 +186,7 @@ def _check_costs(field: str, cost: np.ndarray, limits: dict) -> None:
     bad = np.abs(cost) >= limits["infinite_cost"]
     if bad.any():
         j = first_index(bad)
-        raise InputError(field, f"{float(cost[j])!r} is at least HiGHS's infinite_cost "
+        raise _ModelRangeError(field, f"{float(cost[j])!r} is at least HiGHS's infinite_cost "
                                 f"({limits['infinite_cost']:g}), which HiGHS would read as infinite", j)
 
 
@@ -180,7 +197,7 @@ def _check_bounds(field: str, bound: np.ndarray, limits: dict, side: str) -> Non
     bad = np.isfinite(bound) & ((bound >= big) if side == "lower" else (bound <= -big))
     if bad.any():
         j = first_index(bad)
-        raise InputError(field, f"{float(bound[j])!r} is beyond HiGHS's infinite_bound ({big:g}): HiGHS would "
+        raise _ModelRangeError(field, f"{float(bound[j])!r} is beyond HiGHS's infinite_bound ({big:g}): HiGHS would "
                                 f"read it as {'+' if side == 'lower' else '-'}inf, a bound no point meets", j)
 
 
@@ -188,7 +205,7 @@ def _check_matrix(field: str, matrix: sp.csr_array, limits: dict) -> None:
     magnitude = np.abs(matrix.data)
     bad = magnitude >= limits["large_matrix_value"]
     if bad.any():
-        raise InputError(field, f"{float(matrix.data[first_index(bad)])!r} is at least HiGHS's large_matrix_value "
+        raise _ModelRangeError(field, f"{float(matrix.data[first_index(bad)])!r} is at least HiGHS's large_matrix_value "
                                 f"({limits['large_matrix_value']:g}); rescale the model", _position(matrix, bad))
     tiny = magnitude <= limits["small_matrix_value"]
     if tiny.any():

@@ -774,6 +774,10 @@ def test_values_highs_would_read_as_infinite_are_refused(kwargs, field, index):
     with pytest.raises(InputError, match="HiGHS") as info:
         solve(Model(**kwargs))
     assert (info.value.field, info.value.index) == (field, index)
+    # ... and still a SolverError for callers that caught HiGHS's refusal before evcore checked
+    assert isinstance(info.value, SolverError) and info.value.outcome is None and info.value.status == "Model error"
+    again = pickle.loads(pickle.dumps(info.value))
+    assert str(again) == str(info.value) and isinstance(again, SolverError)
 
 
 def test_huge_bounds_on_the_open_side_mean_no_bound():
