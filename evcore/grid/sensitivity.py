@@ -51,6 +51,7 @@ import scipy.sparse.linalg as spla
 
 from .._validate import as_scalar, check_in_range, check_positive
 from ..errors import InputError
+from ._kernel import feeder_cache, transformer_monitor
 from .model import Feeder
 from .powerflow import NonConvergenceError, _interleave, _native, _system, power_flow
 
@@ -123,55 +124,42 @@ def candidate_nodes(feeder: Feeder, candidates=None) -> tuple:
 
 def _candidates(feeder: Feeder, candidates=None):
     """``(names, node indices)`` of :func:`candidate_nodes` (dictionary look-ups: no scan per candidate)."""
-    cached = feeder._cache.get("candidate_lookup")
+    slot = feeder_cache(feeder)
+    cached = slot.get("candidate_lookup")
     if cached is None:
         buses = feeder.node_bus
-        by_bus = {}
-        for i, b in enumerate(buses):
-            by_bus.setdefault(b, []).append(i)
-        feeder.node_index(feeder.node_names[0])  # builds the node look-up
         source_bus = buses[feeder.source_nodes[0]]
         every = tuple(i for i, b in enumerate(buses) if b != source_bus)
-        cached = feeder._cache["candidate_lookup"] = (by_bus, every)
-    by_bus, every = cached
+        cached = slot["candidate_lookup"] = (source_bus, every)
+    source_bus, every = cached
     names = feeder.node_names
     if candidates is None:
         return tuple(names[i] for i in every), np.array(every, dtype=np.int64)
-    lookup = feeder._cache["node_lookup"]
+    if isinstance(candidates, (str, bytes)) or not hasattr(candidates, "__iter__"):
+        raise InputError("candidates", f"must be a sequence of node or bus names, got {candidates!r}")
+    lookup = feeder._node_lookup
+    by_bus = feeder._bus_nodes
+    src = set(feeder.source_nodes.tolist())
     out = []
     for c in candidates:
-        c = str(c).lower()
+        if not isinstance(c, str):
+            raise InputError("candidates", f"must be node ('632.1') or bus names, got {c!r}")
+        c = c.strip().lower()
         i = lookup.get(c)
         if i is not None:
-            out.append(i)
+            found = [i]
         elif c in by_bus:
-            out.extend(by_bus[c])
+            found = by_bus[c]
         else:
             raise InputError("candidates", f"{c!r} is neither a node ('632.1') nor a bus of the feeder")
+        if any(j in src for j in found):
+            raise InputError("candidates", f"{c!r} is a source node: a charger there changes nothing the sweep "
+                                           "measures")
+        out.extend(found)
     nodes = list(dict.fromkeys(out))
+    if not nodes:
+        raise InputError("candidates", "is empty")
     return tuple(names[i] for i in nodes), np.array(nodes, dtype=np.int64)
-
-
-def _transformer_monitor(feeder: Feeder):
-    """Sparse map ``v -> first-winding phase currents`` of transformers and regulators, with ratings."""
-    rows, cols, vals, ratings, labels = [], [], [], [], []
-    k = 0
-    for e in feeder.transformer_elements():
-        y = feeder.element_yprim(e)
-        nodes = feeder.element_nodes(e)
-        per_terminal = len(nodes) // int(feeder.element_terminals[e])
-        for c in range(per_terminal):
-            if nodes[c] < 0:
-                continue
-            live = nodes >= 0
-            rows.extend([k] * int(live.sum()))
-            cols.extend(nodes[live].tolist())
-            vals.extend(y[c, live].tolist())
-            ratings.append(feeder.element_rated_current_a[e])
-            labels.append(f"{feeder.element_names[e]}:{feeder.node_names[nodes[c]]}")
-            k += 1
-    T = sp.csr_matrix((np.array(vals, dtype=complex), (rows, cols)), shape=(k, feeder.n_nodes))
-    return T, np.array(ratings, dtype=float), tuple(labels)
 
 
 def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, rated_current_a, *,
@@ -363,10 +351,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     v_base = base.voltage_v
     _, J0, _ = sysm.assemble(v_base)
     lu = sysm.factorise(J0)
-    monitor = feeder._cache.get("transformer_monitor")
-    if monitor is None:
-        monitor = feeder._cache["transformer_monitor"] = _transformer_monitor(feeder)
-    T, rating, labels = monitor
+    T, rating, labels = transformer_monitor(feeder)
 
     # C++ (evcore.grid._native.sweep): per candidate, from the base solution with the base Jacobian's
     # factors and the charger's own Jacobian added by a rank-2 Woodbury update. Exact: chord Newton to
