@@ -147,6 +147,12 @@ def _matrix(field, value, size):
         value = [[value]]
     if not isinstance(value, (list, tuple)) or len(value) != size:
         raise InputError(field, f"needs a {size}x{size} matrix (list of {size} rows)")
+    # fast path: rows of plain floats/ints (booleans and text fall through to the checks below)
+    if all(isinstance(row, list) and len(row) == size and all(type(v) in (float, int) for v in row)
+           for row in value):
+        out = np.array(value, dtype=float)
+        if np.isfinite(out).all():
+            return out
     out = np.empty((size, size))
     for i, row in enumerate(value):
         if not isinstance(row, (list, tuple)) or len(row) != size:

@@ -110,6 +110,7 @@ class _Ctx:
         self.by_name = {}
         self.by_id = {}
         self.ref = _ref_pattern()
+        self.line_cache = {}
 
     def where(self, obj, prop=None):
         if prop is not None and prop in obj.props:
@@ -301,6 +302,42 @@ def _line_element(ctx, obj, used, settings):
     config = _library(ctx, ctx.resolve(obj, "configuration", {"line_configuration", "triplex_line_configuration"}),
                       used)
     _check_props(ctx, obj, {"from", "to", "length", "configuration", "status"} | _LINK_IGNORED)
+    if kind != "triplex_line" and not any(p in phases for p in "ABC"):
+        raise InputError(ctx.where(obj, "phases"), f"{kind} {obj.label}: no phase A, B or C")
+    cached = ctx.line_cache.get((id(config), kind, phases))
+    if cached is None:
+        cached = ctx.line_cache[(id(config), kind, phases)] = _line_per_mile(ctx, obj, config, kind, phases, used,
+                                                                             settings)
+    miles = length / 5280.0
+    if kind == "triplex_line":
+        z = cached * miles
+        if (np.real(z[0, :]) < 0).any():
+            ctx.report["negative_resistance"].append(f"triplex_line {obj.label}")
+        y = np.linalg.inv(z)
+        return dict(series=y, shunt=np.zeros((2, 2), complex), triplex=True, phases=phases)
+    zabc, yabc, note = cached
+    zabc, yabc = zabc * miles, yabc * miles
+    if note:
+        ctx.report["notes"].append(f"{kind} {obj.label}: {note}")
+    present = [p in phases for p in "ABC"]
+    idx = [i for i in range(3) if present[i]]
+    sub = zabc[np.ix_(idx, idx)]
+    if (sub.real < 0).any():
+        ctx.report["negative_resistance"].append(f"{kind} {obj.label}")
+    try:
+        ys = np.linalg.inv(sub)
+    except np.linalg.LinAlgError:
+        raise InputError(obj.where, f"{kind} {obj.label}: its series impedance matrix is singular") from None
+    if not np.isfinite(ys).all():
+        raise InputError(obj.where, f"{kind} {obj.label}: its series impedance is not invertible in double "
+                                    "precision")
+    return dict(series=ys, shunt=yabc[np.ix_(idx, idx)], triplex=False, phases=phases, idx=idx)
+
+
+def _line_per_mile(ctx, obj, config, kind, phases, used, settings):
+    """Series impedance and shunt admittance of one mile of ``config`` (cached per configuration and phases:
+    GridLAB-D's line matrices scale linearly with length)."""
+    length = 5280.0
     freq, cap = settings["frequency_hz"], settings["line_capacitance"]
     zkeys = [f"z{i}{j}" for i in (1, 2, 3) for j in (1, 2, 3)]
     if kind == "triplex_line":
@@ -314,7 +351,7 @@ def _line_element(ctx, obj, used, settings):
                           [ctx.cplx(config, "z21", 0j, "Ohm/mile"), ctx.cplx(config, "z22", 0j, "Ohm/mile")]])
             # GridLAB-D's 2x2 matrix is stored for (V1, V2 reversed); the physical one flips row 2 and column 2
             z = z * np.array([[1, -1], [-1, 1]]) * np.array([[1, 1], [1, -1]]) * (length / 5280.0)
-            ctx.report["notes"].append(f"triplex_line {obj.label}: impedance given as a 2x2 matrix "
+            ctx.report["notes"].append(f"triplex_line_configuration {config.label}: impedance given as a 2x2 matrix "
                                        "(GridLAB-D warns that neutral currents are then undetermined)")
         else:
             conds = {}
@@ -331,10 +368,7 @@ def _line_element(ctx, obj, used, settings):
                 raise InputError(config.where, f"triplex_line_configuration {config.label}: diameter and "
                                                "insulation_thickness must make positive spacings")
             z = lines.triplex_line(conds, dia, ins, length, freq)
-        if (np.real(z[0, :]) < 0).any():
-            ctx.report["negative_resistance"].append(f"triplex_line {obj.label}")
-        y = np.linalg.inv(z)
-        return dict(series=y, shunt=np.zeros((2, 2), complex), triplex=True, phases=phases)
+        return z
     if config.cls != "line_configuration":
         raise InputError(ctx.where(obj, "configuration"), f"{kind} {obj.label}: its configuration must be a "
                                                           "line_configuration")
@@ -376,23 +410,7 @@ def _line_element(ctx, obj, used, settings):
                                            f"{kind} {obj.label}")
         fn = lines.overhead_line if kind == "overhead_line" else lines.underground_line
         zabc, yabc, note = fn(phases, conds, spacing, length, freq, cap)
-    if note:
-        ctx.report["notes"].append(f"{kind} {obj.label}: {note}")
-    present = [p in phases for p in "ABC"]
-    idx = [i for i in range(3) if present[i]]
-    if not idx:
-        raise InputError(ctx.where(obj, "phases"), f"{kind} {obj.label}: no phase A, B or C")
-    sub = zabc[np.ix_(idx, idx)]
-    if (sub.real < 0).any():
-        ctx.report["negative_resistance"].append(f"{kind} {obj.label}")
-    try:
-        ys = np.linalg.inv(sub)
-    except np.linalg.LinAlgError:
-        raise InputError(obj.where, f"{kind} {obj.label}: its series impedance matrix is singular") from None
-    if not np.isfinite(ys).all():
-        raise InputError(obj.where, f"{kind} {obj.label}: its series impedance is not invertible in double "
-                                    "precision")
-    return dict(series=ys, shunt=yabc[np.ix_(idx, idx)], triplex=False, phases=phases, idx=idx)
+    return zabc, yabc, note
 
 
 def _switch_element(ctx, obj, settings):

@@ -72,10 +72,12 @@ class _Tokens:
         return self.items[self.pos] if self.pos < len(self.items) else None
 
     def take(self, what):
-        if self.pos >= len(self.items):
+        try:
+            tok = self.items[self.pos]
+        except IndexError:
             last = self.items[-1] if self.items else ("", "", "input", 1)
-            raise InputError(where(last[2], last[3]), f"the file ends inside {what} (truncated or a missing '}}'?)")
-        tok = self.items[self.pos]
+            raise InputError(where(last[2], last[3]),
+                             f"the file ends inside {what} (truncated or a missing '}}'?)") from None
         self.pos += 1
         return tok
 
@@ -111,14 +113,11 @@ def _substitute(value, defines, source, line):
     return re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_:.]*)\}", repl, value)
 
 
-_TOKENS = re.compile(r"""(?P<o>\{)|(?P<c>\})|(?P<s>;)|'(?P<q1>[^'\n]*)'|"(?P<q2>[^"\n]*)"|(?P<w>[^\s{};'"]+)|(?P<bad>['"])""")
-_KIND = {"o": "{", "c": "}", "s": ";", "q1": "str", "q2": "str", "w": "word"}
+_TOKENS = re.compile(r"""[{};]|'[^'\n]*'|"[^"\n]*"|[^\s{};'"]+|['"]""")
 
 
 def _tokenize(path, model, defines, depth, seen):
     """Tokens ``(kind, text, source, line)`` of ``path`` with directives applied (``#include`` expanded in place)."""
-    import bisect
-
     source = str(path)
     if depth > MAX_INCLUDE_DEPTH:
         raise InputError(source, f"#include nested deeper than {MAX_INCLUDE_DEPTH} (a cycle?)")
@@ -137,26 +136,26 @@ def _tokenize(path, model, defines, depth, seen):
             elif "${" in raw:
                 lines[number - 1] = _substitute(raw, defines, source, number)
         text = "\n".join(lines)
-    newlines = [i for i, c in enumerate(text) if c == "\n"] if len(text) < 4096 else _newline_offsets(text)
     items = []
     pending = sorted(included)
-    for m in _TOKENS.finditer(text):
-        kind = m.lastgroup
-        line = bisect.bisect_right(newlines, m.start()) + 1
-        while pending and pending[0] <= line:
-            items.extend(included[pending.pop(0)])
-        if kind == "bad":
-            raise InputError(where(source, line), "a quote is never closed on this line")
-        items.append((_KIND[kind], m.group(kind), source, line))
+    append = items.append
+    for number, line_text in enumerate(text.split("\n"), start=1):
+        if pending and pending[0] <= number:
+            while pending and pending[0] <= number:
+                items.extend(included[pending.pop(0)])
+        for tok in _TOKENS.findall(line_text):
+            first = tok[0]
+            if first in "{};":
+                append((first, tok, source, number))
+            elif first in "'\"":
+                if len(tok) == 1:
+                    raise InputError(where(source, number), "a quote is never closed on this line")
+                append(("str", tok[1:-1], source, number))
+            else:
+                append(("word", tok, source, number))
     for number in pending:
         items.extend(included[number])
     return items
-
-
-def _newline_offsets(text):
-    import numpy as np
-
-    return np.flatnonzero(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 10).tolist()
 
 
 def _directive(line_text, path, number, model, defines, depth, seen, items):

@@ -59,7 +59,10 @@ def oracle_copy(path, out_dir, taps=None, max_voltage_error=1e-10):
             else:
                 block = block[:-1] + f" tap_pos_{p} {int(t)};\n}}"
         text = text[:m.start()] + block + text[m.end():]
-    text = re.sub(r"object\s+voltdump\s*\{[^}]*\}\s*;?", "", text)
+    text = re.sub(r"object\s+(voltdump|recorder|multi_recorder|collector)\s*\{[^}]*\}\s*;?", "", text)
+    # one timestep: the fixed-tap operating point (the residential file's clock runs an hour)
+    text = re.sub(r"(clock\s*\{[^}]*?)stoptime\s+'[^']*'\s*;",
+                  lambda m: m.group(1) + f"stoptime '{_clock_start(m.group(1))}';", text, count=1)
     text = re.sub(r"default_maximum_voltage_error\s+[^;]+;", f"default_maximum_voltage_error {max_voltage_error};",
                   text)
     if "default_maximum_voltage_error" not in text:
@@ -71,6 +74,16 @@ def oracle_copy(path, out_dir, taps=None, max_voltage_error=1e-10):
     out_glm = out_dir / f"{path.stem}_oracle.glm"
     out_glm.write_text(text)
     return out_glm, out_csv
+
+
+def _clock_start(clock_text):
+    m = re.search(r"(?:timestamp|starttime)\s+'([^']*)'", clock_text)
+    if m is None:
+        raise KeyError("the clock has no timestamp")
+    import datetime
+
+    start = datetime.datetime.strptime(m.group(1).strip(), "%Y-%m-%d %H:%M:%S")
+    return (start + datetime.timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def run_gridlabd(glm_path):
