@@ -120,6 +120,22 @@ def check_topology(feeder):
                                f"bus(es) {shown}{why}. Remove them or close the open element.")
 
 
+def _with_diagonal(indptr, indices, data, nodes):
+    """CSR arrays with a (zero) diagonal entry in each row of ``nodes`` that has none (a source phase that
+    nothing is attached to: GridLAB-D's swing nodes often have such phases)."""
+    missing = [int(k) for k in nodes if not (indices[indptr[k]:indptr[k + 1]] == k).any()]
+    if not missing:
+        return indptr, indices, data
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    rows = np.concatenate([rows, missing])
+    cols = np.concatenate([indices, missing])
+    vals = np.concatenate([data, np.zeros(len(missing), dtype=data.dtype)])
+    order = np.lexsort((cols, rows))
+    counts = np.bincount(rows, minlength=len(indptr) - 1)
+    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return indptr, cols[order].astype(np.int64), vals[order]
+
+
 def kernel_arrays(feeder) -> FeederArrays:
     """The :class:`FeederArrays` of ``feeder`` (built once per feeder, then cached)."""
     slot = feeder_cache(feeder)
@@ -140,16 +156,14 @@ def _build(feeder) -> FeederArrays:
     fixed = np.zeros(0, dtype=np.int64)
     if feeder.source_ideal:
         fixed = np.asarray(feeder.source_nodes, dtype=np.int64)
+        indptr, indices, data = _with_diagonal(indptr, indices, data, fixed)
         for node, emf in zip(fixed, feeder.source_emf_v):
             lo, hi = indptr[node], indptr[node + 1]
             row = slice(lo, hi)
             diag = lo + np.flatnonzero(indices[row] == node)
             scale = float(np.abs(data[row]).max(initial=0.0)) or 1.0
             data[row] = 0.0  # explicit zeros keep the Jacobian's pattern symmetric
-            if diag.size:
-                data[diag[0]] = scale
-            else:  # a source node without any element: its own entry
-                raise InputError("feeder", f"source node {feeder.node_names[node]} has no element attached")
+            data[diag[0]] = scale
             i_source[node] = scale * emf
     abs_y = np.abs(data)
     row_terms = np.diff(indptr).astype(float) + 2.0

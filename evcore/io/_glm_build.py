@@ -948,7 +948,11 @@ def build_document(model: GlmModel, *, regulator_taps=None, name=None):
             if cls == "player" and "parent" not in obj.props and obj.nested_parent is None:
                 report["skipped"].append(dict(kind=cls, name=obj.label, where=obj.where, note="player without parent"))
                 continue
-            raise InputError(obj.where, f"{cls} {obj.label}: this object changes the power flow and evcore's GLM "
+            owner = obj.nested_parent
+            on = f" on {owner.cls} {owner.label}" if owner is not None else (
+                f" on {ctx.prop(obj, 'parent')}" if "parent" in obj.props else "")
+            what = f"{cls} {obj.label}" if (obj.name or obj.id is not None) else f"a {cls}"
+            raise InputError(obj.where, f"{what}{on}: this object changes the power flow and evcore's GLM "
                                         "reader does not model it (remove it or replace it by a load)")
         else:
             raise InputError(obj.where, f"unknown class {cls!r} ({obj.label}): not a GridLAB-D powerflow class "

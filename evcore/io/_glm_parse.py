@@ -189,6 +189,11 @@ def _directive(line_text, path, number, model, defines, depth, seen, items):
     raise InputError(where(source, number), f"directive #{word} is not supported by evcore's GLM reader")
 
 
+# property names that cannot be part of a value (names such as 'triplex_4/0 AA' may contain spaces)
+_PROPERTY_WORDS = frozenset({"name", "parent", "from", "to", "configuration", "spacing", "bustype", "phases",
+                             "nominal_voltage", "length", "object"})
+
+
 def _read_props(toks, what, owner=None):
     """Properties up to the closing brace; nested ``object`` blocks become children of ``owner``."""
     props = {}
@@ -218,6 +223,9 @@ def _read_props(toks, what, owner=None):
             parts.append(nv)
         if not parts:
             raise InputError(where(source, line), f"property {value!r} of {what} has no value")
+        if len(parts) > 1 and any(p in _PROPERTY_WORDS for p in parts[1:]):
+            raise InputError(where(source, line), f"property {value!r} of {what} is {' '.join(parts)!r}: a "
+                                                  "missing ';'?")
         props[value] = (" ".join(parts), line)
 
 
