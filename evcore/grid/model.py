@@ -449,6 +449,25 @@ class Feeder:
         dist = self._bus_distance
         return np.array([dist[b] for b in self.node_bus])
 
+    def node_coordinate_columns(self) -> dict:
+        """Coordinates of every node's bus as named columns carrying their unit (NaN where unknown).
+
+        ``{"longitude_deg": ..., "latitude_deg": ...}`` for geographic coordinates, else
+        ``{"x_<unit>": ..., "y_<unit>": ...}`` (``x_unknown`` when the file does not say); empty without
+        coordinates. The coordinate system is ``self.coordinates.system``.
+        """
+        c = self.coordinates
+        if c is None:
+            return {}
+        where = {b: k for k, b in enumerate(c.buses)}
+        xy = np.full((self.n_nodes, 2), np.nan)
+        for i, bus in enumerate(self.node_bus):
+            k = where.get(bus)
+            if k is not None:
+                xy[i] = c.xy[k]
+        names = ("longitude_deg", "latitude_deg") if c.unit == "deg" else (f"x_{c.unit}", f"y_{c.unit}")
+        return {names[0]: xy[:, 0], names[1]: xy[:, 1]}
+
     def transformer_elements(self) -> np.ndarray:
         """Indices of transformer and regulator elements, shape (T,)."""
         kinds = np.array(self.element_kinds)

@@ -160,7 +160,7 @@ class PowerFlowResult(Result):
         def nodes():
             return {"node": list(self.node_names), "bus": list(f.node_bus), "phase": f.node_phase,
                     "voltage_pu": self.magnitude_pu, "angle_deg": self.angle_deg,
-                    "voltage_v": np.abs(self.voltage_v), "base_v": f.node_base_v}
+                    "voltage_v": np.abs(self.voltage_v), "base_v": f.node_base_v, **f.node_coordinate_columns()}
 
         def elements():
             s = self.element_losses_va

@@ -557,7 +557,7 @@ def _transformer_element(ctx, obj, used, from_bus, to_bus):
         y4 = np.zeros((4, 4), dtype=complex)
         y4[np.ix_([0, 2, 3], [0, 2, 3])] = y
         return dict(kind="transformer", conductors=("from", [_PHASE_INDEX[p] + 1, 0], "to", [1, 2]), yprim=y4,
-                    rating=rating, ctype=ctype)
+                    rating=rating, ctype=ctype, base_ratio=v2 / v1)
     if to_bus.triplex or from_bus.triplex:
         raise InputError(obj.where, f"transformer {obj.label}: a {ctype} transformer cannot connect a triplex node")
     zt = z * v2 * v2 / (s_total * 1000.0)
@@ -584,7 +584,7 @@ def _transformer_element(ctx, obj, used, from_bus, to_bus):
         y = _two_port(eye * yt / (nt * nt), -b * yt, -yt * c, eye * yt)
         rating = (s_total / 3.0) / (v1 / math.sqrt(3.0) / 1000.0)
         return dict(kind="transformer", conductors=("from", [1, 2, 3], "to", [1, 2, 3]), yprim=y.astype(complex),
-                    rating=rating, ctype=ctype)
+                    rating=rating, ctype=ctype, base_ratio=v2 / v1)
     eye = np.eye(n)
     y = _two_port(eye * yt / (nt * nt), -eye * yt / nt, -eye * yt / nt, eye * yt)
     if n == 3 or ctype in ("WYE_WYE", "DELTA_DELTA"):
@@ -596,7 +596,7 @@ def _transformer_element(ctx, obj, used, from_bus, to_bus):
     rating = (rating_kva / n) / (v_ln / 1000.0)
     phases_num = [i + 1 for i in idx]
     return dict(kind="transformer", conductors=("from", phases_num, "to", phases_num), yprim=y.astype(complex),
-                rating=rating, ctype=ctype)
+                rating=rating, ctype=ctype, base_ratio=v2 / v1)
 
 
 def _regulator_element(ctx, obj, used, taps_arg):
@@ -973,6 +973,7 @@ def build_document(model: GlmModel, *, regulator_taps=None, name=None):
         raise InputError(swing.obj.where, "a triplex SWING bus is not supported")
 
     elements = []
+    edges = []
     used = set()
     for obj in links:
         frm = ctx.resolve(obj, "from")
@@ -985,6 +986,7 @@ def build_document(model: GlmModel, *, regulator_taps=None, name=None):
         if fb is tb:
             raise InputError(obj.where, f"{obj.cls} {obj.label}: both ends are on bus {fb.name}")
         elements.append(_link(ctx, obj, fb, tb, used, settings, regulator_taps))
+        edges.append((fb, tb, elements[-1].get("base_ratio", 1.0)))
 
     for lib in library.values():
         if id(lib) not in used:
@@ -1021,10 +1023,11 @@ def build_document(model: GlmModel, *, regulator_taps=None, name=None):
         emf.append(defaults[ph] if value is None else value)
         src_nodes.append(f"{swing.name}.{ph}")
 
+    base = _base_voltages(ctx, swing, bus_list, edges)
     doc_buses = {}
     node_names = []
     for bus in bus_list:
-        doc_buses[bus.name] = {"base_kv_ll": bus.nominal_v * math.sqrt(3.0) / 1000.0}
+        doc_buses[bus.name] = {"base_kv_ll": base[id(bus)] * math.sqrt(3.0) / 1000.0}
         node_names += [f"{bus.name}.{ph}" for ph in sorted(bus.phases)]
     coords = _coordinates(ctx, bus_list)
 
@@ -1044,9 +1047,42 @@ def build_document(model: GlmModel, *, regulator_taps=None, name=None):
                primitives=primitives, loads=loads)
     if coords is not None:
         doc["coordinates"] = coords
+    report["triplex_buses"] = [b.name for b in bus_list if b.triplex]
     report["buses"] = len(bus_list)
     report["nodes"] = len(node_names)
     return doc, report
+
+
+def _base_voltages(ctx, swing, bus_list, edges):
+    """Line-to-neutral base voltage of every bus: the SWING bus's nominal voltage carried through the transformers'
+    ratios (lines, switches and regulators keep it). A node's own ``nominal_voltage`` only labels it in GridLAB-D
+    (the power flow never reads it), and files carry wrong labels (480 on 277 V meters, 480 behind a 7.2 kV
+    regulator); per-unit voltages and limits need the electrical base. Buses the walk cannot reach keep their
+    label; disagreements are listed in the report's notes."""
+    neighbours = {id(b): [] for b in bus_list}
+    for fb, tb, ratio in edges:
+        neighbours[id(fb)].append((tb, ratio))
+        neighbours[id(tb)].append((fb, 1.0 / ratio))
+    base = {id(swing): swing.nominal_v}
+    stack = [swing]
+    while stack:
+        bus = stack.pop()
+        for other, ratio in neighbours[id(bus)]:
+            if id(other) not in base:
+                base[id(other)] = base[id(bus)] * ratio
+                stack.append(other)
+    relabelled = []
+    for bus in bus_list:
+        b = base.setdefault(id(bus), bus.nominal_v)
+        if abs(bus.nominal_v / b - 1.0) > 0.02:
+            relabelled.append(f"{bus.name} ({bus.nominal_v:g} V labelled, {b:.6g} V base)")
+    if relabelled:
+        ctx.report["notes"].append(
+            f"{len(relabelled)} bus(es) carry a nominal_voltage that disagrees with the source voltage and the "
+            f"transformer ratios; evcore uses the electrical base for per-unit values: {', '.join(relabelled[:5])}"
+            + (" ..." if len(relabelled) > 5 else ""))
+        ctx.report["relabelled_buses"] = relabelled
+    return base
 
 
 def _stem(path):
@@ -1145,7 +1181,7 @@ def _link(ctx, obj, fb, tb, used, settings, regulator_taps):
                                                   f"{end} bus {bus.name}")
     nodes = [f"{fb.name}.{p}" if p else "0" for p in fph] + [f"{tb.name}.{p}" for p in tph]
     return dict(name=f"{cls}.{label}", kind=data["kind"], nodes=nodes, yprim=data["yprim"], terminals=2,
-                length_km=0.0, rating=data["rating"])
+                length_km=0.0, rating=data["rating"], base_ratio=data.get("base_ratio", 1.0))
 
 
 def _series(ctx, obj, fb, tb, data, kind, length_km, rating):

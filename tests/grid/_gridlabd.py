@@ -133,10 +133,10 @@ def compare(feeder, result, report, dump):
     index = {s: i for i, s in enumerate(feeder.node_names)}
     worst, where, count = 0.0, None, 0
     aliases = {k.lower(): v for k, v in report["aliases"].items()}
+    triplex_buses = set(report["triplex_buses"])
     for name, volts in dump.items():
         bus = aliases.get(name.lower(), name.lower())
-        triplex = f"{bus}.1" in index and f"{bus}.3" not in index and f"{bus}.2" in index and \
-            _is_triplex(feeder, bus)
+        triplex = bus in triplex_buses
         for ph in (1, 2, 3):
             key = f"{bus}.{ph}"
             if key not in index:
@@ -150,10 +150,6 @@ def compare(feeder, result, report, dump):
             if d > worst:
                 worst, where = d, key
     return worst, where, count
-
-
-def _is_triplex(feeder, bus):
-    return abs(feeder.node_base_kv[feeder.node_index(f"{bus}.1")] * 1000.0 - 120.0) < 1e-6
 
 
 def max_magnitude_difference(values, refs):
