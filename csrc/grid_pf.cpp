@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <atomic>
 #include <thread>
 #include <vector>
 #include <limits>
@@ -625,11 +626,18 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
     // Candidates go through in blocks of kBlock: their triangular solves share one pass over the LU factors
     // (kBlock x 2 unit columns, then kBlock right-hand sides), which reads each factor entry once per
     // block instead of once per candidate and lets the compiler vectorise across the columns.
-    auto run = [&](std::int64_t first, std::int64_t last) {
+    struct Buffers {
+        std::vector<cd> mis;
+        std::vector<double> rhs, dx, work, block_work, za, rhs_block, dx_block;
+        explicit Buffers(std::int64_t n)
+            : mis(n), rhs(2 * n), dx(2 * n), work(2 * n), block_work(2 * n * 2 * kBlock), za(kBlock * 4 * n),
+              rhs_block(kBlock * 2 * n), dx_block(kBlock * 2 * n) {}
+    };
+    auto run = [&](std::int64_t first, std::int64_t last, Buffers& buf) {
         const std::int64_t n2 = 2 * n;
-        std::vector<cd> mis(n);
-        std::vector<double> rhs(n2), dx(n2), work(n2), block_work(n2 * 2 * kBlock);
-        std::vector<double> za(kBlock * 2 * n2), rhs_block(kBlock * n2), dx_block(kBlock * n2);
+        std::vector<cd>& mis = buf.mis;
+        std::vector<double>&rhs = buf.rhs, &dx = buf.dx, &work = buf.work, &block_work = buf.block_work;
+        std::vector<double>&za = buf.za, &rhs_block = buf.rhs_block, &dx_block = buf.dx_block;
         for (std::int64_t k0 = first; k0 < last; k0 += kBlock) {
             const int count = static_cast<int>(std::min<std::int64_t>(kBlock, last - k0));
             // Columns J^-1 e_{2a}, J^-1 e_{2a+1} of every candidate a of the block (za, 2 n2 each): each
@@ -727,15 +735,25 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
     py::gil_scoped_release release;
     const int workers = std::max(1, std::min<int>(threads, static_cast<int>(k_count)));
     if (workers == 1) {
-        run(0, k_count);
+        Buffers buf(n);
+        run(0, k_count, buf);
         return;
     }
+    // Dynamic schedule: each thread takes the next block of candidates when it is free, so a thread that
+    // shares its core with another process does less of the work instead of holding everyone up (a static
+    // split made two threads no faster than one with a core busy).
+    std::atomic<std::int64_t> next{0};
+    auto worker = [&]() {
+        Buffers buf(n);
+        for (;;) {
+            const std::int64_t first = next.fetch_add(kBlock);
+            if (first >= k_count) return;
+            run(first, std::min(k_count, first + kBlock), buf);
+        }
+    };
     std::vector<std::thread> pool;
-    const std::int64_t chunk = (k_count + workers - 1) / workers;
-    for (int w = 0; w < workers; ++w) {
-        const std::int64_t first = w * chunk, last = std::min(k_count, first + chunk);
-        if (first < last) pool.emplace_back(run, first, last);
-    }
+    for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
+    worker();
     for (auto& t : pool) t.join();
 }
 

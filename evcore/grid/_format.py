@@ -58,6 +58,7 @@ __all__ = ["feeder_from_document", "feeder_to_document", "load_rows_from_documen
 FORMAT_NAME = "evcore-feeder"
 _MISSING = object()
 _CONNECTIONS = ("wye", "delta")
+_NOTE_FIELDS = frozenset({"name", "comment", "description"})
 
 
 class _Doc:
@@ -68,11 +69,23 @@ class _Doc:
             raise InputError(where, f"must be a JSON object, got {type(data).__name__}")
         self.d = data
         self.where = where
+        self.seen = set()
 
     def has(self, key):
+        self.seen.add(key)
         return key in self.d and self.d[key] is not None
 
+    def done(self, result=None):
+        """Refuse fields nothing read (a misspelt or misplaced field would otherwise be ignored silently)."""
+        for key in self.d:
+            if key not in self.seen and key not in _NOTE_FIELDS:
+                known = ", ".join(sorted(k for k in self.seen if k not in _NOTE_FIELDS))
+                raise InputError(f"{self.where}.{key}", f"is not a field here (misspelt or misplaced?); this "
+                                                        f"element reads: {known}")
+        return result
+
     def raw(self, key, default=_MISSING):
+        self.seen.add(key)
         if key not in self.d or self.d[key] is None:
             if default is _MISSING:
                 raise InputError(f"{self.where}.{key}", "is required")
@@ -200,8 +213,9 @@ def _check_admittance(where, y):
         raise InputError(where, "its admittance is not finite (an impedance of zero?)")
     big = np.abs(y).max() if y.size else 0.0
     if big > 1e9:
-        raise InputError(where, f"admittance {big:.3g} S: an impedance below 1e-9 ohm is not a physical element "
-                                "(use a switch, or merge the buses)")
+        raise InputError(where, f"admittance {big:.3g} S is not a physical element (a series impedance below "
+                                "1e-9 ohm, or a shunt that large: check lengths and per-km values; use a switch "
+                                "or merge the buses for a zero-impedance link)")
     return y
 
 
@@ -225,13 +239,18 @@ def feeder_from_document(doc):
     if doc.get("format") != FORMAT_NAME:
         raise InputError("format", f"must be {FORMAT_NAME!r}, got {doc.get('format')!r}")
     top = _Doc(doc, "document")
+    top.seen.update(("format", "version", "name", "buses", "nodes", "source", "lines", "switches", "transformers",
+                     "regulators", "capacitors", "primitives", "loads", "coordinates"))
     freq = top.num("frequency_hz", 60.0, positive=True)
+    top.done()
     buses = doc.get("buses")
     if not isinstance(buses, dict) or not buses:
         raise InputError("buses", "needs a mapping of bus name -> {base_kv_ll}")
     bus_kv = {}
     for b, spec in buses.items():
-        kv = _Doc(spec, f"buses[{b}]").num("base_kv_ll", positive=True)
+        bd = _Doc(spec, f"buses[{b}]")
+        kv = bd.num("base_kv_ll", positive=True)
+        bd.done()
         key = str(b).lower()
         if key in bus_kv:
             raise InputError(f"buses[{b}]", "is declared twice (bus names are case-insensitive)")
@@ -288,6 +307,13 @@ def feeder_from_document(doc):
     for row in load_rows:
         used.update(c for c in row[1:3] if c[1] != 0)
     order = {b: i for i, b in enumerate(bus_kv)}
+    listed_buses = {c[0] for c in used}
+    if isinstance(doc.get("nodes"), list):
+        listed_buses |= {str(s).strip().lower().rpartition(".")[0] for s in doc["nodes"]}
+    for b in bus_kv:
+        if b not in listed_buses:
+            raise InputError(f"buses[{b}]", "is declared but no element, load or source connects to it (an isolated "
+                                            "bus: remove it)")
     for b, ph in sorted(used):
         if b not in order:
             raise InputError("buses", f"bus {b!r} is used (node {b}.{ph}) but not declared in 'buses'")
@@ -373,8 +399,8 @@ def _line(raw, where, i, freq):
     cond, y, t = el.line_yprim(name, d.str("bus1"), d.str("bus2"), phases, length, d.matrix("r_ohm_per_km", phases),
                                d.matrix("x_ohm_per_km", phases), d.matrix("c_nf_per_km", phases, None), freq)
     _distinct_ends(where, cond, t)
-    return (f"line.{name}", "line", cond, _check_admittance(where, y), t, length,
-            d.num("rated_current_a", float("nan"), positive=True) if d.has("rated_current_a") else float("nan"))
+    return d.done((f"line.{name}", "line", cond, _check_admittance(where, y), t, length,
+                   d.num("rated_current_a", float("nan"), positive=True) if d.has("rated_current_a") else float("nan")))
 
 
 def _switch(raw, where, i):
@@ -388,7 +414,7 @@ def _switch(raw, where, i):
                                  d.num("r_ohm", 1e-4, positive=True))
     _distinct_ends(where, cond, t)
     rating = d.num("rated_current_a", positive=True) if d.has("rated_current_a") else float("nan")
-    return (f"{kind}.{name}", "switch", cond, _check_admittance(where, y), t, 0.0, rating)
+    return d.done((f"{kind}.{name}", "switch", cond, _check_admittance(where, y), t, 0.0, rating))
 
 
 def _transformer(raw, where, i):
@@ -404,6 +430,7 @@ def _transformer(raw, where, i):
         windings.append(dict(bus=wd.str("bus"), conn=wd.conn("conn", "wye"), kv=wd.num("kv", positive=True),
                              kva=wd.num("kva", positive=True), r_pct=wd.num("r_pct", 0.0, nonnegative=True),
                              tap=wd.num("tap", 1.0, positive=True)))
+        wd.done()
     x = d.raw("x_pct")
     if isinstance(x, (list, tuple)):
         x_pct = [_number(f"{where}.x_pct[{k}]", v, nonnegative=True) for k, v in enumerate(x)]
@@ -415,7 +442,7 @@ def _transformer(raw, where, i):
     _distinct_ends(where, cond, t)
     w1 = windings[0]
     rating = w1["kva"] / (math.sqrt(3.0) * w1["kv"] if phases > 1 else w1["kv"])
-    return (f"transformer.{name}", "transformer", cond, _check_admittance(where, y), t, 0.0, rating)
+    return d.done((f"transformer.{name}", "transformer", cond, _check_admittance(where, y), t, 0.0, rating))
 
 
 def _regulator(raw, where, i):
@@ -431,7 +458,7 @@ def _regulator(raw, where, i):
             dict(bus=d.str("bus2"), conn="wye", kv=kv, kva=kva, r_pct=r_pct, tap=1.0 + 0.00625 * step)]
     cond, y, t = el.transformer_yprim(name, 1, wind, x_pct)
     _distinct_ends(where, cond, t)
-    return (f"transformer.{name}", "regulator", cond, _check_admittance(where, y), t, 0.0, kva / kv)
+    return d.done((f"transformer.{name}", "regulator", cond, _check_admittance(where, y), t, 0.0, kva / kv))
 
 
 def _capacitor(raw, where, i, freq):
@@ -442,7 +469,7 @@ def _capacitor(raw, where, i, freq):
     cond, y, t = el.shunt_yprim(name, d.str("bus"), phases, kvar, d.num("kv", positive=True), d.conn("conn", "wye"),
                                 freq)
     kind = "capacitor" if kvar >= 0 else "reactor"
-    return (f"{kind}.{name}", kind, cond, _check_admittance(where, y), t, 0.0, float("nan"))
+    return d.done((f"{kind}.{name}", kind, cond, _check_admittance(where, y), t, 0.0, float("nan")))
 
 
 def _primitive(raw, where, i, bus_kv):
@@ -466,8 +493,8 @@ def _primitive(raw, where, i, bus_kv):
         _distinct_ends(where, nodes, terminals)
     rating = d.raw("rated_current_a", None)
     rating = float("nan") if rating is None else _number(f"{where}.rated_current_a", rating, positive=True)
-    return (name, kind, nodes, _check_admittance(where, y), terminals, d.num("length_km", 0.0, nonnegative=True),
-            rating)
+    return d.done((name, kind, nodes, _check_admittance(where, y), terminals,
+                   d.num("length_km", 0.0, nonnegative=True), rating))
 
 
 def _source(src, bus_kv):
@@ -503,7 +530,7 @@ def _source(src, bus_kv):
         _check_admittance("source", y)
     if not (np.abs(emf) > 0).any():
         raise InputError("source.emf_v", "every source voltage is zero: no operating point to solve for")
-    return cond, emf, y, ideal
+    return d.done((cond, emf, y, ideal))
 
 
 def _load(raw, where, i):
@@ -538,7 +565,8 @@ def _load(raw, where, i):
             if a == b:
                 raise InputError(f"{bd.where}.to", "a load branch must connect two different nodes")
             rows.append((name, a, b, bd.pair("power_va"), bd.num("base_v", positive=True), common))
-        return rows
+            bd.done()
+        return d.done(rows)
     phases = d.int("phases", 1, low=1, high=3)
     delta = d.conn("conn", "wye") == "delta"
     if delta:
@@ -553,7 +581,7 @@ def _load(raw, where, i):
         if a == 0 or a == b:
             raise InputError(f"{where}.bus", f"a load phase connects node {a} to {b}: give distinct nodes")
         rows.append((name, (bus, a), (bus, b) if b else ("", 0), s_phase, vb, common))
-    return rows
+    return d.done(rows)
 
 
 def load_rows_from_document(loads):
@@ -579,7 +607,7 @@ def _coordinates(raw, bus_kv, cls):
             raise InputError(f"coordinates.buses[{b}]", f"must be [x, y], got {p!r}")
         names.append(key)
         xy.append((_number(f"coordinates.buses[{b}]", p[0]), _number(f"coordinates.buses[{b}]", p[1])))
-    return cls(buses=tuple(names), xy=np.array(xy, dtype=float), unit=d.str("unit"), system=d.str("system"))
+    return d.done(cls(buses=tuple(names), xy=np.array(xy, dtype=float), unit=d.str("unit"), system=d.str("system")))
 
 
 def feeder_to_document(feeder):
