@@ -108,10 +108,11 @@ def check_topology(feeder):
     open_elements = []
     for e in range(len(feeder.element_names)):
         nodes = feeder.element_nodes(e)
-        touches = [int(i) in member_set for i in nodes if i >= 0]
-        if any(touches) and not all(touches):
-            yp = feeder.element_yprim(e)
-            if np.abs(yp).max(initial=0.0) <= 1e3 * OPEN_ADMITTANCE_S or feeder.element_kinds[e] == "switch":
+        inside = np.array([int(i) in member_set for i in nodes])
+        outside = np.array([int(i) >= 0 and int(i) not in member_set for i in nodes])
+        if inside.any() and outside.any():
+            coupling = np.abs(feeder.element_yprim(e)[np.ix_(inside, outside)]).max(initial=0.0)
+            if coupling <= 1e3 * OPEN_ADMITTANCE_S or feeder.element_kinds[e] == "switch":
                 open_elements.append(feeder.element_names[e])
     shown = ", ".join(buses[:8]) + (f" and {len(buses) - 8} more" if len(buses) > 8 else "")
     why = f"; open or near-open element(s) at its edge: {', '.join(open_elements[:5])}" if open_elements else \

@@ -407,8 +407,16 @@ def _check_operating_point(feeder, sysm, v):
     low = np.abs(v) < ZERO_VOLTAGE_PU * sysm.base_v
     if low.any():
         names = [feeder.node_names[i] for i in np.flatnonzero(low)[:6]]
+        # the elements between live and dead nodes: where the supply stops
+        edge = []
+        for e in range(len(feeder.element_names)):
+            nodes = feeder.element_nodes(e)
+            nodes = nodes[nodes >= 0]
+            if low[nodes].any() and not low[nodes].all():
+                edge.append(feeder.element_names[e])
+        at = f"; between live and dead nodes: {', '.join(edge[:5])}" if edge else ""
         raise InputError("feeder", f"the power flow leaves {int(low.sum())} node(s) at about 0 V ({', '.join(names)}"
-                                   f"{', ...' if low.sum() > 6 else ''}): not an operating point (an element of "
+                                   f"{', ...' if low.sum() > 6 else ''}){at}: not an operating point (an element of "
                                    "near-infinite impedance, or a load no source can supply?)")
 
 

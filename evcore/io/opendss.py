@@ -85,7 +85,11 @@ def _compile_in(path, regulator_taps, tolerance, max_iterations, max_control_ite
     except Exception as exc:  # dss-python raises its own DSSException
         raise InputError(str(path), f"OpenDSS could not compile it: {exc}") from exc
     circuit = dss.ActiveCircuit
-    if circuit is None or circuit.NumNodes == 0:
+    try:
+        empty = circuit is None or circuit.NumNodes == 0
+    except Exception:  # dss-python: "There is no active circuit"
+        empty = True
+    if empty:
         raise InputError(str(path), "OpenDSS compiled no circuit (is it a master file with 'New Circuit'?)")
     _check_bus_names(circuit, path)
     if regulator_taps is not None:
