@@ -824,14 +824,22 @@ class ChordSystem {
         cd* vv = v.mutable_data();
         double* tr = trace.mutable_data();
         ChordOutcome out;
+        double low;
         {
             py::gil_scoped_release release;
             const std::int64_t n = in_.net.n;
             std::vector<cd> mis(n);
             std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n);
             out = chord(in_.net, in_.f, Extra{}, vv, tolerance, max_iterations, mis, rhs, dx, work, nullptr, 1, tr);
+            // smallest |v_i| * current_base_i = base_kva * 1000 * (smallest |v_i| / base_v_i): the caller's
+            // zero-voltage check without another pass in Python
+            double low2 = std::numeric_limits<double>::infinity();  // squares: no hypot per node
+            const double* cb = in_.net.current_base;
+            for (std::int64_t i = 0; i < n; ++i)
+                low2 = std::min(low2, (vv[i].real() * vv[i].real() + vv[i].imag() * vv[i].imag()) * cb[i] * cb[i]);
+            low = std::sqrt(low2);
         }
-        return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node);
+        return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node, low);
     }
 
     // Same as the free sweep on these arrays (the factors must be those of the Jacobian at v_base).

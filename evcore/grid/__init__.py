@@ -13,6 +13,7 @@ Reference: seed 002 (Grid-ECO), §II-C (grid-impact index, eqs. 3-9) and §III-B
 
 from .model import ELEMENT_KINDS, LOAD_MODELS, BusCoordinates, Feeder
 from .powerflow import NonConvergenceError, PowerFlowResult, power_flow
+from .profile import PowerFlowProfileResult, power_flow_profile
 from .sensitivity import SensitivityResult, compare_engines, grid_impact_index, sensitivity_sweep
 
 __all__ = [
@@ -23,6 +24,8 @@ __all__ = [
     "power_flow",
     "PowerFlowResult",
     "NonConvergenceError",
+    "power_flow_profile",
+    "PowerFlowProfileResult",
     "sensitivity_sweep",
     "SensitivityResult",
     "grid_impact_index",
