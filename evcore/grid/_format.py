@@ -45,6 +45,7 @@ belongs, ``"closed": "no"``, an unknown connection) is an :class:`InputError` na
 
 from __future__ import annotations
 
+import contextvars
 import math
 import numbers
 
@@ -59,6 +60,9 @@ FORMAT_NAME = "evcore-feeder"
 _MISSING = object()
 _CONNECTIONS = ("wye", "delta")
 _NOTE_FIELDS = frozenset({"name", "comment", "description"})
+#: node-name parses of the document being read (reset per document)
+_NODE_REFS = contextvars.ContextVar("evcore_grid_node_refs")
+_ELEMENT_KINDS = el.ELEMENT_KINDS
 
 
 class _Doc:
@@ -143,9 +147,16 @@ class _Doc:
 
 
 def _number(field, value, *, positive=False, nonnegative=False):
+    t = type(value)
+    if ((t is float and math.isfinite(value)) or (t is int and -2**53 <= value <= 2**53)) and (
+            not positive or value > 0) and (not nonnegative or value >= 0):  # the common case, no ABC checks
+        return float(value)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InputError(field, f"must be a number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise InputError(field, f"must be finite, got an integer of {len(str(value))} digits") from None
     if not math.isfinite(value):
         raise InputError(field, f"must be finite, got {value!r}")
     if positive and not value > 0:
@@ -156,6 +167,10 @@ def _number(field, value, *, positive=False, nonnegative=False):
 
 
 def _matrix(field, value, size):
+    if type(value) is np.ndarray:  # the readers' own matrices (evcore.io): checked in bulk
+        if value.dtype == np.float64 and value.shape == (size, size) and np.isfinite(value).all():
+            return value
+        value = value.tolist()  # anything else goes through the checks below, which name the entry
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and size == 1:
         value = [[value]]
     if not isinstance(value, (list, tuple)) or len(value) != size:
@@ -238,6 +253,7 @@ def feeder_from_document(doc):
         raise InputError("document", f"must be a JSON object, got {type(doc).__name__}")
     if doc.get("format") != FORMAT_NAME:
         raise InputError("format", f"must be {FORMAT_NAME!r}, got {doc.get('format')!r}")
+    _NODE_REFS.set({})
     top = _Doc(doc, "document")
     top.seen.update(("format", "version", "name", "buses", "nodes", "source", "lines", "switches", "transformers",
                      "regulators", "capacitors", "primitives", "loads", "coordinates"))
@@ -478,14 +494,19 @@ def _primitive(raw, where, i, bus_kv):
     nodes_raw = d.raw("nodes")
     if not isinstance(nodes_raw, list) or not nodes_raw:
         raise InputError(f"{where}.nodes", "must be a non-empty list of node names")
-    nodes = [_node_ref(f"{where}.nodes[{k}]", s, bus_kv) for k, s in enumerate(nodes_raw)]
+    refs = _NODE_REFS.get()
+    nodes = []
+    for k, text in enumerate(nodes_raw):
+        ref = refs.get(text) if type(text) is str else None  # node names repeat: parse each once
+        if ref is None:
+            ref = _node_ref(f"{where}.nodes[{k}]", text, bus_kv)
+            refs[text] = ref
+        nodes.append(ref)
     size = len(nodes)
     y = d.matrix("yprim_re", size) + 1j * d.matrix("yprim_im", size)
     kind = d.str("kind", "other")
-    from .model import ELEMENT_KINDS
-
-    if kind not in ELEMENT_KINDS:
-        raise InputError(f"{where}.kind", f"must be one of {ELEMENT_KINDS}, got {kind!r}")
+    if kind not in _ELEMENT_KINDS:
+        raise InputError(f"{where}.kind", f"must be one of {_ELEMENT_KINDS}, got {kind!r}")
     terminals = d.int("terminals", 1, low=1, high=size)
     if size % terminals:
         raise InputError(f"{where}.terminals", f"{size} nodes cannot be split into {terminals} terminals")

@@ -225,7 +225,9 @@ def _jacobian_pattern(n, y_indptr, y_indices, y_data, branch_from, branch_to):
     touches_ground[:, 4:] = (b < 0)[:, None]
     load_keys = np.where(touches_ground, -1, lr.astype(np.int64) * n2 + lc)
     y_keys = yr.astype(np.int64) * n2 + yc
-    keys = np.unique(np.concatenate([y_keys, load_keys[load_keys >= 0]]))
+    keys = np.sort(np.concatenate([y_keys, load_keys[load_keys >= 0]]))  # sort + dedupe: faster than np.unique
+    if keys.size:
+        keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])]
     jac_indices = (keys % n2).astype(np.int32)
     jrows = keys // n2
     jac_indptr = np.concatenate([[0], np.cumsum(np.bincount(jrows, minlength=n2))]).astype(np.int32)

@@ -31,6 +31,7 @@ import scipy.sparse as sp
 from .._validate import (as_array, as_scalar, check_finite, check_flag, check_integer, check_nonnegative,
                          check_positive, freeze_fields)
 from ..errors import InputError
+from ._elements import ELEMENT_KINDS  # kinds of primitive element (defined with the element models)
 
 __all__ = ["Feeder", "BusCoordinates", "LOAD_MODELS", "ELEMENT_KINDS"]
 
@@ -70,8 +71,6 @@ class BusCoordinates:
             raise InputError("coordinates.buses", "lists a bus twice")
         freeze_fields(self, buses=buses, xy=xy, unit=str(self.unit), system=str(self.system))
 
-#: Kinds of primitive element.
-ELEMENT_KINDS = ("line", "switch", "transformer", "regulator", "capacitor", "reactor", "other")
 
 
 @dataclass(frozen=True)

@@ -1227,5 +1227,5 @@ def _primitive(el):
     y = np.asarray(el["yprim"], dtype=complex)
     rating = el.get("rating", float("nan"))
     return dict(name=el["name"], kind=el["kind"], terminals=int(el.get("terminals", 2)), nodes=list(el["nodes"]),
-                yprim_re=y.real.tolist(), yprim_im=y.imag.tolist(), length_km=float(el.get("length_km", 0.0)),
+                yprim_re=np.ascontiguousarray(y.real), yprim_im=np.ascontiguousarray(y.imag), length_km=float(el.get("length_km", 0.0)),
                 rated_current_a=None if (rating is None or not math.isfinite(rating)) else float(rating))

@@ -54,12 +54,23 @@ def read(path_or_dict) -> dict:
     return doc
 
 
+def _plain(value):
+    """numpy arrays and scalars (the readers' matrices) as JSON lists and numbers."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return value.tolist()
+    if isinstance(value, np.generic) and value.dtype.kind in "biuf":
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
 def write(document: dict, path) -> Path:
     """Write ``document`` to ``path`` as JSON (non-finite numbers refused); returns the path."""
     if not isinstance(document, dict):
         raise InputError("document", f"must be a dict, got {type(document).__name__}")
     try:
-        text = json.dumps(document, indent=1, allow_nan=False)
+        text = json.dumps(document, indent=1, allow_nan=False, default=_plain)
     except (TypeError, ValueError) as exc:
         raise InputError("document", f"cannot be written as JSON: {exc}") from None
     path = Path(path)

@@ -223,8 +223,8 @@ def read(path, regulator_taps=None, *, max_control_iterations=None) -> OpenDSSFe
                 kind = cls
             refs = np.asarray(element.NodeRef, dtype=np.int64)
             primitives.append(dict(name=full.lower(), kind=kind, terminals=int(element.NumTerminals),
-                                   nodes=[node(int(r)) for r in refs], yprim_re=y.real.tolist(),
-                                   yprim_im=y.imag.tolist(), length_km=float(length_km),
+                                   nodes=[node(int(r)) for r in refs], yprim_re=np.ascontiguousarray(y.real),
+                                   yprim_im=np.ascontiguousarray(y.imag), length_km=float(length_km),
                                    rated_current_a=None if rating is None else float(rating)))
         i = circuit.NextPDElement()
 
@@ -286,10 +286,23 @@ def _read_source(circuit, element, node, path):
     y = np.asarray(element.Yprim, dtype=float).view(complex).reshape(2 * nc, 2 * nc)[:nph, :nph]
     vmag = vs.BasekV * vs.pu * 1000.0 * (1.0 if nph == 1 else 1.0 / (2.0 * math.sin(math.pi / nph)))
     angles = np.deg2rad(vs.AngleDeg - np.arange(nph) * 360.0 / nph)
-    emf = vmag * np.exp(1j * angles)
+    nominal = vmag * np.exp(1j * angles)
+    # The EMF OpenDSS itself uses: its source currents are Yprim (V - E), so E = V - Yprim^-1 I from the
+    # snapshot just solved (exact to rounding whatever the convergence). It differs from basekV * pu at
+    # the nominal angles by up to ~4e-10 (OpenDSS builds it with its own constants), which would otherwise
+    # offset every node by that much.
+    emf = nominal
+    try:
+        v_term = np.asarray(element.Voltages, dtype=float).view(complex)[:nph]
+        i_term = np.asarray(element.Currents, dtype=float).view(complex)[:nph]
+        recovered = v_term - np.linalg.solve(y, i_term)
+        if np.isfinite(recovered).all() and (np.abs(recovered - nominal) <= 1e-6 * np.abs(nominal)).all():
+            emf = recovered
+    except (np.linalg.LinAlgError, ValueError):
+        pass
     return dict(name=name.lower(), nodes=[node(int(r)) for r in refs[:nph]],
-                emf_v=[[float(z.real), float(z.imag)] for z in emf], yprim_re=y.real.tolist(),
-                yprim_im=y.imag.tolist())
+                emf_v=[[float(z.real), float(z.imag)] for z in emf], yprim_re=np.ascontiguousarray(y.real),
+                yprim_im=np.ascontiguousarray(y.imag))
 
 
 def _read_loads(circuit, element, node, path):
