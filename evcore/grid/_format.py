@@ -168,8 +168,8 @@ def _number(field, value, *, positive=False, nonnegative=False):
 
 def _matrix(field, value, size):
     if type(value) is np.ndarray:  # the readers' own matrices (evcore.io): checked in bulk
-        if value.dtype == np.float64 and value.shape == (size, size) and np.isfinite(value).all():
-            return value
+        if value.dtype == np.float64 and value.shape == (size, size):
+            return value  # finiteness: every matrix ends in an admittance that _check_admittance checks
         value = value.tolist()  # anything else goes through the checks below, which name the entry
     if isinstance(value, numbers.Real) and not isinstance(value, bool) and size == 1:
         value = [[value]]
@@ -224,9 +224,11 @@ def _guard(where, fn, *args):
 
 def _check_admittance(where, y):
     y = np.asarray(y, dtype=complex)
+    big = np.abs(y).max() if y.size else 0.0
+    if big <= 1e9:  # also False for nan: one reduction for the common case
+        return y
     if not np.isfinite(y).all():
         raise InputError(where, "its admittance is not finite (an impedance of zero?)")
-    big = np.abs(y).max() if y.size else 0.0
     if big > 1e9:
         raise InputError(where, f"admittance {big:.3g} S is not a physical element (a series impedance below "
                                 "1e-9 ohm, or a shunt that large: check lengths and per-km values; use a switch "

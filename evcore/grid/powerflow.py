@@ -117,6 +117,18 @@ class PowerFlowResult(Result):
                             _derived={}, **fields)
         return obj
 
+    @classmethod
+    def _solved(cls, feeder, voltage, voltage_v, iterations, mismatch_pu, wall_time, history, tolerance_pu, base_kva,
+                engine):
+        """:meth:`_make` of a converged power flow with one dict literal (the warm re-solve's path)."""
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "__dict__", {
+            "status": OPTIMAL, "objective": math.nan, "bound": None, "gap": None, "iterations": iterations,
+            "wall_time": wall_time, "seed": None, "method": "power_flow", "node_names": feeder.node_names,
+            "voltage": voltage, "voltage_v": voltage_v, "mismatch_pu": mismatch_pu, "tolerance_pu": tolerance_pu,
+            "base_kva": base_kva, "engine": engine, "_feeder": feeder, "_derived": {}, "_history": history})
+        return obj
+
     def __getattr__(self, name):
         # the trace is built on first access from the mismatch history (a structured array costs
         # microseconds, a noticeable part of a warm re-solve)
@@ -511,10 +523,8 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
     # the C++ solve reports min |v| / base (times the power base); check by name only when it is low
     if not low > ZERO_VOLTAGE_PU * base_kva * 1000.0:
         _check_operating_point(feeder, sysm, v)
-    return PowerFlowResult._make(node_names=feeder.node_names, voltage=v / sysm.base_v, voltage_v=v,
-                                 iterations=iterations, mismatch_pu=worst, status=OPTIMAL,
-                                 wall_time=time.perf_counter() - started, _history=history,
-                                 tolerance_pu=tolerance_pu, base_kva=base_kva, engine=engine, _feeder=feeder)
+    return PowerFlowResult._solved(feeder, v / sysm.base_v, v, iterations, worst, time.perf_counter() - started,
+                                  history, tolerance_pu, base_kva, engine)
 
 
 _TRACE_DTYPE = make_trace(TRACE_COLUMNS).dtype
