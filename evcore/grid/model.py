@@ -504,10 +504,15 @@ class Feeder:
         if isinstance(factor, dict):
             for name, f in factor.items():
                 per_load[self.load_index(name)] = as_scalar(f"factor[{name}]", f)
-        elif np.ndim(factor) == 0:
-            per_load[:] = as_scalar("factor", factor)
         else:
-            per_load = as_array("factor", factor, float, shape=(len(self.load_names),))
+            values = as_array("factor", factor, float)
+            if values.ndim == 0:
+                per_load[:] = values
+            elif values.shape == per_load.shape:
+                per_load = values
+            else:
+                raise InputError("factor", f"must be one number, {per_load.size} (one per load) or a dict of load "
+                                           f"name -> factor, got shape {values.shape}")
         check_nonnegative("factor", check_finite("factor", np.asarray(per_load, dtype=float)))
         return self._replace_loads(load_branch_power_va=self.load_branch_power_va * per_load[self.load_branch_load])
 

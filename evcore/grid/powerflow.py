@@ -498,9 +498,8 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
     else:
         try:
             v0 = as_array("initial_voltage", initial_voltage, complex, shape=(sysm.n,))
-        except InputError:
-            raise InputError("initial_voltage", f"needs {sysm.n} complex per-unit values, got shape "
-                                                f"{np.shape(initial_voltage)}") from None
+        except InputError as exc:
+            raise InputError("initial_voltage", f"needs {sysm.n} complex per-unit values ({exc})") from None
         v = np.multiply(v0, sysm.base_v, dtype=complex)  # a new array, in volts
     # Chord Newton with the Jacobian factorised once per feeder (C++ loop); full Newton if it stalls.
     low = 0.0
@@ -515,6 +514,8 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
                                                                  tolerance_pu, max_iterations)
         history = [worst]
     if not converged:
+        if initial_voltage is not None and not np.isfinite(np.asarray(initial_voltage, dtype=complex)).all():
+            raise InputError("initial_voltage", "must be finite (it has nan or inf)")
         more = []
         v, extra, worst, _ = newton(sysm, v, tolerance_pu, max_iterations, base_kva, engine, trace=more)
         history = np.concatenate([np.asarray(history)[:-1], more])
