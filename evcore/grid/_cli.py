@@ -87,7 +87,8 @@ def register(subparsers, name: str) -> None:
     se.add_argument("--vmin", type=float, default=0.95)
     se.add_argument("--vmax", type=float, default=1.05)
     se.add_argument("--engine", choices=("exact", "linear", "both"), default="exact")
-    se.add_argument("--workers", type=int, default=1, help="threads of the exact engine")
+    se.add_argument("--workers", type=int, default=None,
+                    help="threads of the exact engine (default: as many as there are free cores)")
     se.add_argument("--time-limit", type=float, default=None, help="seconds; keeps the candidates done by then")
     se.add_argument("--format", choices=("json", "csv"), default="json")
     se.add_argument("--output", "-o", default=None)

@@ -1,6 +1,6 @@
 """From parsed GridLAB-D objects to an evcore feeder document, with GridLAB-D's Newton-Raphson models.
 
-This file is long (about 900 lines) because it is one translation table: every powerflow class GridLAB-D
+This file is long (about 1,200 lines) because it is one translation table: every powerflow class GridLAB-D
 feeders use, its properties, units and defaults, and the admittance GridLAB-D's NR solver gives it
 (``link.cpp``, ``transformer.cpp``, ``regulator.cpp``, ``switch_object.cpp``, ``capacitor.cpp``,
 ``load.cpp``, ``triplex_node.cpp``). Splitting it would scatter one mapping over several files.
@@ -23,7 +23,10 @@ GridLAB-D model choices kept as they are (so that results equal GridLAB-D's):
   ``z1 = z2 = (R + j 0.4 X) Z_lo`` (or ``impedance1``/``impedance2``), magnetising ``zc`` on the primary.
 * regulators: per phase ``y = 1 / regulator_resistance`` (default ``default_resistance``) behind the ratio
   ``a`` = ``1/(1 + tap r/N)`` (type A) or ``1 - tap r/N`` (type B).
-* switches, fuses, reclosers, sectionalizers: ``1 / (R + jX)`` per closed phase (GridLAB-D's defaults).
+* switches, reclosers, sectionalizers: ``1 / (R + jX)`` per closed phase, unset values giving GridLAB-D's
+  ``R = default_resistance`` (1e-4 ohm) and ``X = -R``; fuses ``(1 + j) / R`` (what GridLAB-D 6 solves with).
+* per-unit bases: the SWING bus's nominal voltage carried through the transformer ratios (a node's own
+  ``nominal_voltage`` is only a label in GridLAB-D, and files carry wrong ones).
 * loads: constant power (pure), constant impedance and constant current (evcore load model 9: a constant current
   magnitude whose angle follows the voltage; GridLAB-D gives the phasor at the nominal voltage and rotates it).
 """
