@@ -203,6 +203,16 @@ def _node_ref(field, text, bus_kv):
     return (bus, int(ph))
 
 
+def _node_list(field, raw, bus_kv):
+    """Distinct non-ground nodes ``(bus, phase)`` of a list of node names."""
+    nodes = [_node_ref(f"{field}[{k}]", s, bus_kv) for k, s in enumerate(raw)]
+    if any(c[1] == 0 for c in nodes):
+        raise InputError(field, "ground ('0') is not a node here")
+    if len(set(nodes)) != len(nodes):
+        raise InputError(field, "lists a node twice")
+    return nodes
+
+
 def _name(d, default):
     value = d.get("name", default) if isinstance(d, dict) else default
     return str(value).lower() if value is not None else default
@@ -340,11 +350,7 @@ def feeder_from_document(doc):
         listed_raw = doc["nodes"]
         if not isinstance(listed_raw, list):
             raise InputError("nodes", "must be a list of node names")
-        listed = [_node_ref(f"nodes[{i}]", s, bus_kv) for i, s in enumerate(listed_raw)]
-        if any(c[1] == 0 for c in listed):
-            raise InputError("nodes", "ground ('0') is not a node")
-        if len(set(listed)) != len(listed):
-            raise InputError("nodes", "lists a node twice")
+        listed = _node_list("nodes", listed_raw, bus_kv)
         missing = used - set(listed)
         if missing:
             b, n = sorted(missing)[0]
@@ -527,11 +533,7 @@ def _source(src, bus_kv):
         nodes_raw = d.raw("nodes")
         if not isinstance(nodes_raw, list) or not nodes_raw:
             raise InputError("source.nodes", "must be a non-empty list of node names")
-        cond = [_node_ref(f"source.nodes[{k}]", s, bus_kv) for k, s in enumerate(nodes_raw)]
-        if any(c[1] == 0 for c in cond):
-            raise InputError("source.nodes", "ground ('0') cannot be a source node")
-        if len(set(cond)) != len(cond):
-            raise InputError("source.nodes", "lists a node twice")
+        cond = _node_list("source.nodes", nodes_raw, bus_kv)
         emf_raw = d.raw("emf_v")
         if not isinstance(emf_raw, list) or len(emf_raw) != len(cond):
             raise InputError("source.emf_v", f"needs {len(cond)} [real, imag] pairs")

@@ -64,6 +64,23 @@ def _invert_present(m, present):
     return out
 
 
+def _geometry(phases, conductors, spacing):
+    """``(has, value, distance)``: which of A, B, C, N the line has; ``value(p, key)`` of its conductor (0 when
+    absent, as GridLAB-D's zeroed fields); ``distance(a, b)`` from the spacing in either order (0 when absent)."""
+    has = {p: (p in phases) for p in "ABCN"}
+
+    def value(p, key):
+        c = conductors.get(p)
+        return float(c.get(key, 0.0)) if (has[p] and c is not None) else 0.0
+
+    def distance(a, b):
+        if not (has[a] and has[b]):
+            return 0.0
+        return float(spacing.get(f"distance_{a}{b}", spacing.get(f"distance_{b}{a}", 0.0)))
+
+    return has, value, distance
+
+
 def overhead_line(phases, conductors, spacing, length_ft, frequency_hz=60.0, line_capacitance=False):
     """``(Z, Y, capacitance_note)`` of an overhead line: 3x3 series impedance (ohm) and total shunt
     admittance (S) over phases A, B, C (zero rows and columns for absent phases).
@@ -80,16 +97,7 @@ def overhead_line(phases, conductors, spacing, length_ft, frequency_hz=60.0, lin
     """
     coef = carson_coefficients(frequency_hz)
     miles = length_ft / 5280.0
-    has = {p: (p in phases) for p in "ABCN"}
-
-    def cond(p, key):
-        c = conductors.get(p)
-        return float(c.get(key, 0.0)) if (has[p] and c is not None) else 0.0
-
-    def dist(a, b):
-        if not (has[a] and has[b]):
-            return 0.0
-        return float(spacing.get(f"distance_{a}{b}", spacing.get(f"distance_{b}{a}", 0.0)))
+    has, cond, dist = _geometry(phases, conductors, spacing)
 
     def earth(p):
         return float(spacing.get(f"distance_{p}E", 0.0))
@@ -172,16 +180,7 @@ def underground_line(phases, conductors, spacing, length_ft, frequency_hz=60.0, 
     """
     coef = carson_coefficients(frequency_hz)
     miles = length_ft / 5280.0
-    has = {p: (p in phases) for p in "ABCN"}
-
-    def get(p, key):
-        c = conductors.get(p)
-        return float(c.get(key, 0.0)) if (has[p] and c is not None) else 0.0
-
-    def dist(a, b):
-        if not (has[a] and has[b]):
-            return 0.0
-        return float(spacing.get(f"distance_{a}{b}", spacing.get(f"distance_{b}{a}", 0.0)))
+    has, get, dist = _geometry(phases, conductors, spacing)
 
     # index 0..6 = GridLAB-D's 1..7: phase conductors A, B, C, their neutrals (or shields), the neutral conductor
     dia_od = [get(p, "outer_diameter") for p in "ABC"]
