@@ -90,7 +90,7 @@ _NODE_IGNORED = {"voltage_A", "voltage_B", "voltage_C", "voltage_AB", "voltage_B
                  "distribution_power_C"}
 _LINK_IGNORED = {"continuous_rating", "emergency_rating", "current_limit", "mean_replacement_time",
                  "mean_repair_time", "repair_time", "retry_time", "max_number_of_tries", "number_of_tries",
-                 "operating_mode", "install_type", "nominal_current", "vfd_name", "use_thermal_model",
+                 "install_type", "nominal_current", "vfd_name", "use_thermal_model",
                  "aging_granularity", "climate", "ambient_temperature", "sense_node", "msg_mode",
                  "reverse_flow_control", "fuse_type", "recloser_delay", "recloser_tries", "recloser_reset_time",
                  "sectionalizer_tries", "switch_banked_mode", "inrush_integration_method", "rating_continuous",
@@ -419,6 +419,7 @@ def _line_per_mile(ctx, obj, config, kind, phases, used, settings):
 def _switch_element(ctx, obj, settings):
     phases = _phases(ctx, obj)
     _check_props(ctx, obj, {"from", "to", "status", "phase_A_state", "phase_B_state", "phase_C_state",
+                            "phase_A_status", "phase_B_status", "phase_C_status", "operating_mode",
                             "switch_resistance", "switch_reactance", "switch_impedance", "fuse_resistance",
                             "repair_dist_type"} | _LINK_IGNORED)
     status = (ctx.prop(obj, "status") or "CLOSED").upper()
@@ -445,19 +446,45 @@ def _switch_element(ctx, obj, settings):
         if r <= 0.0:
             r = r_default
         y = complex(1.0, 1.0) / r
-    idx, closed = [], []
+    # per-phase states: a fuse's phase_X_status (GOOD/BLOWN); a switch's (and recloser's, sectionalizer's)
+    # phase_X_state (OPEN/CLOSED), which GridLAB-D's default BANKED mode settles by majority: every phase closed
+    # when status is CLOSED and at least half the phases are, else every phase open; INDIVIDUAL: per phase
+    fuse = obj.cls == "fuse"
+    key, values = ("phase_{}_status", {"GOOD": True, "BLOWN": False}) if fuse else \
+        ("phase_{}_state", {"CLOSED": True, "OPEN": False})
+    wrong = "phase_{}_state" if fuse else "phase_{}_status"
+    used = [wrong.format(p) for p in "ABC" if wrong.format(p) in obj.props]
+    if used:
+        raise InputError(ctx.where(obj, used[0]), f"{obj.cls} {obj.label}: {used[0]} is not a {obj.cls} property "
+                                                  f"(a {obj.cls} has {key.format('A')})")
+    idx, states = [], []
     for i, p in enumerate("ABC"):
         if p not in phases:
             continue
         idx.append(i)
-        state = (ctx.prop(obj, f"phase_{p}_state") or "CLOSED").upper()
-        state = {"GOOD": "CLOSED", "BLOWN": "OPEN"}.get(state, state)
-        if state not in ("CLOSED", "OPEN"):
-            raise InputError(ctx.where(obj, f"phase_{p}_state"), f"{obj.cls} {obj.label}: phase_{p}_state must be "
-                                                                 f"CLOSED or OPEN, got {state!r}")
-        closed.append(status == "CLOSED" and state == "CLOSED")
+        text = (ctx.prop(obj, key.format(p)) or ("GOOD" if fuse else "CLOSED")).upper()
+        if text not in values:
+            raise InputError(ctx.where(obj, key.format(p)), f"{obj.cls} {obj.label}: {key.format(p)} must be "
+                                                            f"{' or '.join(values)}, got {text!r}")
+        states.append(values[text])
     if not idx:
         raise InputError(ctx.where(obj, "phases"), f"{obj.cls} {obj.label}: no phase A, B or C")
+    mode = (ctx.prop(obj, "operating_mode") or "BANKED").upper()
+    if mode not in ("BANKED", "INDIVIDUAL"):
+        raise InputError(ctx.where(obj, "operating_mode"), f"{obj.cls} {obj.label}: operating_mode must be BANKED "
+                                                           f"or INDIVIDUAL, got {mode!r}")
+    if status == "OPEN":
+        closed = [False] * len(idx)
+    elif fuse or mode == "INDIVIDUAL":
+        closed = states
+    else:
+        banked = sum(states) / len(states) >= 0.5
+        closed = [banked] * len(idx)
+        if not all(states):
+            ctx.report["notes"].append(f"{obj.cls} {obj.label}: BANKED mode with phases "
+                                       f"{''.join(p for p, c in zip((('ABC'[i]) for i in idx), states) if not c)} "
+                                       f"open: GridLAB-D's majority rule makes every phase "
+                                       f"{'closed' if banked else 'open'}")
     ys = np.diag([y if c else 0.0 for c in closed]).astype(complex)
     return dict(series=ys, shunt=np.zeros_like(ys), triplex=False, phases=phases, idx=idx,
                 open=not all(closed), impedance=complex(r, x))

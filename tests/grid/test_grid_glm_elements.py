@@ -278,6 +278,24 @@ object capacitor { name cap; parent n4; phases ABCN; phases_connected ABCN; capa
     capacitor_B 0.2 MVAr; capacitor_C 0.1 MVAr; switchA CLOSED; switchB CLOSED; switchC OPEN; control MANUAL;
     cap_nominal_voltage 7200; nominal_voltage 7200; }
 """ + LOAD_ABC.format(bus="n4", v=7199.558, pa="900000+400000j", pb="700000+300000j", pc="800000+350000j"),
+    "open_tie_and_phase_open_switch": IEEE13_LIBRARY + """
+object node { name n1; phases ABCN; nominal_voltage 7199.558; }
+object node { name n2; phases ABCN; nominal_voltage 7199.558; }
+object overhead_line { name l1; phases ABCN; from src; to n1; length 2000; configuration lc601; }
+object overhead_line { name l2; phases ABCN; from src; to n2; length 3000; configuration lc602; }
+object switch { name tie; phases ABCN; from n1; to n2; status OPEN; }
+object node { name n3; phases ABCN; nominal_voltage 7199.558; }
+object switch { name part; phases ABCN; from n2; to n3; status CLOSED; phase_B_state OPEN; }
+object node { name n4; phases ABCN; nominal_voltage 7199.558; }
+object switch { name single; phases ABCN; from n3; to n4; status CLOSED; phase_C_state OPEN; operating_mode INDIVIDUAL; }
+object overhead_line { name l4; phases ABCN; from n1; to n4; length 800; configuration lc601; }
+object fuse { name fz; phases ABCN; from n4; to n2; current_limit 200 A; status CLOSED; phase_A_status BLOWN; }
+object overhead_line { name l3; phases ABCN; from n1; to n3; length 1500; configuration lc601; }
+object load { name ld2; parent n2; phases ABCN; nominal_voltage 7199.558; constant_power_A 300000+100000j;
+    constant_power_B 200000+50000j; constant_power_C 250000+90000j; }
+object load { name ld3; parent n3; phases ABCN; nominal_voltage 7199.558; constant_power_A 100000+40000j;
+    constant_power_B 150000+50000j; constant_power_C 120000+30000j; }
+""",
     "zip_and_delta_loads_children": IEEE13_LIBRARY + """
 object node { name n1; phases ABCN; nominal_voltage 7199.558; }
 object overhead_line { name l1; phases ABCN; from src; to meter:20; length 2500; configuration lc602; }
