@@ -140,3 +140,16 @@ def test_to_json_round_trips_a_glm_feeder_losslessly(case, tmp_path):
         else:
             assert a == b, f.name
     np.testing.assert_array_equal(power_flow(feeder).voltage, power_flow(again).voltage)
+
+
+def test_isolated_node_and_open_switch_island_are_refused_by_the_power_flow(tmp_path):
+    lonely = tmp_path / "lonely.glm"
+    lonely.write_text(HEADER + LINE + LOAD + "object node { name lonely; phases ABCN; nominal_voltage 7199.558; }\n")
+    with pytest.raises(InputError, match="lonely"):
+        power_flow(Feeder.from_glm(lonely))
+    cut = tmp_path / "cut.glm"
+    cut.write_text(HEADER + LINE + LOAD + "object node { name n2; phases ABCN; nominal_voltage 7199.558; }\n"
+                   "object switch { name sw; phases ABCN; from n1; to n2; status OPEN; }\n"
+                   "object load { name l2; parent n2; phases ABCN; nominal_voltage 7199.558; constant_power_B 500; }\n")
+    with pytest.raises(InputError, match="switch.sw"):
+        power_flow(Feeder.from_glm(cut))
