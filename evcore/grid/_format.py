@@ -41,6 +41,10 @@ branch, so that ``Feeder.from_json(feeder.to_json())`` reproduces the feeder exa
 
 Every problem with a document (a missing or mistyped field, a singular impedance, text where a number
 belongs, ``"closed": "no"``, an unknown connection) is an :class:`InputError` naming the element and field.
+
+This file is long (about 800 lines) because it is the whole format in one place: each element's fields with
+their checks, the fast paths that read the readers' large documents (IEEE 8500) without the per-field
+bookkeeping but with the same checks, and the writer; split, a field's check would live apart from its reading.
 """
 
 from __future__ import annotations
@@ -205,7 +209,11 @@ def _node_ref(field, text, bus_kv):
 
 def _node_list(field, raw, bus_kv):
     """Distinct non-ground nodes ``(bus, phase)`` of a list of node names."""
-    nodes = [_node_ref(f"{field}[{k}]", s, bus_kv) for k, s in enumerate(raw)]
+    refs = _NODE_REFS.get(None) or {}
+    nodes = []
+    for k, s in enumerate(raw):
+        ref = refs.get(s) if type(s) is str else None  # most were parsed with the elements
+        nodes.append(ref if ref is not None else _node_ref(f"{field}[{k}]", s, bus_kv))
     if any(c[1] == 0 for c in nodes):
         raise InputError(field, "ground ('0') is not a node here")
     if len(set(nodes)) != len(nodes):
@@ -248,11 +256,13 @@ def _check_admittance(where, y):
 
 def _distinct_ends(where, cond, terminals):
     per = len(cond) // terminals
-    ends = [set(c for c in cond[t * per:(t + 1) * per] if c[1] != 0) for t in range(terminals)]
+    if per == 0:
+        return
+    ends = [set(cond[t * per:(t + 1) * per]) for t in range(terminals)]
     for a in range(terminals):
         for b in range(a + 1, terminals):
-            common = ends[a] & ends[b]
-            if common and per > 0:
+            common = [c for c in ends[a] & ends[b] if c[1] != 0]
+            if common:
                 bus, ph = sorted(common)[0]
                 raise InputError(where, f"connects node {bus}.{ph} to itself (bus1 == bus2?)")
 
@@ -308,9 +318,7 @@ def feeder_from_document(doc):
     for i, raw in enumerate(section("capacitors")):
         where = f"capacitors[{_name(raw, i)}]"
         elements.append(_guard(where, _capacitor, raw, where, i, freq))
-    for i, raw in enumerate(section("primitives")):
-        where = f"primitives[{_name(raw, i)}]"
-        elements.append(_guard(where, _primitive, raw, where, i, bus_kv))
+    elements.extend(_primitives(section("primitives"), bus_kv))
     seen = {}
     for e in elements:
         if e[0] in seen:
@@ -322,10 +330,7 @@ def feeder_from_document(doc):
         raise InputError("source", "is required (a JSON object)")
     src_cond, emf, ysrc, ideal = _guard("source", _source, src, bus_kv)
 
-    load_rows = []
-    for i, raw in enumerate(section("loads")):
-        where = f"loads[{_name(raw, i)}]"
-        load_rows.extend(_guard(where, _load, raw, where, i))
+    load_rows = load_rows_from_document(section("loads"))
 
     # node numbering: buses in document order, phases ascending, only nodes something connects to
     used = set()
@@ -526,6 +531,67 @@ def _primitive(raw, where, i, bus_kv):
                    d.num("length_km", 0.0, nonnegative=True), rating))
 
 
+#: fields of a primitive the fast path reads (anything else goes through :func:`_primitive`, which names it)
+_PRIMITIVE_FIELDS = frozenset({"name", "kind", "terminals", "nodes", "yprim_re", "yprim_im", "length_km",
+                               "rated_current_a"}) | _NOTE_FIELDS
+
+
+def _primitives(raws, bus_kv):
+    """The ``primitives`` section: :func:`_primitive` of each entry, with a fast path for the common one.
+
+    The readers in :mod:`evcore.io` hand every element of a large feeder (IEEE 8500: 4,900) as a primitive with
+    numpy matrices. Those whose fields are all of the plain expected types are checked here with a few type
+    tests each, and their admittances in one pass at the end; any other entry (and any entry whose admittance
+    fails the check) goes through :func:`_primitive`, whose checks name the element and field. Same results,
+    same errors; the fast path only skips the per-field bookkeeping.
+    """
+    refs = _NODE_REFS.get()
+    out, fast, re_parts, im_parts = [], [], [], []
+    kinds = _ELEMENT_KINDS
+    for i, raw in enumerate(raws):
+        if type(raw) is dict and raw.keys() <= _PRIMITIVE_FIELDS:
+            name, kind, terminals, nodes_raw = raw.get("name"), raw.get("kind", "other"), raw.get("terminals", 1), \
+                raw.get("nodes")
+            yre, yim = raw.get("yprim_re"), raw.get("yprim_im")
+            length, rating = raw.get("length_km"), raw.get("rated_current_a")
+            size = len(nodes_raw) if type(nodes_raw) is list else 0
+            if (type(name) is str and name and name == name.strip() and type(kind) is str and kind in kinds
+                    and type(terminals) is int and 1 <= terminals <= size and size % terminals == 0
+                    and type(yre) is np.ndarray and type(yim) is np.ndarray and yre.dtype == np.float64
+                    and yim.dtype == np.float64 and yre.shape == (size, size) and yim.shape == (size, size)
+                    and (length is None or (type(length) is float and 0.0 <= length < math.inf))
+                    and (rating is None or (type(rating) is float and 0.0 < rating < math.inf))):
+                nodes = []
+                for k, text in enumerate(nodes_raw):
+                    ref = refs.get(text) if type(text) is str else None  # node names repeat: parse each once
+                    if ref is None:
+                        ref = refs[text] = _node_ref(f"primitives[{name.lower()}].nodes[{k}]", text, bus_kv)
+                    nodes.append(ref)
+                if kind in ("line", "switch"):
+                    _distinct_ends(f"primitives[{name.lower()}]", nodes, terminals)
+                fast.append(len(out))
+                re_parts.append(yre.ravel())
+                im_parts.append(yim.ravel())
+                out.append((name.lower(), kind, nodes, None, terminals, 0.0 if length is None else length,
+                            math.nan if rating is None else rating))
+                continue
+        where = f"primitives[{_name(raw, i)}]"
+        out.append(_guard(where, _primitive, raw, where, i, bus_kv))  # parses (and caches) new node names
+    if fast:
+        y = np.concatenate(re_parts) + 1j * np.concatenate(im_parts)
+        sizes = np.array([len(out[k][2]) for k in fast]) ** 2
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        largest = np.maximum.reduceat(np.abs(y), starts)  # nan propagates: caught below
+        for j, k in enumerate(fast):
+            e = out[k]
+            n = len(e[2])
+            block = y[starts[j]:starts[j] + sizes[j]].reshape(n, n)
+            if not largest[j] <= 1e9:
+                _check_admittance(f"primitives[{e[0]}]", block)
+            out[k] = (e[0], e[1], e[2], block, e[4], e[5], e[6])
+    return out
+
+
 def _source(src, bus_kv):
     d = _Doc(src, "source")
     if d.has("ideal") or d.has("emf_v"):
@@ -611,10 +677,66 @@ def _load(raw, where, i):
 
 def load_rows_from_document(loads):
     """Load branch rows ``(name, (bus, from), (bus, to), power_va, base_v, params)`` of document-style loads."""
+    refs = _NODE_REFS.get(None)
+    if refs is None:
+        refs = {}
     rows = []
     for i, raw in enumerate(loads):
+        fast = _branch_load_fast(raw, refs)
+        if fast is not None:
+            rows.extend(fast)
+            continue
         where = f"loads[{_name(raw, i)}]"
         rows.extend(_guard(where, _load, raw, where, i))
+    return rows
+
+
+_BRANCH_LOAD_FIELDS = frozenset({"name", "model", "vminpu", "vmaxpu", "vlowpu", "zipv", "cvr", "branches"}) | \
+    _NOTE_FIELDS
+_BRANCH_FIELDS = frozenset({"from", "to", "power_va", "base_v"})
+
+
+def _finite_floats(value, count):
+    return (type(value) is list and len(value) == count
+            and all(type(v) is float and -math.inf < v < math.inf for v in value))
+
+
+def _branch_load_fast(raw, refs):
+    """The rows of a load in branch form (as the writer and the readers give it) whose every field has the plain
+    expected type and value, else None (then :func:`_load` checks it field by field and names what is wrong)."""
+    from .model import LOAD_MODELS
+
+    if type(raw) is not dict or not raw.keys() <= _BRANCH_LOAD_FIELDS:
+        return None
+    name, model, branches = raw.get("name"), raw.get("model", 1), raw.get("branches")
+    vmin, vmax, vlow = raw.get("vminpu", 0.95), raw.get("vmaxpu", 1.05), raw.get("vlowpu", 0.5)
+    zipv, cvr = raw.get("zipv", [0.0] * 7), raw.get("cvr", [1.0, 2.0])
+    if not (type(name) is str and name and type(model) is int and model in LOAD_MODELS
+            and type(vmin) is float and 0.0 <= vmin < math.inf and type(vmax) is float and 0.0 < vmax < math.inf
+            and type(vlow) is float and 0.0 <= vlow < math.inf and _finite_floats(zipv, 7) and _finite_floats(cvr, 2)
+            and type(branches) is list and branches):
+        return None
+    common = dict(model=model, vmin=vmin, vmax=vmax, vlow=vlow, zipv=np.array(zipv), cvr=np.array(cvr))
+    name = name.lower()
+    rows = []
+    for k, br in enumerate(branches):
+        if type(br) is not dict or br.keys() != _BRANCH_FIELDS:
+            return None
+        ends = []
+        for key in ("from", "to"):
+            text = br[key]
+            if type(text) is not str:
+                return None
+            ref = refs.get(text)
+            if ref is None:  # node names repeat: parse each once
+                ref = refs[text] = _node_ref(f"loads[{name}].branches[{k}].{key}", text, None)
+            ends.append(ref)
+        a, b = ends
+        power, base = br["power_va"], br["base_v"]
+        if (a[1] == 0 or a == b or not _finite_floats(power, 2)
+                or type(base) is not float or not 0.0 < base < math.inf):
+            return None
+        rows.append((name, a, b, complex(power[0], power[1]), base, common))
     return rows
 
 
