@@ -258,6 +258,8 @@ def _distinct_ends(where, cond, terminals):
     per = len(cond) // terminals
     if per == 0:
         return
+    if terminals == 2 and set(cond[:per]).isdisjoint(cond[per:]):  # the common case
+        return
     ends = [set(cond[t * per:(t + 1) * per]) for t in range(terminals)]
     for a in range(terminals):
         for b in range(a + 1, terminals):
@@ -333,12 +335,13 @@ def feeder_from_document(doc):
     load_rows = load_rows_from_document(section("loads"))
 
     # node numbering: buses in document order, phases ascending, only nodes something connects to
-    used = set()
-    for _, _, cond, _, _, _, _ in elements:
-        used.update(c for c in cond if c[1] != 0)
-    used.update(src_cond)
+    used = set(src_cond)
+    for e in elements:
+        used.update(e[2])
     for row in load_rows:
-        used.update(c for c in row[1:3] if c[1] != 0)
+        used.add(row[1])
+        used.add(row[2])
+    used = {c for c in used if c[1] != 0}
     order = {b: i for i, b in enumerate(bus_kv)}
     listed_buses = {c[0] for c in used}
     if isinstance(doc.get("nodes"), list):
@@ -347,11 +350,13 @@ def feeder_from_document(doc):
         if b not in listed_buses:
             raise InputError(f"buses[{b}]", "is declared but no element, load or source connects to it (an isolated "
                                             "bus: remove it)")
-    for b, ph in sorted(used):
-        if b not in order:
-            raise InputError("buses", f"bus {b!r} is used (node {b}.{ph}) but not declared in 'buses'")
-    nodes_sorted = sorted(used, key=lambda c: (order[c[0]], c[1]))
-    if "nodes" in doc:  # an explicit node order (the writer's, so that round trips are exact)
+    undeclared = [c for c in used if c[0] not in order]
+    if undeclared:
+        b, ph = min(undeclared)
+        raise InputError("buses", f"bus {b!r} is used (node {b}.{ph}) but not declared in 'buses'")
+    if "nodes" not in doc:
+        nodes_sorted = sorted(used, key=lambda c: (order[c[0]], c[1]))
+    else:  # an explicit node order (the writer's, so that round trips are exact)
         listed_raw = doc["nodes"]
         if not isinstance(listed_raw, list):
             raise InputError("nodes", "must be a list of node names")
@@ -745,6 +750,11 @@ def _coordinates(raw, bus_kv, cls):
     pts = d.raw("buses")
     if not isinstance(pts, dict) or not pts:
         raise InputError("coordinates.buses", "must map bus names to [x, y]")
+    keys = [str(b).lower() for b in pts]
+    values = list(pts.values())
+    if all(k in bus_kv for k in keys) and all(_finite_floats(p, 2) for p in values):  # the common case
+        return d.done(cls(buses=tuple(keys), xy=np.array(values, dtype=float), unit=d.str("unit"),
+                          system=d.str("system")))
     names, xy = [], []
     for b, p in pts.items():
         key = str(b).lower()
