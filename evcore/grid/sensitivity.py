@@ -48,7 +48,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .._validate import as_scalar, check_in_range, check_limits, check_positive
+from .._validate import as_scalar, check_in_range, check_limits, check_positive, check_threads
 from ..errors import InputError
 from ..progress import progress_reporter
 from ..results import OPTIMAL, TIME_LIMIT, Result, TraceRecorder
@@ -393,10 +393,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     check_positive("temperature", np.asarray(as_scalar("temperature", temperature, float)))
     check_positive("tolerance_pu", np.asarray(as_scalar("tolerance_pu", tolerance_pu, float)))
     max_chord_iterations = check_limits(None, max_chord_iterations)[1]
-    if workers is not None:
-        workers = as_scalar("workers", workers, int)
-        if workers < 1:
-            raise InputError("workers", f"must be at least 1, got {workers}")
+    workers = check_threads(workers, "workers")
     if engine not in ("exact", "linear"):
         raise InputError("engine", f"must be 'exact' or 'linear', got {engine!r}")
     time_limit, _ = check_limits(time_limit, None)

@@ -138,8 +138,8 @@ def test_power_flow_arguments(kwargs):
                                     dict(vmin_pu=math.nan), dict(vmax_pu=math.nan), dict(vmax_pu=math.inf),
                                     dict(vmin_pu=-0.1), dict(rating_kw=math.nan), dict(rating_kw=0),
                                     dict(power_factor=0), dict(power_factor=1.5), dict(penalty=math.nan),
-                                    dict(penalty=-1), dict(temperature=0), dict(workers=0), dict(time_limit=-1),
-                                    dict(time_limit=math.nan), dict(candidates=[]), dict(candidates=["nope"]),
+                                    dict(penalty=-1), dict(temperature=0), dict(workers=0), dict(workers=10**6),
+                                    dict(time_limit=-1), dict(time_limit=math.nan), dict(candidates=[]), dict(candidates=["nope"]),
                                     dict(candidates=[1]), dict(candidates="n1.1"), dict(candidates=["sub.1"]),
                                     dict(engine="fast"), dict(penalty_mode="both"), dict(max_chord_iterations=0),
                                     dict(tolerance_pu=0), dict(progress="yes")])
