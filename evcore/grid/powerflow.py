@@ -43,7 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .._validate import as_array, as_scalar, check_limits, check_positive
+from .._validate import as_array, as_scalar, check_finite, check_limits, check_positive
 from ..errors import InputError, SolverError
 from ..results import OPTIMAL, Result, make_trace
 from . import _reference
@@ -353,7 +353,8 @@ class _System:
     def initial_voltage(self):
         """Solution with every load at its nominal admittance (one linear solve): a start that has the
         right phase shifts through every transformer."""
-        yeq = np.conj(self.power_va) / self.load_base_v ** 2
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # absurd bases: refused below
+            yeq = np.conj(self.power_va) / self.load_base_v ** 2
         a, b = self.branch_from, self.branch_to
         rows, cols, vals = [a], [a], [yeq]
         g = b >= 0
@@ -559,6 +560,7 @@ def power_flow(feeder: Feeder, *, tolerance_pu: float = 1e-9, max_iterations: in
             v0 = as_array("initial_voltage", initial_voltage, complex, shape=(sysm.n,))
         except InputError as exc:
             raise InputError("initial_voltage", f"needs {sysm.n} complex per-unit values ({exc})") from None
+        check_finite("initial_voltage", v0)
         v = np.multiply(v0, sysm.base_v, dtype=complex)  # a new array, in volts
     # Chord Newton with the Jacobian factorised once per feeder (C++ loop); full Newton if it stalls.
     low = 0.0
