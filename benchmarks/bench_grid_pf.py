@@ -1,190 +1,334 @@
-"""Three-phase power flow and grid-impact sweeps: evcore against OpenDSS, side by side, in one run.
+"""Three-phase power flow and grid-impact sweeps: evcore against GridLAB-D and OpenDSS, side by side, in one run.
 
-    python benchmarks/bench_grid_pf.py [--quick] [--sections pf,sweep] [--repeat 20]
+    python benchmarks/bench_grid_pf.py                     # everything, idle and with one core busy
+    python benchmarks/bench_grid_pf.py --quick             # fewer repeats and candidates (a few minutes)
+    python benchmarks/bench_grid_pf.py --sections glm,pf --load idle
 
-1. One power flow on each IEEE feeder (13, 34, 37, 123; IEEE 123 is the largest available), evcore
-   (C++ kernel, Newton, SuperLU) against OpenDSS solving the same compiled circuit, both at a tight
-   tolerance (evcore current mismatch 1e-9 pu, OpenDSS `set tolerance=1e-10`) and both with fixed
-   regulator taps. Times are the best of ``--repeat`` runs:
-   - "evcore setup": the first power_flow on a freshly read Feeder, which also builds the kernel arrays,
-     the Jacobian pattern, the start (nominal-impedance solution v0), the chord Jacobian's
-     factorisation (at v1, one Newton step past v0) and the C++ ChordSystem holding them (once per
-     feeder, like OpenDSS's compile, which builds and factorises its system Y);
-   - "evcore" vs "OpenDSS": a whole `power_flow(feeder)` call (argument checks and result object
-     included) from evcore's start v0, against `Solution.Solve()` from OpenDSS's no-load solution,
-     restored by `calcv` before each timed `Solve` (each tool's own start, neither computed in the
-     timing; "chord it" = evcore's steps from v0);
-   - "evcore from no-load": evcore started from OpenDSS's starting point, the no-load solution (network
-     and source alone, computed outside the timing like `calcv`), against the same OpenDSS time;
-   - "warm": both starting from their previous (converged) solution: evcore's call then evaluates the
-     mismatch once and returns, OpenDSS runs its `Solve` from there.
-   The table gives the answer difference (max |dV| pu) too.
-2. The full sensitivity sweep on IEEE 123 (every phase node but the source bus, one 7.2 kW charger at
-   pf 0.95 each): evcore exact (warm-started chord Newton, 1 and 2 threads) and linearised, against the
-   same sweep driven through OpenDSS (one load moved node to node, one solve each). OpenDSS's time is
-   its candidate loop alone (compile and base solve excluded); evcore's is a whole sensitivity_sweep
-   call: its base power flow, the assembly and SuperLU factorisation of the Jacobian at the base
-   solution, every candidate solved to the 1e-9 pu current mismatch, and the VI/CI/GI indices (the
-   Feeder itself is read once, outside the timing). Runs alternate: one OpenDSS sweep, then 5 sweeps of
-   each evcore engine; a speed-up is OpenDSS's time over the mean of the 5 evcore sweeps after it.
+Every ratio is reference time / evcore time (> 1: evcore faster) from runs that alternate the two tools, so
+that each pair compares neighbours in time on a shared machine; tables give the median and the range of the
+paired ratios over ``--repeat`` pairs, and the load average when the section started. ``--load busy`` runs the
+sections again with one core kept busy by a spinning process the script starts and stops itself.
 
-Targets (issue 5): single power flow no slower than OpenDSS; exact sweep >= 20x faster than the
-OpenDSS-driven sweep with equal answers (<= 1e-6 pu).
-Reference data: ../shared/data/feeders.
+1. ``glm``: GridLAB-D models (IEEE 13 from GridLAB-D's own test, the Grid-ECO downtown and residential
+   feeders at the taps the papers' controllers settle at). evcore's "read + first solve" is
+   ``evcore.io.glm.read`` + ``Feeder.from_document`` + the first ``power_flow`` (which builds the kernel
+   arrays and factorises the chord Jacobian); GridLAB-D's is ``load`` + ``run`` of the same file prepared for
+   one fixed-tap timestep (regulators on MANUAL at the same taps, NR tolerance 1e-10 of nominal, recorders
+   removed: ``tests/grid/_gridlabd.py``). "warm" is evcore's re-solve from its previous solution (GridLAB-D has
+   no re-solve without reloading; its load + run is the yardstick there too).
+2. ``pf``: OpenDSS feeders (IEEE 13, 34, 37, 123 at fixed taps; IEEE 8500 as it is, controls settled by
+   OpenDSS). evcore reads OpenDSS files through OpenDSS itself (``evcore.io.opendss.read``: OpenDSS's compile
+   and snapshot solve, then the primitives), so that time is shown but not compared; "build + first solve"
+   (``Feeder.from_document`` + the first ``power_flow``, which builds the kernel arrays and factorises) is
+   compared with OpenDSS's compile + solve; "solve" is a whole ``power_flow`` call from evcore's start against
+   OpenDSS's ``Solve`` from its no-load start (``calcv``); "warm" both from their previous solution. The
+   answers' largest difference (both at 1e-12) is printed.
+3. ``sweep``: the grid-impact sweep on IEEE 8500 over ``--candidates`` phase nodes (500 by default) drawn by
+   :func:`sweep_candidates` (seeded), one 7.2 kW charger at pf 0.95 each, against the same sweep driven through
+   OpenDSS (one load moved node to node, one solve each; its compile and base solve excluded). evcore's time is a
+   whole ``sensitivity_sweep`` call (base power flow, Jacobian factorisation, every candidate to 1e-9 pu) with the
+   thread count chosen from the cores free (``workers=None``) and with one thread.
+4. ``threads``: the same evcore sweep with 1 and 2 threads and the automatic choice, alternating; the ratio is
+   the 1-thread time over the other (> 1: threads help; with a core busy it must not fall below 1).
+
+Targets (issue 14): every single solve faster than the reference engine; the sweep >= 20x faster.
+Reference data: ../shared/data (feeders, grid-eco). Needs dss-python (extra ``opendss``) and, for section 1,
+the PyPI ``gridlabd`` (extra ``gridlabd``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse.linalg as spla
 
-sys.path.insert(0, str(Path(__file__).parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "tests" / "grid"))
 from _table import print_table  # noqa: E402
 
-from evcore.grid import Feeder, power_flow  # noqa: E402
-from evcore.grid._opendss import _compile, opendss_solve, opendss_sweep  # noqa: E402
-from evcore.grid.sensitivity import candidate_nodes, sensitivity_sweep  # noqa: E402
+from evcore.errors import MissingDependencyError, require  # noqa: E402
+from evcore.grid import Feeder, power_flow, sensitivity_sweep  # noqa: E402
+from evcore.grid.sensitivity import candidate_nodes  # noqa: E402
 
-FEEDERS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "feeders"
-CASES = {
+SHARED = HERE.parent.parent / "shared" / "data"
+if not SHARED.is_dir():  # a git worktree one level deeper
+    SHARED = HERE.parents[2] / "shared" / "data"
+FEEDERS = SHARED / "feeders"
+GRID_ECO = SHARED / "grid-eco"
+
+GLM_CASES = {  # file, taps for evcore, taps per regulator_configuration for GridLAB-D
+    "ieee13 (glm)": (FEEDERS / "ieee13" / "gridlabd_test_IEEE_13_NR.glm", None, None),
+    "downtown": (GRID_ECO / "downtown_node_R3-12.47-2.glm", {"R3-12-47-2_reg_1": 6}, {"feeder_reg_cfg": (6, 6, 6)}),
+    "residential": (GRID_ECO / "residential_node_R1-25.00-1.glm",
+                    {"R1-25-00-1_reg_1": 6, "R1-25-00-1_reg_2": (7, 2, 7)},
+                    {"feeder_reg_cfg": (6, 6, 6), "votlage_reg_cfg": (7, 2, 7)}),
+}
+DSS_CASES = {
     "ieee13": ("ieee13/IEEE13Nodeckt.dss", {"reg1": 10, "reg2": 8, "reg3": 11}),
     "ieee34": ("ieee34/ieee34Mod1.dss", {"reg1a": 12, "reg1b": 5, "reg1c": 5, "reg2a": 13, "reg2b": 11, "reg2c": 12}),
     "ieee37": ("ieee37/ieee37.dss", {"reg1a": 7, "reg1c": 4}),
     "ieee123": ("ieee123/IEEE123Master.dss",
                 {"reg1a": 7, "reg2a": -1, "reg3a": 0, "reg3c": -1, "reg4a": 8, "reg4b": 1, "reg4c": 5}),
+    "ieee8500": ("ieee8500/Master.dss", None),
 }
 
 
-EVCORE_RUNS = 5  # evcore sweeps per OpenDSS sweep in section 2 (see section_sweep)
+def sweep_candidates(feeder, count, seed=2024):
+    """``count`` candidate phase nodes of ``feeder`` drawn without replacement (numpy ``default_rng(seed)``) from
+    every node but the source bus's, in feeder order: the benchmark's instance set."""
+    every = list(candidate_nodes(feeder))
+    if count >= len(every):
+        return every
+    pick = np.sort(np.random.default_rng(seed).choice(len(every), size=count, replace=False))
+    return [every[i] for i in pick]
 
 
-def best(function, repeat):
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return min(times)
+def timed(function):
+    started = time.perf_counter()
+    out = function()
+    return time.perf_counter() - started, out
 
 
-def opendss_times(path, taps, repeat):
-    """OpenDSS's solve from its own start (after ``calcv``: the no-load solution) and its re-solve from
-    the previous solution; best of ``repeat``."""
+def summary(ratios):
+    r = np.asarray(ratios, dtype=float)
+    return f"{np.median(r):.3g}", f"{r.min():.3g}..{r.max():.3g}"
+
+
+def loadavg():
+    try:
+        return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average n/a"
+
+
+# ------------------------------------------------------------------------------------------ 1. GLM
+def section_glm(repeat, label):
+    try:
+        require("gridlabd", "gridlabd", "the GridLAB-D rows of the benchmark")
+    except MissingDependencyError as exc:
+        print(f"\n1. skipped: {exc}")
+        return
+    from _gridlabd import oracle_copy, run_gridlabd
+
+    from evcore.io import glm
+
+    rows = []
+    tmp = Path(tempfile.mkdtemp(prefix="bench_grid_glm_"))
+    for name, (path, taps, config_taps) in GLM_CASES.items():
+        if not path.is_file():
+            print(f"  {name}: {path} not found, skipped")
+            continue
+        folder = tmp / name.replace(" ", "_").replace("(", "").replace(")", "")
+        folder.mkdir()
+        prepared, _ = oracle_copy(path, folder, config_taps)
+        power_flow(Feeder.from_document(glm.read(path, regulator_taps=taps)[0]))  # imports, first-use costs
+        first, warm, ref, r_first, r_warm = [], [], [], [], []
+        for _ in range(repeat):
+            t_ref, _ = timed(lambda: run_gridlabd(prepared))
+
+            def read_and_solve():
+                document, _ = glm.read(path, regulator_taps=taps)
+                feeder = Feeder.from_document(document)
+                return feeder, power_flow(feeder)
+            t_first, (feeder, result) = timed(read_and_solve)
+            start = result.voltage
+            t_warm = min(timed(lambda: power_flow(feeder, initial_voltage=start))[0] for _ in range(50))
+            ref.append(t_ref)
+            first.append(t_first)
+            warm.append(t_warm)
+            r_first.append(t_ref / t_first)
+            r_warm.append(t_ref / t_warm)
+        rows.append([name, feeder.n_nodes, float(np.median(ref)), float(np.median(first)), *summary(r_first),
+                     float(np.median(warm)) * 1e3, *summary(r_warm)])
+    print_table(f"1. GridLAB-D models [{label}; {loadavg()}]: seconds are medians of {repeat} alternating pairs; "
+                "ratio = GridLAB-D time / evcore time",
+                ["feeder", "nodes", "GridLAB-D load+run s", "evcore read+1st solve s", "median ratio", "range",
+                 "evcore warm ms", "median ratio", "range"], rows)
+
+
+# ------------------------------------------------------------------------------------------ 2. OpenDSS
+def _opendss_solves(path, taps, repeat):
+    """OpenDSS: compile + snapshot solve, then ``repeat`` solves from ``calcv`` and ``repeat`` warm solves."""
     from dss import DSS
 
-    _compile(path, taps, tolerance=1e-10)  # compiled, taps fixed, controls off, solved once
+    from evcore.io.opendss import _compile
+
+    # compiled and solved as the reader does it (controls settled at OpenDSS's own tolerance), then the timed
+    # solves at a tight tolerance with the controls held
+    t_compile, _ = timed(lambda: _compile(path, taps))
+    DSS.Text.Command = "set controlmode=off"
     DSS.Text.Command = "set tolerance=1e-10"
     solution = DSS.ActiveCircuit.Solution
-    cold = []
+    cold, warm = [], []
     for _ in range(repeat):
-        DSS.Text.Command = "calcv"  # back to OpenDSS's starting point
-        started = time.perf_counter()
-        solution.Solve()
-        cold.append(time.perf_counter() - started)
-    warm = best(solution.Solve, repeat)
-    return min(cold), warm
+        DSS.Text.Command = "calcv"
+        cold.append(timed(solution.Solve)[0])
+    for _ in range(repeat):
+        warm.append(timed(solution.Solve)[0])
+    return t_compile, min(cold), min(warm)
 
 
-def section_pf(repeat):
+def section_pf(repeat, label, quick):
+    require("dss", "opendss", "the OpenDSS rows of the benchmark")
+    from evcore.io import opendss as reader
+
     rows = []
-    for name, (rel, taps) in CASES.items():
+    for name, (rel, taps) in DSS_CASES.items():
         path = FEEDERS / rel
-        feeder = Feeder.from_opendss(path, regulator_taps=taps)
-        started = time.perf_counter()
-        ours = power_flow(feeder)  # first call also builds the kernel arrays and the start factorisation
-        setup = time.perf_counter() - started
-        names, volts, base = opendss_solve(path, regulator_taps=taps, tolerance=1e-10)
-        diff = float(np.abs(np.abs(volts / base) - ours.magnitude_pu).max())
-        t_cold = best(lambda: power_flow(feeder), repeat)
-        # OpenDSS's own starting point for evcore too: the no-load solution (network and source only)
-        no_load = spla.spsolve(feeder.admittance_matrix().tocsc(), feeder.source_injection_a().astype(complex))
-        no_load_pu = no_load / feeder.node_base_v
-        from_no_load = power_flow(feeder, initial_voltage=no_load_pu)
-        t_no_load = best(lambda: power_flow(feeder, initial_voltage=no_load_pu), repeat)
-        start = ours.voltage
-        t_warm = best(lambda: power_flow(feeder, initial_voltage=start), repeat)
-        d_cold, d_warm = opendss_times(path, taps, repeat)
-        rows.append([name, feeder.n_nodes, ours.iterations, setup * 1e3, t_cold * 1e3, d_cold * 1e3,
-                     d_cold / t_cold, from_no_load.iterations, t_no_load * 1e3, d_cold / t_no_load, t_warm * 1e3,
-                     d_warm * 1e3, d_warm / t_warm, diff])
-    print_table("1. One power flow (ms, best of %d); ratio = OpenDSS time / evcore time (>= 1: evcore no slower)"
-                % repeat,
-                ["feeder", "nodes", "chord it", "evcore setup", "evcore", "OpenDSS", "ratio", "no-load it",
-                 "evcore from no-load", "ratio", "evcore warm", "OpenDSS warm", "ratio", "max |dV| pu"], rows)
+        inner = (3 if quick else 10) if name == "ieee8500" else (10 if quick else 50)
+        power_flow(Feeder.from_document(reader.read(path, regulator_taps=taps)[0]))  # imports, first-use costs
+        r_first, r_cold, r_warm, reads, firsts, colds, warms, refs = [], [], [], [], [], [], [], []
+        for _ in range(repeat):
+            t_compile, d_cold, d_warm = _opendss_solves(path, taps, inner)
+            t_read, (document, _) = timed(lambda: reader.read(path, regulator_taps=taps))
+
+            def build_and_solve():
+                feeder = Feeder.from_document(document)
+                return feeder, power_flow(feeder)
+            t_first, (feeder, result) = timed(build_and_solve)
+            t_cold = min(timed(lambda: power_flow(feeder))[0] for _ in range(inner))
+            start = result.voltage
+            t_warm = min(timed(lambda: power_flow(feeder, initial_voltage=start))[0] for _ in range(inner))
+            r_first.append(t_compile / t_first)
+            r_cold.append(d_cold / t_cold)
+            r_warm.append(d_warm / t_warm)
+            reads.append(t_read)
+            firsts.append(t_first)
+            colds.append(t_cold)
+            warms.append(t_warm)
+            refs.append((t_compile, d_cold, d_warm))
+        names, volts, base = reader.solve(path, regulator_taps=taps, tolerance=1e-12)
+        diff = float((np.abs(power_flow(feeder, tolerance_pu=1e-12).voltage_v - volts) / base).max())
+        ref = np.median(np.array(refs), axis=0)
+        rows.append([name, feeder.n_nodes, float(ref[0]), float(np.median(reads)), float(np.median(firsts)),
+                     *summary(r_first),
+                     float(ref[1]) * 1e3, float(np.median(colds)) * 1e3, *summary(r_cold),
+                     float(ref[2]) * 1e3, float(np.median(warms)) * 1e3, *summary(r_warm), diff])
+    print_table(f"2. OpenDSS feeders [{label}; {loadavg()}]: medians of {repeat} alternating rounds (solves: best of "
+                "50 in each, IEEE 8500 best of 10); ratio = OpenDSS time / evcore time",
+                ["feeder", "nodes", "OpenDSS compile+solve s", "evcore read s", "evcore build+1st solve s",
+                 "median", "range",
+                 "OpenDSS solve ms", "evcore solve ms", "median", "range", "OpenDSS warm ms", "evcore warm ms",
+                 "median", "range", "max |dV| pu"], rows)
 
 
-def section_sweep(quick, repeat):
-    rel, taps = CASES["ieee123"]
-    path = FEEDERS / rel
-    feeder = Feeder.from_opendss(path, regulator_taps=taps)
-    candidates = list(candidate_nodes(feeder))
-    if quick:
-        candidates = candidates[::5]
-    sensitivity_sweep(feeder, candidates[:3])  # warm caches (system, pattern)
-    rows = []
-    engines = (("evcore exact, 1 thread", dict(engine="exact", workers=1)),
-               ("evcore exact, 2 threads", dict(engine="exact", workers=2)),
+# ------------------------------------------------------------------------------------------ 3. sweep
+def section_sweep(repeat, label, count):
+    require("dss", "opendss", "the OpenDSS-driven sweep")
+    from evcore.io import opendss as reader
+
+    path = FEEDERS / DSS_CASES["ieee8500"][0]
+    feeder = Feeder.from_opendss(path)
+    candidates = sweep_candidates(feeder, count)
+    sensitivity_sweep(feeder, candidates[:3])  # caches of the feeder (system, factors), as OpenDSS's compile
+    engines = (("evcore exact, threads from free cores", dict(workers=None)),
+               ("evcore exact, 1 thread", dict(workers=1)),
                ("evcore linearised", dict(engine="linear")))
-    # The machine may be shared: runs alternate OpenDSS and evcore so that each ratio compares
-    # neighbours in time; the table gives the best times and the median and range of the paired ratios.
-    t_dss, times, ratios, results = [], {k: [] for k, _ in engines}, {k: [] for k, _ in engines}, {}
+    t_ref, times, ratios, results, threads = [], {k: [] for k, _ in engines}, {k: [] for k, _ in engines}, {}, {}
     for _ in range(repeat):
         timings = {}
-        names, ref = opendss_sweep(path, candidates, regulator_taps=taps, tolerance=1e-10, timings=timings)
-        t_dss.append(timings["sweep_seconds"])  # the candidate loop alone: compile and base solve excluded
-        for label, kw in engines:
-            # OpenDSS's time is a sum over hundreds of solves, i.e. an average over whatever share of the
-            # CPU it got; one evcore sweep lasts a few ms and lands either in a quiet or a contended
-            # slice. So each pair compares OpenDSS's run with the mean of EVCORE_RUNS consecutive evcore
-            # sweeps (a mean, not a minimum: slow runs count).
-            runs = []
-            for _ in range(EVCORE_RUNS):
-                started = time.perf_counter()
-                results[label] = sensitivity_sweep(feeder, candidates, **kw)
-                runs.append(time.perf_counter() - started)
-            times[label].extend(runs)
-            ratios[label].append(t_dss[-1] / float(np.mean(runs)))
+        names, ref = reader.sweep(path, candidates, tolerance=1e-10, timings=timings)
+        t_ref.append(timings["sweep_seconds"])
+        for name, kw in engines:
+            t, results[name] = timed(lambda: sensitivity_sweep(feeder, candidates, **kw))
+            threads[name] = results[name].threads
+            times[name].append(t)
+            ratios[name].append(t_ref[-1] / t)
     assert names == list(feeder.node_names)
-    rows.append(["OpenDSS-driven (1 solve per candidate; compile excluded)", len(candidates), min(t_dss), "1",
-                 "", 0.0, 0.0])
-    for label, _ in engines:
-        res = results[label]
-        d = np.abs(res.voltage_pu - ref)
-        # nodes of the ungrounded 480 V delta (610.*) are where a wye charger is far from linear
-        mask = np.array([not c.startswith("610.") for c in res.candidates])
-        r = np.array(ratios[label])
-        rows.append([label, len(candidates), min(times[label]), f"{np.median(r):.1f}",
-                     f"{r.min():.1f}..{r.max():.1f}", float(d.max()), float(d[mask].max())])
-    print_table("2. Full sensitivity sweep on IEEE 123 (%d alternating runs; seconds = best single run; speed-up = "
-                "OpenDSS time / mean of the %d evcore sweeps right after it; |dV| against OpenDSS's answers)"
-                % (repeat, EVCORE_RUNS),
-                ["engine", "candidates", "seconds", "median speed-up", "range", "max |dV| pu",
-                 "max |dV| pu w/o 610.*"], rows)
+    rows = [["OpenDSS-driven (one solve per candidate)", len(candidates), "", float(np.median(t_ref)), "1", "", ""]]
+    for name, _ in engines:
+        d = float(np.abs(results[name].voltage_pu - ref).max())
+        rows.append([name, len(candidates), threads[name], float(np.median(times[name])), *summary(ratios[name]), d])
+    print_table(f"3. Grid-impact sweep on IEEE 8500 [{label}; {loadavg()}]: {repeat} alternating rounds; seconds = "
+                "median; speed-up = OpenDSS time / evcore time of the same round",
+                ["engine", "candidates", "threads", "seconds", "median speed-up", "range", "max |dV| pu"], rows)
+
+
+# ------------------------------------------------------------------------------------------ 4. threads
+def section_threads(repeat, label, count):
+    path = FEEDERS / DSS_CASES["ieee8500"][0]
+    feeder = Feeder.from_opendss(path)
+    candidates = sweep_candidates(feeder, count)
+    sensitivity_sweep(feeder, candidates[:3])
+    t1, t2, ta, r2, ra, auto_threads = [], [], [], [], [], set()
+    for _ in range(repeat):
+        a, _ = timed(lambda: sensitivity_sweep(feeder, candidates, workers=1))
+        b, _ = timed(lambda: sensitivity_sweep(feeder, candidates, workers=2))
+        c, res = timed(lambda: sensitivity_sweep(feeder, candidates))
+        auto_threads.add(res.threads)
+        t1.append(a)
+        t2.append(b)
+        ta.append(c)
+        r2.append(a / b)
+        ra.append(a / c)
+    rows = [["1 thread", float(np.median(t1)), "1", ""],
+            ["2 threads", float(np.median(t2)), *summary(r2)],
+            [f"automatic ({'/'.join(str(t) for t in sorted(auto_threads))} threads)", float(np.median(ta)),
+             *summary(ra)]]
+    print_table(f"4. Sweep threads on IEEE 8500, {len(candidates)} candidates [{label}; {loadavg()}]: {repeat} "
+                "alternating rounds; ratio = 1-thread time / this time of the same round",
+                ["threads", "seconds (median)", "median ratio", "range"], rows)
+
+
+class BusyCore:
+    """One core kept busy by a spinning child process (started and stopped by the benchmark itself)."""
+
+    def __enter__(self):
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(1.0)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="every 5th candidate in the sweep, 5 repeats")
-    parser.add_argument("--sections", default="pf,sweep")
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--quick", action="store_true", help="3 rounds, 100 sweep candidates")
+    parser.add_argument("--sections", default="glm,pf,sweep,threads")
+    parser.add_argument("--load", default="idle,busy", help="idle, busy (one core spinning) or both")
+    parser.add_argument("--repeat", type=int, default=None, help="alternating rounds per row (default 7; quick 3)")
+    parser.add_argument("--candidates", type=int, default=None, help="sweep candidates (default 500; quick 100)")
     args = parser.parse_args(argv)
     if not FEEDERS.is_dir():
         sys.exit(f"reference feeders not found at {FEEDERS}")
-    import importlib.util
+    try:
+        require("dss", "opendss", "this benchmark")
+    except MissingDependencyError as exc:
+        sys.exit(str(exc))
+    repeat = args.repeat or (3 if args.quick else 7)
+    count = args.candidates or (100 if args.quick else 500)
+    sections = [s.strip() for s in args.sections.split(",") if s.strip()]
+    for load in [s.strip() for s in args.load.split(",") if s.strip()]:
+        if load not in ("idle", "busy"):
+            sys.exit(f"--load: idle or busy, got {load!r}")
+        label = "idle" if load == "idle" else "one core busy"
+        context = BusyCore() if load == "busy" else _nothing()
+        with context:
+            if "glm" in sections:
+                section_glm(repeat, label)
+            if "pf" in sections:
+                section_pf(repeat, label, args.quick)
+            if "sweep" in sections:
+                section_sweep(max(1, repeat // 2), label, count)
+            if "threads" in sections:
+                section_threads(repeat, label, count)
 
-    if importlib.util.find_spec("dss") is None:
-        sys.exit("OpenDSS (dss-python) is needed: pip install 'evcore[opendss]'")
-    sections = set(args.sections.split(","))
-    repeat = 5 if args.quick else args.repeat
-    if "pf" in sections:
-        section_pf(repeat)
-    if "sweep" in sections:
-        section_sweep(args.quick, 3 if args.quick else 15)
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
 
 
 if __name__ == "__main__":

@@ -21,7 +21,10 @@ from evcore.grid import Feeder, compare_engines, power_flow, sensitivity_sweep
 from evcore.grid._opendss import opendss_solve
 from evcore.grid.analysis import plot_grid_impact, plot_voltage_profile, voltage_rows
 
-DEFAULT_FEEDERS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "feeders"
+# ../shared/data/feeders from the project root (the nearest ancestor that has it: also from a git worktree)
+DEFAULT_FEEDERS = next((p / "shared" / "data" / "feeders" for p in Path(__file__).resolve().parents
+                        if (p / "shared" / "data" / "feeders").is_dir()),
+                       Path(__file__).resolve().parents[1].parent / "shared" / "data" / "feeders")
 TAPS = {"reg1a": 7, "reg2a": -1, "reg3a": 0, "reg3c": -1, "reg4a": 8, "reg4b": 1, "reg4c": 5}
 
 

@@ -17,6 +17,9 @@ from ..errors import InputError
 __all__ = ["parse_bus", "line_yprim", "switch_yprim", "transformer_yprim", "shunt_yprim", "source_thevenin"]
 
 
+#: Kinds of primitive element.
+ELEMENT_KINDS = ("line", "switch", "transformer", "regulator", "capacitor", "reactor", "other")
+
 def parse_bus(field: str, spec: str, phases: int, *, neutral: bool = False):
     """``"632.1.2"`` -> ``("632", [1, 2])``; a bare bus takes nodes ``1..phases`` (plus ground 0 if ``neutral``)."""
     parts = str(spec).strip().lower().split(".")

@@ -15,11 +15,19 @@ _PHASE_COLOURS = {1: "C0", 2: "C1", 3: "C2"}
 
 
 def voltage_rows(feeder: Feeder, result: PowerFlowResult) -> list:
-    """One row per node: magnitude (pu), angle (degrees), distance from the source bus (km)."""
+    """One row per node: id (``"632.1"``), bus, phase, magnitude ``voltage_pu``, ``angle_deg``, distance from the
+    source bus (km) and, when the feeder has bus coordinates, the bus's coordinates in their unit (see
+    :meth:`Feeder.node_coordinate_columns`; the coordinate system is ``feeder.coordinates.system``)."""
     dist = feeder.node_distance_km()
-    return [dict(node=n, bus=b, phase=int(p), magnitude_pu=float(m), angle_deg=float(a), distance_km=float(d))
-            for n, b, p, m, a, d in zip(result.node_names, feeder.node_bus, feeder.node_phase, result.magnitude_pu,
-                                        result.angle_deg, dist)]
+    coords = feeder.node_coordinate_columns()
+    rows = []
+    for i, (n, b, p, m, a, d) in enumerate(zip(result.node_names, feeder.node_bus, feeder.node_phase,
+                                               result.magnitude_pu, result.angle_deg, dist)):
+        row = dict(node=n, bus=b, phase=int(p), voltage_pu=float(m), angle_deg=float(a), distance_km=float(d))
+        for key, values in coords.items():
+            row[key] = None if np.isnan(values[i]) else float(values[i])
+        rows.append(row)
+    return rows
 
 
 def plot_voltage_profile(feeder: Feeder, result: PowerFlowResult, path, *, vmin_pu=0.95, vmax_pu=1.05,
@@ -40,17 +48,21 @@ def plot_voltage_profile(feeder: Feeder, result: PowerFlowResult, path, *, vmin_
             if a >= 0 and b >= 0 and phase[a] in _PHASE_COLOURS:
                 ax.plot([dist[a], dist[b]], [vm[a], vm[b]], color=_PHASE_COLOURS[phase[a]], lw=1.0, alpha=0.8)
     main_kv = np.median(feeder.node_base_kv)
+    hollow_labelled = False
     for p, colour in _PHASE_COLOURS.items():
         sel = phase == p
         same = sel & np.isclose(feeder.node_base_kv, main_kv, rtol=0.05)
         other = sel & ~same
-        ax.scatter(dist[same], vm[same], s=12, color=colour, label=f"phase {p}")
+        if same.any():
+            ax.scatter(dist[same], vm[same], s=12, color=colour, label=f"phase {p} ({main_kv * 3 ** 0.5:.3g} kV)")
         if other.any():
-            ax.scatter(dist[other], vm[other], s=18, facecolors="none", edgecolors=colour)
-    ax.axhline(vmin_pu, color="0.4", ls="--", lw=0.8)
+            ax.scatter(dist[other], vm[other], s=18, facecolors="none", edgecolors=colour,
+                       label=None if hollow_labelled else "other voltage levels (hollow; colour = phase)")
+            hollow_labelled = True
+    ax.axhline(vmin_pu, color="0.4", ls="--", lw=0.8, label=f"limits {vmin_pu:g} / {vmax_pu:g} pu")
     ax.axhline(vmax_pu, color="0.4", ls="--", lw=0.8)
     ax.set_xlabel("distance from substation (km)")
-    ax.set_ylabel("voltage magnitude (pu)")
+    ax.set_ylabel("voltage magnitude (pu of the node's base)")
     ax.set_title(title or f"{feeder.name}: voltage profile")
     ax.legend(fontsize=8)
     return save_figure(fig, path)
@@ -66,10 +78,13 @@ def plot_grid_impact(result: SensitivityResult, path, *, top: int = 60, title=No
     ax.bar(x, v_part, color="C0", label=f"voltage part (w_V = {result.weight_voltage:.2f})")
     ax.bar(x, c_part, bottom=v_part, color="C3", label=f"current part (w_C = {result.weight_current:.2f})")
     ax.set_xticks(x, [result.candidates[k] for k in order], rotation=90, fontsize=6)
-    ax.set_ylabel("GI-index")
+    ax.set_xlabel(f"candidate node (bus.phase), lowest impact first{'' if len(order) == len(result.gi) else f'; best {len(order)} of {len(result.gi)}'}")
+    ax.set_ylabel("GI-index (dimensionless, eq. 7)")
     twin = ax.twinx()
-    twin.plot(x, result.priority[order], color="k", marker=".", lw=0.8, label="priority weight")
-    twin.set_ylabel("priority weight (negative softmax)")
-    ax.legend(fontsize=7, loc="upper left")
+    twin.plot(x, result.priority[order], color="k", marker=".", lw=0.8, label="priority weight (right axis)")
+    twin.set_ylabel("priority weight (negative softmax, sums to 1)")
+    handles, labels = ax.get_legend_handles_labels()
+    more, more_labels = twin.get_legend_handles_labels()
+    ax.legend(handles + more, labels + more_labels, fontsize=7, loc="upper left")
     ax.set_title(title or f"grid impact per candidate ({result.engine} engine, {len(result.candidates)} candidates)")
     return save_figure(fig, path)

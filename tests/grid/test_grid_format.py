@@ -1,6 +1,7 @@
 """evcore's own feeder format: element models against OpenDSS's primitive matrices, power flow against
 OpenDSS's solution of the same feeder, and lossless round trips."""
 
+import copy
 import json
 import math
 import os
@@ -183,3 +184,43 @@ def test_format_errors_name_the_field():
     doc["regulators"][0]["tap_step"] = 17
     with pytest.raises(InputError, match="tap_step"):
         Feeder.from_json(doc)
+
+
+def test_fast_document_paths_equal_the_checked_ones():
+    """Primitives with numpy matrices and loads in branch form (what the readers hand over) take a fast path;
+    it builds the same feeder as the field-by-field path and refuses the same mistakes, naming the element."""
+    from evcore.grid._cli import DEMO_FEEDER
+
+    base = Feeder.from_json(DEMO_FEEDER).to_document()  # primitives with lists: the checked path
+
+    def fast_doc():
+        doc = copy.deepcopy(base)
+        for p in doc["primitives"]:
+            p["yprim_re"], p["yprim_im"] = np.array(p["yprim_re"]), np.array(p["yprim_im"])
+        return doc
+
+    slow, fast = Feeder.from_document(copy.deepcopy(base)), Feeder.from_document(fast_doc())
+    for name in ("node_names", "element_names", "element_kinds", "load_names"):
+        assert getattr(slow, name) == getattr(fast, name)
+    for name in ("yprim", "conductor_nodes", "element_offsets", "element_length_km", "load_branch_power_va",
+                 "load_branch_from", "load_branch_to", "load_branch_zipv"):
+        assert np.array_equal(getattr(slow, name), getattr(fast, name), equal_nan=True), name
+    line = next(i for i, p in enumerate(base["primitives"]) if p["kind"] == "line")
+    name = base["primitives"][line]["name"]
+    half = len(base["primitives"][line]["nodes"]) // 2
+    for mutate, match in [
+        (lambda d: d["primitives"][line]["yprim_re"].__setitem__((0, 0), np.nan), "not finite"),
+        (lambda d: d["primitives"][line]["yprim_im"].__setitem__((0, 0), 1e12), "not a physical element"),
+        (lambda d: d["primitives"][line].__setitem__("nodes", d["primitives"][line]["nodes"][:half] * 2), "itself"),
+        (lambda d: d["primitives"][line].__setitem__("length_km", -1.0), "length_km"),
+        (lambda d: d["primitives"][line]["nodes"].__setitem__(0, "nobus"), "bus.phase"),
+        (lambda d: d["loads"][0]["branches"][0].__setitem__("power_va", [float("nan"), 0.0]), "power_va"),
+        (lambda d: d["loads"][0]["branches"][0].__setitem__("to", d["loads"][0]["branches"][0]["from"]), "different"),
+        (lambda d: d["loads"][0].__setitem__("vminpu", "0.9"), "vminpu"),
+        (lambda d: d["loads"][0]["branches"][0].__setitem__("kw", 1.0), "not a field"),
+    ]:
+        doc = fast_doc()
+        mutate(doc)
+        with pytest.raises(InputError, match=match) as info:
+            Feeder.from_document(doc)
+        assert name in str(info.value) or "loads[" in str(info.value), str(info.value)

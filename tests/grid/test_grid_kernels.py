@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+from evcore.errors import InputError, SolverError
+
 from evcore.grid import Feeder, power_flow
 from evcore.grid._reference import load_admittance
 from evcore.grid.powerflow import _system
@@ -251,5 +253,6 @@ def test_nan_voltage_is_never_converged(ieee123_system):
     assert not converged and not np.isfinite(worst)
     bad = power_flow(feeder).voltage.copy()
     bad[5] = np.nan
-    with pytest.raises(NonConvergenceError):
+    with pytest.raises(InputError, match="initial_voltage"):  # refused as input once the solve cannot use it
         power_flow(feeder, initial_voltage=bad)
+    assert issubclass(NonConvergenceError, SolverError)
