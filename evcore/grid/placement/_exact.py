@@ -1,0 +1,460 @@
+"""evcore's certified method (``method="exact"``): branch and bound over boxes of charger counts.
+
+Every node of the search is a box ``lo <= n <= hi`` of integer charger counts. For a box:
+
+1. the reduced power flow is solved at a centre (an integer point of the box, near the parent's best
+   point) and a Krawczyk enclosure proves that every ``n`` of the box has exactly one power-flow solution
+   near it and bounds every limited magnitude by affine functions of ``n`` (:mod:`._enclosure`);
+   quantities proven within their limits over the whole box are dropped for its descendants;
+2. the *outer* MILP (siting rows plus every limit written with the enclosure's uniform lower/upper bound:
+   a relaxation) gives a proven upper bound of the box; infeasible boxes are pruned;
+3. its optimum is checked point-wise (an enclosure of the single point, so width ~1e-12): if every limit
+   holds with the certificate margin, the box is solved; otherwise the *inner* MILP (every limit written
+   with the pointwise bound: a restriction) gives a certified feasible point;
+4. every new incumbent is re-checked by the full power flow (:mod:`._verify`);
+5. boxes whose bound does not beat the incumbent are pruned, the others split (the candidate whose width
+   times impact on the critical limits is largest, at its midpoint; ``{0}`` vs ``[Nmin, hi]`` first).
+
+A box where no enclosure can be proven (too wide, or a load-model discontinuity inside) keeps its
+parent's bound and is split; a single point that cannot be decided (a limit within the margin) stays an
+open leaf. ``status="optimal"`` only when no open box's bound exceeds the incumbent by more than the gap:
+then every leaf was certified infeasible, dominated, or solved.
+
+Certificate margin: limits are met with a margin (default 1e-8 pu of the node base for voltages, 1e-8 of
+the rating for currents) which covers the floating-point error of the network reduction (estimated, see
+:mod:`._network`) and of the verifying power flow (solved to 1e-9 pu). Outer cuts are relaxed by the margin,
+inner cuts tightened by it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+import time
+
+import numpy as np
+
+from ...results import TraceRecorder, relative_gap
+from ._enclosure import enclose
+from ._milp import SitingMilp
+from ._network import Reduction, Reference
+from ._verify import check_placement
+
+__all__ = ["solve_exact", "DEFAULT_MARGIN"]
+
+log = logging.getLogger(__name__)
+
+#: Default certificate margin (pu of node base for voltages; fraction of the limit for currents).
+DEFAULT_MARGIN = 1e-8
+
+
+class _Node:
+    __slots__ = ("lo", "hi", "bound", "hint", "up_rows", "low_rows", "depth", "ref")
+
+    def __init__(self, lo, hi, bound, hint, up_rows, low_rows, depth, ref):
+        self.lo, self.hi, self.bound, self.hint = lo, hi, bound, hint
+        self.up_rows, self.low_rows, self.depth, self.ref = up_rows, low_rows, depth, ref
+
+
+def build_reduction(instance):
+    inst = instance
+    red = inst._derived.get("reduction")
+    if red is None:
+        red = Reduction(inst.feeder, inst._charger_from, inst._charger_to, inst._charger_unit_va,
+                        inst._charger_candidate, inst.n_candidates, inst._monitor_nodes, inst._monitor_current)
+        inst._derived["reduction"] = red
+    return red
+
+
+class _Search:
+    def __init__(self, instance, *, margin, gap, time_limit, max_nodes, reporter, max_references=64):
+        self.inst = instance
+        self.red = build_reduction(instance)
+        self.milp = SitingMilp(instance)
+        self.margin = margin
+        self.gap = gap
+        self.time_limit = time_limit
+        self.max_nodes = max_nodes
+        self.reporter = reporter
+        self.started = time.perf_counter()
+        red = self.red
+        lo_lim = np.asarray(instance.lower_limits, dtype=float)
+        hi_lim = np.asarray(instance.upper_limits, dtype=float)
+        self.q_lower = lo_lim
+        self.q_upper = hi_lim
+        nv = red.n_voltage
+        # margins in the quantity's unit: pu for voltages, fraction of the limit for currents
+        scale = np.concatenate([np.ones(nv), np.where(np.isfinite(hi_lim[nv:]), hi_lim[nv:], 1.0)])
+        self.q_margin = margin * scale
+        self.row_scale = 1.0 / scale
+        self.references = []
+        self.max_references = max_references
+        self.incumbent = None
+        self.incumbent_value = -math.inf
+        self.incumbent_check = None
+        self.nodes = 0
+        self.enclosures = 0
+        self.enclosure_failures = 0
+        self.milps = 0
+        self.unresolved = []
+        self.trace = TraceRecorder(("seconds", "nodes", "objective", "bound", "gap", "open"))
+        self.point_cache = {}
+
+    # ------------------------------------------------------------------ helpers
+    def elapsed(self):
+        return time.perf_counter() - self.started
+
+    def reference_for(self, n, u=None):
+        """The reference nearest to ``n`` (in charger counts), or a new one at ``n``."""
+        if self.references:
+            d = [np.abs(r.n - n).sum() for r in self.references]
+            return self.references[int(np.argmin(d))]
+        return self.new_reference(n, u)
+
+    def new_reference(self, n, u=None):
+        red = self.red
+        start = self.references[0].u if self.references else red.u0
+        ref0 = self.references[0] if self.references else None
+        if u is None:
+            u = red.solve(n, start, ref0)
+        ref = Reference(red, u, n)
+        self.references.append(ref)
+        if len(self.references) > self.max_references:
+            self.references.pop(1)
+        return ref
+
+    def solve_point(self, n, ref):
+        key = tuple(np.asarray(n, dtype=float).tolist())
+        u = self.point_cache.get(key)
+        if u is None:
+            u = self.red.solve(n, ref.u, ref)
+            if len(self.point_cache) > 20000:
+                self.point_cache.clear()
+            self.point_cache[key] = u
+        return u
+
+    def enclosure(self, lo, hi, center, rows, ref):
+        """Enclosure over the box with the given reference, retrying once with a reference at the centre."""
+        from ...errors import SolverError
+
+        for attempt in range(2):
+            try:
+                u_c = self.solve_point(center, ref)
+            except SolverError:
+                u_c = None
+            enc = None if u_c is None else enclose(self.red, ref, lo, hi, center, u_c, rows)
+            self.enclosures += 1
+            if enc is not None:
+                return enc, ref
+            self.enclosure_failures += 1
+            if attempt == 0 and u_c is not None and np.abs(ref.n - center).sum() > 0:
+                ref = self.new_reference(center, u_c)
+            else:
+                break
+        return None, ref
+
+    def classify_point(self, n, rows_up, rows_low, ref):
+        """``"feasible"``, ``"infeasible"`` or ``"undecided"`` for the integer point ``n`` (rigorous)."""
+        rows = np.union1d(rows_up, rows_low)
+        enc, ref = self.enclosure(n, n, n, rows, ref)
+        if enc is None:
+            return "undecided", None
+        pos = {r: i for i, r in enumerate(enc.rows)}
+        iu = np.array([pos[r] for r in rows_up], dtype=np.int64)
+        il = np.array([pos[r] for r in rows_low], dtype=np.int64)
+        up_ok = enc.upper0[iu] <= self.q_upper[rows_up] - self.q_margin[rows_up]
+        low_ok = enc.lower0[il] >= self.q_lower[rows_low] + self.q_margin[rows_low]
+        if up_ok.all() and low_ok.all():
+            return "feasible", enc
+        up_bad = enc.lower0[iu] > self.q_upper[rows_up] + self.q_margin[rows_up]
+        low_bad = enc.upper0[il] < self.q_lower[rows_low] - self.q_margin[rows_low]
+        if up_bad.any() or low_bad.any():
+            viol = np.concatenate([np.asarray(rows_up)[up_bad], np.asarray(rows_low)[low_bad]])
+            return "infeasible", viol
+        return "undecided", None
+
+    def offer(self, n, ref, rows_up, rows_low):
+        """Check a candidate point; make it the incumbent if certified, verified and better."""
+        value = float(self.milp.priority @ n)
+        if value <= self.incumbent_value:
+            return None
+        status, info = self.classify_point(n, rows_up, rows_low, ref)
+        if status != "feasible":
+            return status
+        check = check_placement(self.inst, n)
+        if not check["ok"]:
+            log.warning("certified point failed the power-flow check: %s", check["violations"][:3])
+            return "check_failed"
+        self.incumbent = n.copy()
+        self.incumbent_value = value
+        self.incumbent_check = check
+        return "feasible"
+
+    def cuts(self, enc, up_rows, low_rows, inner):
+        """Rows ``(A_n, A_t, lower, upper)`` of the limits over the box (scaled per quantity)."""
+        pos = {r: i for i, r in enumerate(enc.rows)}
+        iu = np.array([pos[r] for r in up_rows], dtype=np.int64)
+        il = np.array([pos[r] for r in low_rows], dtype=np.int64)
+        c = enc.center
+        K = len(c)
+        blocks_n, blocks_t, lows, ups = [], [], [], []
+        up_rows = np.asarray(up_rows, dtype=np.int64)
+        low_rows = np.asarray(low_rows, dtype=np.int64)
+        if len(iu):
+            s = self.row_scale[up_rows][:, None]
+            if inner:
+                An = enc.upper_grad[iu]
+                At = enc.upper_t[iu]
+                rhs = self.q_upper[up_rows] - self.q_margin[up_rows] - enc.upper0[iu] + An @ c
+            else:
+                An = enc.grad[iu]
+                At = np.zeros((len(iu), K))
+                rhs = self.q_upper[up_rows] + self.q_margin[up_rows] - enc.outer_lower0[iu] + An @ c
+            blocks_n.append(An * s)
+            blocks_t.append(At * s)
+            lows.append(np.full(len(iu), -np.inf))
+            ups.append(rhs * s[:, 0])
+        if len(il):
+            s = self.row_scale[low_rows][:, None]
+            if inner:
+                An = enc.grad[il]
+                At = -enc.lower_t[il]
+                rhs = self.q_lower[low_rows] + self.q_margin[low_rows] - enc.lower0[il] + An @ c
+            else:
+                An = enc.upper_grad[il]
+                At = np.zeros((len(il), K))
+                rhs = self.q_lower[low_rows] - self.q_margin[low_rows] - enc.outer_upper0[il] + An @ c
+            blocks_n.append(An * s)
+            blocks_t.append(At * s)
+            lows.append(rhs * s[:, 0])
+            ups.append(np.full(len(il), np.inf))
+        if not blocks_n:
+            return None
+        return (np.vstack(blocks_n), np.vstack(blocks_t), np.concatenate(lows), np.concatenate(ups))
+
+    def split(self, node, enc, critical):
+        lo, hi = node.lo, node.hi
+        inst = self.inst
+        width = hi - lo
+        nmin = np.maximum(np.asarray(inst.min_chargers, dtype=float), 1.0)
+        # station first: a box that holds 0 and [Nmin, hi] splits there
+        gapped = (lo == 0) & (hi >= nmin) & (nmin > 1)
+        if enc is not None and critical is not None and len(critical):
+            pos = {r: i for i, r in enumerate(enc.rows)}
+            idx = [pos[r] for r in critical if r in pos]
+            impact = np.abs(enc.grad[idx]).sum(axis=0) if idx else np.ones(len(lo))
+            score = (width * (impact + 1e-12 * impact.max() + 1e-300))
+        else:
+            score = width.astype(float)
+        score = np.where(width > 0, score, -1.0)
+        k = int(np.argmax(score))
+        if score[k] < 0:
+            return []
+        if gapped[k]:
+            left_hi, right_lo = 0.0, nmin[k]
+        else:
+            mid = math.floor((lo[k] + hi[k]) / 2.0)
+            left_hi, right_lo = float(mid), float(mid + 1)
+        a_hi = hi.copy()
+        a_hi[k] = left_hi
+        b_lo = lo.copy()
+        b_lo[k] = right_lo
+        return [(lo.copy(), a_hi), (b_lo, hi.copy())]
+
+    # ------------------------------------------------------------------ the search
+    def run(self):
+        inst = self.inst
+        red = self.red
+        K = inst.n_candidates
+        lo = np.zeros(K)
+        hi = np.asarray(inst.max_chargers, dtype=float)
+        nq = len(red.q0)
+        up_rows = np.flatnonzero(np.isfinite(self.q_upper))
+        low_rows = np.flatnonzero(self.q_lower > 0)
+        # root bound from the siting rows alone
+        root = self.milp.solve(lo, hi)
+        self.milps += 1
+        if root is None:
+            return self.finish(infeasible_siting=True)
+        ref = self.new_reference(np.zeros(K))
+        # a first reference near the linearised optimum
+        hint = self.linear_hint(lo, hi, up_rows, low_rows, ref)
+        if hint is not None:
+            try:
+                ref = self.new_reference(hint)
+            except Exception:  # noqa: BLE001 - a bad hint only costs time
+                pass
+        heap = []
+        counter = 0
+        first = _Node(lo, hi, root["bound"], hint if hint is not None else root["n"], up_rows, low_rows, 0, ref)
+        heapq.heappush(heap, (-first.bound, counter, first))
+        status = None
+        while heap:
+            bound = -heap[0][0]
+            if self.closed(bound):
+                break
+            if self.time_limit is not None and self.elapsed() > self.time_limit:
+                status = "time_limit"
+                break
+            if self.max_nodes is not None and self.nodes >= self.max_nodes:
+                status = "iteration_limit"
+                break
+            _, _, node = heapq.heappop(heap)
+            if node.bound <= self.incumbent_value + self.tolerance():
+                continue
+            self.nodes += 1
+            for child in self.process(node):
+                counter += 1
+                heapq.heappush(heap, (-child.bound, counter, child))
+            if self.nodes % 10 == 0 or not heap:
+                self.report(heap)
+        open_bound = max([-h[0] for h in heap] + [-math.inf])
+        return self.finish(status=status, open_bound=open_bound)
+
+    def tolerance(self):
+        return self.gap * max(abs(self.incumbent_value), 1e-12) if math.isfinite(self.incumbent_value) else 0.0
+
+    def closed(self, bound):
+        return math.isfinite(self.incumbent_value) and bound <= self.incumbent_value + self.tolerance()
+
+    def report(self, heap):
+        bound = max([-h[0] for h in heap] + [self.incumbent_value])
+        gap = relative_gap(self.incumbent_value, bound, "max") if math.isfinite(self.incumbent_value) else None
+        self.trace.append(seconds=self.elapsed(), nodes=self.nodes,
+                          objective=self.incumbent_value if math.isfinite(self.incumbent_value) else None,
+                          bound=bound, gap=gap, open=len(heap))
+        if self.reporter is not None:
+            self.reporter.report(self.nodes, objective=self.incumbent_value if math.isfinite(self.incumbent_value)
+                                 else None, bound=bound, gap=gap,
+                                 message=f"nodes {self.nodes}, open {len(heap)}, enclosures {self.enclosures}")
+
+    def linear_hint(self, lo, hi, up_rows, low_rows, ref):
+        """Optimum of the MILP with the limits linearised at the reference (no remainders): a starting point."""
+        try:
+            n0 = np.round(ref.n)
+            enc, _ = self.enclosure(n0, n0, n0, np.union1d(up_rows, low_rows), ref)
+            if enc is None:
+                return None
+            # linear sensitivities at the reference: one enclosure of the full box gives the gradients
+            u_c = self.solve_point(n0, ref)
+            from ._enclosure import enclose as _enc
+
+            full = _enc(self.red, ref, lo, hi, n0, u_c, np.union1d(up_rows, low_rows), max_rounds=1)
+            grads = full.grad if full is not None else None
+        except Exception:  # noqa: BLE001
+            return None
+        if grads is None:
+            return None
+        pos = {r: i for i, r in enumerate(enc.rows)}
+        iu = np.array([pos[r] for r in up_rows], dtype=np.int64)
+        il = np.array([pos[r] for r in low_rows], dtype=np.int64)
+        A = np.vstack([grads[iu], grads[il]])
+        q = np.concatenate([enc.q_abs[iu], enc.q_abs[il]])
+        lows = np.concatenate([np.full(len(iu), -np.inf), self.q_lower[low_rows] - q[len(iu):] + grads[il] @ n0])
+        ups = np.concatenate([self.q_upper[up_rows] - q[:len(iu)] + grads[iu] @ n0, np.full(len(il), np.inf)])
+        res = self.milp.solve(lo, hi, cuts=(A, np.zeros_like(A), lows, ups))
+        self.milps += 1
+        return None if res is None or res["n"] is None else res["n"]
+
+    def process(self, node):
+        lo, hi = node.lo, node.hi
+        center = np.clip(np.round(node.hint), lo, hi)
+        ref = self.reference_for(center)
+        rows = np.union1d(node.up_rows, node.low_rows)
+        if (lo == hi).all():
+            status = self.offer(lo.copy(), ref, node.up_rows, node.low_rows)
+            if status in ("undecided", "check_failed"):
+                self.unresolved.append(dict(n=lo.copy(), bound=node.bound, reason=status))
+            return []
+        enc, ref = self.enclosure(lo, hi, center, rows, ref)
+        if enc is None:
+            res = self.milp.solve(lo, hi)
+            self.milps += 1
+            if res is None:
+                return []
+            bound = min(node.bound, res["bound"])
+            children = []
+            for clo, chi in self.split(node, None, None):
+                children.append(_Node(clo, chi, bound, center, node.up_rows, node.low_rows, node.depth + 1, ref))
+            return children
+        # drop limits proven safe over the box; prune boxes proven infeasible
+        pos = {r: i for i, r in enumerate(enc.rows)}
+        low_q, high_q = enc.range_over_box()
+        up_rows = np.asarray(node.up_rows, dtype=np.int64)
+        low_rows = np.asarray(node.low_rows, dtype=np.int64)
+        iu = np.array([pos[r] for r in up_rows], dtype=np.int64)
+        il = np.array([pos[r] for r in low_rows], dtype=np.int64)
+        if len(iu) and (low_q[iu] > self.q_upper[up_rows] + self.q_margin[up_rows]).any():
+            return []
+        if len(il) and (high_q[il] < self.q_lower[low_rows] - self.q_margin[low_rows]).any():
+            return []
+        keep_up = up_rows[high_q[iu] > self.q_upper[up_rows] - self.q_margin[up_rows]] if len(iu) else up_rows
+        keep_low = low_rows[low_q[il] < self.q_lower[low_rows] + self.q_margin[low_rows]] if len(il) else low_rows
+        outer = self.milp.solve(lo, hi, cuts=self.cuts(enc, keep_up, keep_low, inner=False))
+        self.milps += 1
+        if outer is None:
+            return []
+        bound = min(node.bound, outer["bound"])
+        if bound <= self.incumbent_value + self.tolerance():
+            return []
+        n_out = outer["n"]
+        critical = None
+        if n_out is not None:
+            self.offer(n_out, ref, keep_up, keep_low)
+            if bound <= self.incumbent_value + self.tolerance():
+                return []
+        if self.inner_pays(bound):
+            inner = self.milp.solve(lo, hi, cuts=self.cuts(enc, keep_up, keep_low, inner=True), center=enc.center)
+            self.milps += 1
+            if inner is not None and inner["n"] is not None:
+                self.offer(inner["n"], ref, keep_up, keep_low)
+                if bound <= self.incumbent_value + self.tolerance():
+                    return []
+        # critical limits: the outer cuts tight at the outer optimum
+        if n_out is not None:
+            dn = n_out - enc.center
+            iu = np.array([pos[r] for r in keep_up], dtype=np.int64)
+            il = np.array([pos[r] for r in keep_low], dtype=np.int64)
+            crit = []
+            if len(iu):
+                val = enc.upper0[iu] + enc.upper_grad[iu] @ dn + enc.upper_t[iu] @ np.abs(dn)
+                crit.extend(np.asarray(keep_up)[val > self.q_upper[keep_up] - self.q_margin[keep_up]].tolist())
+            if len(il):
+                val = enc.lower0[il] + enc.grad[il] @ dn - enc.lower_t[il] @ np.abs(dn)
+                crit.extend(np.asarray(keep_low)[val < self.q_lower[keep_low] + self.q_margin[keep_low]].tolist())
+            critical = np.array(crit, dtype=np.int64)
+        hint = n_out if n_out is not None else center
+        children = []
+        for clo, chi in self.split(node, enc, critical):
+            children.append(_Node(clo, chi, bound, hint, keep_up, keep_low, node.depth + 1, ref))
+        return children
+
+    def inner_pays(self, bound):
+        return True
+
+    def finish(self, status=None, open_bound=-math.inf, infeasible_siting=False):
+        unresolved_bound = max([u["bound"] for u in self.unresolved] + [-math.inf])
+        bound = max(open_bound, unresolved_bound, self.incumbent_value)
+        found = self.incumbent is not None
+        if infeasible_siting:
+            bound = -math.inf
+        gap = relative_gap(self.incumbent_value, bound, "max") if found else None
+        if status is None:
+            if not found:
+                status = "infeasible"
+            elif gap is not None and gap <= self.gap:
+                status = "optimal"
+            else:
+                status = "feasible"
+        self.report([])
+        return dict(status=status, chargers=self.incumbent, objective=self.incumbent_value, bound=bound, gap=gap,
+                    nodes=self.nodes, check=self.incumbent_check, unresolved=self.unresolved,
+                    enclosures=self.enclosures, enclosure_failures=self.enclosure_failures, milps=self.milps,
+                    references=len(self.references), trace=self.trace.array(),
+                    error_estimate=self.red.error_estimate_relative, infeasible_siting=infeasible_siting)
+
+
+def solve_exact(instance, *, margin=DEFAULT_MARGIN, gap=1e-4, time_limit=None, max_nodes=None, reporter=None):
+    search = _Search(instance, margin=margin, gap=gap, time_limit=time_limit, max_nodes=max_nodes, reporter=reporter)
+    return search.run()

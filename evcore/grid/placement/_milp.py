@@ -1,0 +1,127 @@
+"""The siting MILP of seed 002 (eqs. 10, 20, 21, 24, 25) over a box of charger counts, plus linear grid cuts.
+
+Variables: ``n`` (K, integer chargers), ``x`` (K, binary stations) and, for cuts that bound a quantity
+pointwise around a centre, ``t`` (K, continuous, ``t >= |n - centre|``). Rows: ``Nmin x <= n <= Nmax x``,
+``sum n >= demand``, ``sum(land x + cost n) <= budget``, ``x_a + x_b <= 1`` for conflicting pairs, and the
+given cuts ``lower <= A_n n + A_t t <= upper``. Objective ``max priority @ n``. Solved by HiGHS through
+:mod:`evcore.solvers` (the only place HiGHS is driven).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...errors import InfeasibleError, SolverError
+from ...solvers import Model, SolverOptions, solve
+
+__all__ = ["SitingMilp"]
+
+
+class SitingMilp:
+    """Static rows of an instance's siting MILP; :meth:`solve` adds a box and cuts."""
+
+    def __init__(self, instance, *, mip_rel_gap: float = 1e-9):
+        inst = instance
+        K = inst.n_candidates
+        self.K = K
+        self.priority = np.asarray(inst.priority, dtype=float)
+        self.nmin = np.asarray(inst.min_chargers, dtype=float)
+        self.nmax = np.asarray(inst.max_chargers, dtype=float)
+        rows, lower, upper = [], [], []
+        eye = sp.identity(K, format="csr")
+        zero = sp.csr_matrix((K, K))
+        # n - Nmax x <= 0 ; n - Nmin x >= 0
+        rows.append(sp.hstack([eye, -sp.diags(self.nmax), zero]))
+        lower.append(np.full(K, -np.inf))
+        upper.append(np.zeros(K))
+        rows.append(sp.hstack([eye, -sp.diags(self.nmin), zero]))
+        lower.append(np.zeros(K))
+        upper.append(np.full(K, np.inf))
+        if inst.demand > 0:
+            rows.append(sp.csr_matrix(np.concatenate([np.ones(K), np.zeros(2 * K)])[None, :]))
+            lower.append(np.array([float(inst.demand)]))
+            upper.append(np.array([np.inf]))
+        if inst.budget is not None:
+            rows.append(sp.csr_matrix(np.concatenate([np.full(K, inst.charger_cost), inst.land_cost,
+                                                      np.zeros(K)])[None, :]))
+            lower.append(np.array([-np.inf]))
+            upper.append(np.array([inst.budget]))
+        conflicts = inst.conflicts
+        if len(conflicts):
+            P = len(conflicts)
+            data = np.ones(2 * P)
+            r = np.repeat(np.arange(P), 2)
+            c = K + conflicts.ravel()
+            rows.append(sp.csr_matrix((data, (r, c)), shape=(P, 3 * K)))
+            lower.append(np.full(P, -np.inf))
+            upper.append(np.ones(P))
+        self.static = sp.vstack(rows).tocsr()
+        self.static_lower = np.concatenate(lower)
+        self.static_upper = np.concatenate(upper)
+        self.options = SolverOptions(mip_rel_gap=mip_rel_gap, threads=1)
+
+    def solve(self, lo, hi, *, cuts=None, center=None, time_limit=None):
+        """Maximise ``priority @ n`` over the box and cuts.
+
+        Parameters
+        ----------
+        lo, hi : arrays, shape (K,)
+            Box of charger counts (integers).
+        cuts : tuple ``(A_n, A_t, lower, upper)`` or None
+            Rows over ``n`` (R, K) and ``t`` (R, K) with their bounds.
+        center : array, shape (K,), optional
+            Centre of ``t >= |n - center|`` (needed when ``A_t`` has entries).
+
+        Returns
+        -------
+        dict or None
+            ``None`` when infeasible; else ``n`` (integers), ``objective``, ``bound`` (HiGHS's proven
+            upper bound of the maximum), ``status``.
+        """
+        K = self.K
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        x_lo = (lo >= 1).astype(float)
+        x_hi = np.where(hi >= np.maximum(self.nmin, 1.0), 1.0, 0.0)
+        if (x_lo > x_hi).any():
+            return None
+        w = np.maximum(hi - (center if center is not None else lo), (center if center is not None else hi) - lo)
+        col_lower = np.concatenate([lo, x_lo, np.zeros(K)])
+        col_upper = np.concatenate([hi, x_hi, np.maximum(w, 0.0) if center is not None else np.zeros(K)])
+        blocks = [self.static]
+        lower = [self.static_lower]
+        upper = [self.static_upper]
+        if cuts is not None and cuts[0].shape[0]:
+            A_n, A_t, c_lo, c_hi = cuts
+            R = A_n.shape[0]
+            blocks.append(sp.csr_matrix(np.hstack([A_n, np.zeros((R, K)), A_t])))
+            lower.append(c_lo)
+            upper.append(c_hi)
+        if center is not None:
+            eye = sp.identity(K, format="csr")
+            zero = sp.csr_matrix((K, K))
+            blocks.append(sp.hstack([-eye, zero, eye]))  # t - n >= -c
+            lower.append(-np.asarray(center, dtype=float))
+            upper.append(np.full(K, np.inf))
+            blocks.append(sp.hstack([eye, zero, eye]))  # t + n >= c
+            lower.append(np.asarray(center, dtype=float))
+            upper.append(np.full(K, np.inf))
+        A = sp.vstack(blocks).tocsr()
+        model = Model(objective=np.concatenate([self.priority, np.zeros(2 * K)]), constraint_matrix=A,
+                      row_lower=np.concatenate(lower), row_upper=np.concatenate(upper), col_lower=col_lower,
+                      col_upper=col_upper, integrality=np.concatenate([np.ones(2 * K), np.zeros(K)]).astype(bool),
+                      sense="max")
+        options = self.options
+        if time_limit is not None:
+            options = SolverOptions(mip_rel_gap=options.mip_rel_gap, threads=1, time_limit=max(time_limit, 0.01))
+        try:
+            res = solve(model, options)
+        except InfeasibleError:
+            return None
+        except SolverError as exc:
+            return dict(n=None, objective=-np.inf, bound=np.inf, status="failed", message=str(exc))
+        n = np.round(res.x[:K])
+        bound = res.mip_bound if res.mip_bound is not None and np.isfinite(res.mip_bound) else np.inf
+        return dict(n=n, objective=float(self.priority @ n), bound=float(max(bound, res.objective)),
+                    status=res.status)
