@@ -8,12 +8,16 @@ read from OpenDSS through the OpenDSS engine (:meth:`Feeder.from_opendss`, optio
 Power flow (:func:`power_flow`): Newton-Raphson in current-injection form with rectangular voltages,
 C++ mismatch and Jacobian assembly, OpenDSS's load models.
 
+Charger placement (:func:`place`, :class:`PlacementInstance`): grid-aware siting solved to a certified
+global optimum (:mod:`evcore.grid.placement`).
+
 Reference: seed 002 (Grid-ECO), §II-C (grid-impact index, eqs. 3-9) and §III-B (eqs. 11-15).
 """
 
 from .model import ELEMENT_KINDS, LOAD_MODELS, Feeder
 from .powerflow import NonConvergenceError, PowerFlowResult, power_flow
 from .sensitivity import SensitivityResult, compare_engines, grid_impact_index, sensitivity_sweep
+from .placement import CensusDemandResult, PlacementInstance, PlacementResult, census_demand, place
 
 __all__ = [
     "Feeder",
@@ -26,4 +30,9 @@ __all__ = [
     "SensitivityResult",
     "grid_impact_index",
     "compare_engines",
+    "PlacementInstance",
+    "PlacementResult",
+    "place",
+    "census_demand",
+    "CensusDemandResult",
 ]

@@ -123,10 +123,53 @@ def jacobian_variation(red: Reduction, anchor: dict, u_c, radius, lo, hi) -> np.
     return out * SAFETY
 
 
+def remainder_coefficients(red: Reduction, u_c, n_c, radius, w):
+    """Second-order remainder of the branch currents about the centre, per branch.
+
+    ``r_b = h_b(u_c + d, n) - h_b(u_c, n_c) - D_cb d - Hc_b dn`` obeys, for ``|d| <= radius_b`` and
+    ``|dn_k| <= w_k``: ``|r_b| <= kappa2_b |d|^2 + jump_b max(0, |d| - dist_b) + kappa1_b |dn_k| |d|``
+    (:meth:`._loads.LoadTerms.curvature` for loads; chargers: ``kappa2 = |sigma| n_c / (m^2 (m - radius))``,
+    ``kappa1 = |sigma| / (m (m - radius))``, exact forms of ``conj(s) / conj(u)``). ``kappa2 = inf`` where no
+    bound holds (a jump of a load model's admittance inside the disc).
+
+    Returns ``kappa2, kappa1, jump, dist`` (shape (M,) each).
+    """
+    nb = red.n_base
+    m = np.abs(u_c)
+    m1 = m - radius
+    kappa2 = np.empty(red.M)
+    kappa1 = np.zeros(red.M)
+    jump = np.zeros(red.M)
+    dist = np.zeros(red.M)
+    kappa2[:nb], jump[:nb], dist[:nb] = red.terms.curvature(m1[:nb], m[:nb] + radius[:nb], m[:nb])
+    sigma = np.abs(red.charger_unit_va)
+    nc = np.asarray(n_c, dtype=float)[red.charger_candidate]
+    mc = m[nb:]
+    kappa2[nb:] = sigma * nc / (mc ** 2 * m1[nb:]) * SAFETY
+    kappa1[nb:] = sigma / (mc * m1[nb:]) * SAFETY
+    return kappa2, kappa1, jump, dist
+
+
+def _rbar(k2, k1, jump, dist, rho, w_branch, nb):
+    """Uniform remainder bound per branch at radius ``rho`` (``inf`` where unbounded)."""
+    out = k2 * rho ** 2 + jump * np.maximum(0.0, rho - dist)
+    out[nb:] += k1[nb:] * w_branch * rho[nb:]
+    return out
+
+
 def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_rounds: int = 8):
     """Krawczyk enclosure over the box ``[lo, hi]`` around ``(n_c, u_c)``; ``None`` if it cannot be proven.
 
     ``rows`` selects the monitored quantities to bound (indices into ``red.q0``).
+
+    With ``R`` the reference's approximate inverse, ``E_c = I - R J_c`` (``J_c``: Jacobian at the centre;
+    ``|E_c| <= |E_r| + |Q| ||D_c - D_r||`` blockwise) and ``r(d, n)`` the second-order remainder of the branch
+    currents (:func:`remainder_coefficients`), every zero of ``G(u_c + d, n)`` is a fixed point of
+    ``Phi(d) = E_c d + S dn - Q r(d, n) - R G_c``. If ``|E_c| rho + |S| w + |Q| rbar(rho) + |R G_c| <= r_K < rho``,
+    ``Phi`` maps the disc product of radius ``rho`` into itself (existence); if moreover
+    ``(|E_c| + |Q| diag(dD)) rho < rho`` with ``dD`` the variation of the Jacobian about the centre, it
+    contracts (uniqueness). Then ``e(n) = d(n) - S dn = E_c d - Q r - R G_c`` is bounded uniformly and, linearly
+    in ``|dn|``, pointwise.
     """
     lo = np.asarray(lo, dtype=float)
     hi = np.asarray(hi, dtype=float)
@@ -151,44 +194,60 @@ def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_round
     S_abs = block_norms(S) * SAFETY
     hc_onehot = np.abs(hc)[:, None] * onehot  # (Mc, K)
     E_S = ref.Q_err[:, nb:] @ hc_onehot + _gamma(2 * M + 4) * (ref.Q_abs[:, nb:] @ hc_onehot)
-    lin = S_abs @ w + E_S @ w
+    S_bound = S_abs + E_S
+    lin = S_bound @ w
+    # E_c = (I - R J_r) - R W (D_c - D_r): block norms of the Jacobian difference between centre and reference
+    Dc = red.jacobian_blocks(u_c, n_c)
+    dDr = np.sqrt(((Dc - ref.D) ** 2).sum(axis=(1, 2))) * SAFETY + _gamma(8) * (
+        np.sqrt((Dc ** 2).sum(axis=(1, 2))) + np.sqrt((ref.D ** 2).sum(axis=(1, 2))))
+
+    def E_apply(x):
+        return (ref.E_abs @ x + ref.Q_abs @ (dDr * x)) * SAFETY
+
     m_c = np.abs(u_c)
+    anchor_c = branch_state(red, u_c, n_c)
+    w_branch = w[red.charger_candidate]
     rho = 1.1 * (rg + lin) + 1e-14 * m_c + 1e-300
-    anchor_r = ref.branch
     ok = False
     contraction = np.inf
     for _ in range(max_rounds):
         if not np.all(rho < m_c):
             return None
-        dD = jacobian_variation(red, anchor_r, u_c, rho, lo, hi)
+        dD = jacobian_variation(red, anchor_c, u_c, rho, lo, hi)
         if not np.all(np.isfinite(dD)):
             return None
-        P_rho = (ref.E_abs @ rho + ref.Q_abs @ (dD * rho)) * SAFETY
-        rK = (rg + lin + P_rho) * SAFETY
-        if np.all(rK < rho):
-            ok = True
-            contraction = float(np.max(P_rho / rho))
-            break
-        if not np.all(np.isfinite(rK)):
+        k2, k1, jmp, dst = remainder_coefficients(red, u_c, n_c, rho, w)
+        if not np.all(np.isfinite(k2)):
             return None
-        rho = 1.25 * rK + 1e-14 * m_c
+        rbar = _rbar(k2, k1, jmp, dst, rho, w_branch, nb)
+        rK = (E_apply(rho) + lin + ref.Q_abs @ rbar + rg) * SAFETY
+        contract = (E_apply(rho) + ref.Q_abs @ (dD * rho)) * SAFETY
+        if np.all(rK < rho) and np.all(contract < rho):
+            ok = True
+            contraction = float(np.max(contract / rho))
+            break
+        if not (np.all(np.isfinite(rK)) and np.all(np.isfinite(contract))):
+            return None
+        rho = 1.25 * np.maximum(rK, np.where(contract < rho, rK, rho)) + 1e-14 * m_c
     if not ok:
         return None
-
-    def P_apply(x):
-        return (ref.E_abs @ x + ref.Q_abs @ (dD * x)) * SAFETY
-
-    e_u = (rg + E_S @ w + P_apply(rK)) * SAFETY
-    e0 = (rg + P_apply(e_u)) * SAFETY
-    Gamma = (E_S + ref.E_abs @ S_abs + ref.Q_abs @ (dD[:, None] * S_abs)) * SAFETY  # (M, K)
-
-    # monitored quantities
-    rows = np.asarray(rows, dtype=np.int64)
-    anchor_c = branch_state(red, u_c, n_c)
-    dDc = jacobian_variation(red, anchor_c, u_c, rK, lo, hi)
-    if not np.all(np.isfinite(dDc)):
+    # remainder with the final (smaller) radius r_K: every solution lies in it
+    k2, k1, jmp, dst = remainder_coefficients(red, u_c, n_c, rK, w)
+    if not np.all(np.isfinite(k2)):
         return None
-    Dc = red.jacobian_blocks(u_c, n_c)
+    rbar_u = _rbar(k2, k1, jmp, dst, rK, w_branch, nb)
+    e_u = (E_apply(rK) + ref.Q_abs @ rbar_u + rg) * SAFETY
+    # pointwise: |d(n)| <= |S||dn| + e_u =: a(n) <= rK, so |r_b(n)| <= c_b a_b(n) + k1_b |dn_k| rK_b with
+    # c_b = k2_b rK_b + jump_b (rK_b - dist_b)^+ / rK_b (the secant of the convex (a - dist)^+ on [0, rK])
+    c_lin = k2 * rK + jmp * np.maximum(0.0, rK - dst) / np.where(rK > 0, rK, 1.0)
+    r0 = c_lin * e_u
+    r_t = c_lin[:, None] * S_bound
+    r_t[nb:] += (k1[nb:] * rK[nb:])[:, None] * onehot
+    e0 = (E_apply(e_u) + ref.Q_abs @ r0 + rg) * SAFETY
+    Gamma = (ref.E_abs @ S_bound + ref.Q_abs @ (dDr[:, None] * S_bound) + ref.Q_abs @ r_t) * SAFETY  # (M, K)
+
+    # monitored quantities: q(n) - q_c = Sq dn - C D_c e(n) - C r(n)
+    rows = np.asarray(rows, dtype=np.int64)
     Dn = np.sqrt((Dc ** 2).sum(axis=(1, 2))) * SAFETY
     S2 = S.reshape(M, 2, K)
     di = np.einsum("mij,mjk->mik", Dc, S2)  # (M, 2, K)
@@ -200,10 +259,10 @@ def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_round
     Sq = -(C @ dic)
     q_c = red.q0[rows] - C @ h_c
     q_err = _gamma(M + 2) * (np.abs(red.q0[rows]) + C_abs @ abs_h)
-    sq_err = _gamma(M + 6) * (C_abs @ (Dn[:, None] * S_abs + np.abs(dic)))
-    eq_u = (C_abs @ (Dn * e_u + dDc * rK) + q_err + sq_err @ w) * SAFETY
-    eq0 = (C_abs @ (Dn * e0 + dDc * e_u) + q_err) * SAFETY
-    Gq = (C_abs @ (Dn[:, None] * Gamma + dDc[:, None] * S_abs) + sq_err) * SAFETY
+    sq_err = _gamma(M + 6) * (C_abs @ (Dn[:, None] * S_abs + np.abs(dic))) + C_abs @ (Dn[:, None] * E_S)
+    eq_u = (C_abs @ (Dn * e_u + rbar_u) + q_err + sq_err @ w) * SAFETY
+    eq0 = (C_abs @ (Dn * e0 + r0) + q_err) * SAFETY
+    Gq = (C_abs @ (Dn[:, None] * Gamma + r_t) + sq_err) * SAFETY
     q_abs = np.abs(q_c)
     phase = np.where(q_abs > 0, np.conj(q_c) / np.where(q_abs > 0, q_abs, 1.0), 1.0)
     rot = phase[:, None] * Sq

@@ -36,6 +36,7 @@ import time
 import numpy as np
 
 from ...results import TraceRecorder, relative_gap
+from ._blas import blas_threads
 from ._enclosure import enclose
 from ._milp import SitingMilp
 from ._network import Reduction, Reference
@@ -179,6 +180,8 @@ class _Search:
         value = float(self.milp.priority @ n)
         if value <= self.incumbent_value:
             return None
+        if self.inst.siting_violations(n):
+            return "siting"
         status, info = self.classify_point(n, rows_up, rows_low, ref)
         if status != "feasible":
             return status
@@ -192,42 +195,36 @@ class _Search:
         return "feasible"
 
     def cuts(self, enc, up_rows, low_rows, inner):
-        """Rows ``(A_n, A_t, lower, upper)`` of the limits over the box (scaled per quantity)."""
+        """Rows ``(A_n, A_t, lower, upper)`` of the limits over the box (scaled per quantity), with
+        ``t = |n - centre|``. Inner rows hold an upper bound of the quantity below its upper limit (a
+        restriction); outer rows a lower bound below the upper limit (a relaxation). Both are pointwise:
+        exact at the centre, looser with ``|n - centre|``."""
         pos = {r: i for i, r in enumerate(enc.rows)}
         iu = np.array([pos[r] for r in up_rows], dtype=np.int64)
         il = np.array([pos[r] for r in low_rows], dtype=np.int64)
         c = enc.center
-        K = len(c)
         blocks_n, blocks_t, lows, ups = [], [], [], []
         up_rows = np.asarray(up_rows, dtype=np.int64)
         low_rows = np.asarray(low_rows, dtype=np.int64)
         if len(iu):
             s = self.row_scale[up_rows][:, None]
-            if inner:
-                An = enc.upper_grad[iu]
-                At = enc.upper_t[iu]
-                rhs = self.q_upper[up_rows] - self.q_margin[up_rows] - enc.upper0[iu] + An @ c
-            else:
-                An = enc.grad[iu]
-                At = np.zeros((len(iu), K))
-                rhs = self.q_upper[up_rows] + self.q_margin[up_rows] - enc.outer_lower0[iu] + An @ c
+            if inner:  # upper0 + ug dn + ut t <= qmax - margin
+                An, At, base, slack = enc.upper_grad[iu], enc.upper_t[iu], enc.upper0[iu], -self.q_margin[up_rows]
+            else:  # lower0 + g dn - lt t <= qmax + margin
+                An, At, base, slack = enc.grad[iu], -enc.lower_t[iu], enc.lower0[iu], self.q_margin[up_rows]
             blocks_n.append(An * s)
             blocks_t.append(At * s)
             lows.append(np.full(len(iu), -np.inf))
-            ups.append(rhs * s[:, 0])
+            ups.append((self.q_upper[up_rows] + slack - base + An @ c) * s[:, 0])
         if len(il):
             s = self.row_scale[low_rows][:, None]
-            if inner:
-                An = enc.grad[il]
-                At = -enc.lower_t[il]
-                rhs = self.q_lower[low_rows] + self.q_margin[low_rows] - enc.lower0[il] + An @ c
-            else:
-                An = enc.upper_grad[il]
-                At = np.zeros((len(il), K))
-                rhs = self.q_lower[low_rows] - self.q_margin[low_rows] - enc.outer_upper0[il] + An @ c
+            if inner:  # lower0 + g dn - lt t >= qmin + margin
+                An, At, base, slack = enc.grad[il], -enc.lower_t[il], enc.lower0[il], self.q_margin[low_rows]
+            else:  # upper0 + ug dn + ut t >= qmin - margin
+                An, At, base, slack = enc.upper_grad[il], enc.upper_t[il], enc.upper0[il], -self.q_margin[low_rows]
             blocks_n.append(An * s)
             blocks_t.append(At * s)
-            lows.append(rhs * s[:, 0])
+            lows.append((self.q_lower[low_rows] + slack - base + An @ c) * s[:, 0])
             ups.append(np.full(len(il), np.inf))
         if not blocks_n:
             return None
@@ -278,13 +275,14 @@ class _Search:
         if root is None:
             return self.finish(infeasible_siting=True)
         ref = self.new_reference(np.zeros(K))
-        # a first reference near the linearised optimum
-        hint = self.linear_hint(lo, hi, up_rows, low_rows, ref)
-        if hint is not None:
-            try:
-                ref = self.new_reference(hint)
-            except Exception:  # noqa: BLE001 - a bad hint only costs time
-                pass
+        # a first incumbent and a reference near it: sequential linearisation from the siting optimum
+        hint, ref = self.primal_heuristic(lo, hi, up_rows, low_rows, ref, np.zeros(K))
+        if self.incumbent is not None:
+            hint = self.incumbent.copy()
+        try:
+            ref = self.new_reference(hint)
+        except Exception:  # noqa: BLE001 - a bad hint only costs time
+            pass
         heap = []
         counter = 0
         first = _Node(lo, hi, root["bound"], hint if hint is not None else root["n"], up_rows, low_rows, 0, ref)
@@ -329,33 +327,48 @@ class _Search:
                                  else None, bound=bound, gap=gap,
                                  message=f"nodes {self.nodes}, open {len(heap)}, enclosures {self.enclosures}")
 
-    def linear_hint(self, lo, hi, up_rows, low_rows, ref):
-        """Optimum of the MILP with the limits linearised at the reference (no remainders): a starting point."""
-        try:
-            n0 = np.round(ref.n)
-            enc, _ = self.enclosure(n0, n0, n0, np.union1d(up_rows, low_rows), ref)
-            if enc is None:
-                return None
-            # linear sensitivities at the reference: one enclosure of the full box gives the gradients
-            u_c = self.solve_point(n0, ref)
-            from ._enclosure import enclose as _enc
+    def linear_model(self, n, rows, ref):
+        """Magnitudes and gradients of the limited quantities at the point ``n`` (a point enclosure)."""
+        enc, ref = self.enclosure(n, n, n, rows, ref)
+        return enc, ref
 
-            full = _enc(self.red, ref, lo, hi, n0, u_c, np.union1d(up_rows, low_rows), max_rounds=1)
-            grads = full.grad if full is not None else None
-        except Exception:  # noqa: BLE001
-            return None
-        if grads is None:
-            return None
-        pos = {r: i for i, r in enumerate(enc.rows)}
-        iu = np.array([pos[r] for r in up_rows], dtype=np.int64)
-        il = np.array([pos[r] for r in low_rows], dtype=np.int64)
-        A = np.vstack([grads[iu], grads[il]])
-        q = np.concatenate([enc.q_abs[iu], enc.q_abs[il]])
-        lows = np.concatenate([np.full(len(iu), -np.inf), self.q_lower[low_rows] - q[len(iu):] + grads[il] @ n0])
-        ups = np.concatenate([self.q_upper[up_rows] - q[:len(iu)] + grads[iu] @ n0, np.full(len(il), np.inf)])
-        res = self.milp.solve(lo, hi, cuts=(A, np.zeros_like(A), lows, ups))
-        self.milps += 1
-        return None if res is None or res["n"] is None else res["n"]
+    def primal_heuristic(self, lo, hi, up_rows, low_rows, ref, start, rounds=15):
+        """Kelley-style sequential linearisation: the MILP with every limit linearised at every point visited
+        so far (a heuristic: these cuts are not valid bounds), each point checked rigorously and the best
+        certified one offered as incumbent. Returns the last point and reference."""
+        rows = np.union1d(up_rows, low_rows)
+        n = np.clip(np.round(start), lo, hi)
+        cut_A, cut_lo, cut_up = [], [], []
+        for _ in range(rounds):
+            if self.time_limit is not None and self.elapsed() > self.time_limit:
+                break
+            enc, ref = self.linear_model(n, rows, ref)
+            if enc is None:
+                break
+            pos = {r: i for i, r in enumerate(enc.rows)}
+            iu = np.array([pos[r] for r in up_rows], dtype=np.int64)
+            il = np.array([pos[r] for r in low_rows], dtype=np.int64)
+            over = enc.upper0[iu] - (self.q_upper[up_rows] - self.q_margin[up_rows])
+            under = (self.q_lower[low_rows] + self.q_margin[low_rows]) - enc.lower0[il]
+            if (over <= 0).all() and (under <= 0).all():
+                if self.offer(n, ref, up_rows, low_rows) == "feasible":
+                    break  # the linearised optimum is feasible: no better point for the heuristic
+            # cuts at n for the limits that are violated or close (within 20 % of their distance from the base)
+            cut_A.append(enc.grad[iu] * self.row_scale[up_rows][:, None])
+            cut_up.append((self.q_upper[up_rows] - self.q_margin[up_rows] - enc.q_abs[iu] + enc.grad[iu] @ n)
+                          * self.row_scale[up_rows])
+            cut_lo.append(np.full(len(iu), -np.inf))
+            cut_A.append(enc.grad[il] * self.row_scale[low_rows][:, None])
+            cut_lo.append((self.q_lower[low_rows] + self.q_margin[low_rows] - enc.q_abs[il] + enc.grad[il] @ n)
+                          * self.row_scale[low_rows])
+            cut_up.append(np.full(len(il), np.inf))
+            A = np.vstack(cut_A)
+            res = self.milp.solve(lo, hi, cuts=(A, np.zeros_like(A), np.concatenate(cut_lo), np.concatenate(cut_up)))
+            self.milps += 1
+            if res is None or res["n"] is None or np.array_equal(res["n"], n):
+                break
+            n = res["n"]
+        return n, ref
 
     def process(self, node):
         lo, hi = node.lo, node.hi
@@ -391,7 +404,7 @@ class _Search:
             return []
         keep_up = up_rows[high_q[iu] > self.q_upper[up_rows] - self.q_margin[up_rows]] if len(iu) else up_rows
         keep_low = low_rows[low_q[il] < self.q_lower[low_rows] + self.q_margin[low_rows]] if len(il) else low_rows
-        outer = self.milp.solve(lo, hi, cuts=self.cuts(enc, keep_up, keep_low, inner=False))
+        outer = self.milp.solve(lo, hi, cuts=self.cuts(enc, keep_up, keep_low, inner=False), center=enc.center)
         self.milps += 1
         if outer is None:
             return []
@@ -448,7 +461,11 @@ class _Search:
             else:
                 status = "feasible"
         self.report([])
-        return dict(status=status, chargers=self.incumbent, objective=self.incumbent_value, bound=bound, gap=gap,
+        proven_infeasible = (not found) and status == "infeasible" and not self.unresolved
+        reason = ("no placement meets the siting rows (parking limits, demand, budget, anti-clustering)"
+                  if infeasible_siting else "no placement meets the siting rows and every grid limit (every box "
+                  "of charger counts was proven infeasible)")
+        return dict(status=status, chargers=self.incumbent, proven_infeasible=proven_infeasible, reason=reason, objective=self.incumbent_value, bound=bound, gap=gap,
                     nodes=self.nodes, check=self.incumbent_check, unresolved=self.unresolved,
                     enclosures=self.enclosures, enclosure_failures=self.enclosure_failures, milps=self.milps,
                     references=len(self.references), trace=self.trace.array(),
@@ -456,5 +473,8 @@ class _Search:
 
 
 def solve_exact(instance, *, margin=DEFAULT_MARGIN, gap=1e-4, time_limit=None, max_nodes=None, reporter=None):
-    search = _Search(instance, margin=margin, gap=gap, time_limit=time_limit, max_nodes=max_nodes, reporter=reporter)
-    return search.run()
+    # the dense products are small: one BLAS thread (see _blas)
+    with blas_threads(1):
+        search = _Search(instance, margin=margin, gap=gap, time_limit=time_limit, max_nodes=max_nodes,
+                         reporter=reporter)
+        return search.run()

@@ -165,6 +165,83 @@ class LoadTerms:
         return dg, dphi
 
 
+    def curvature(self, m1, m2, m0):
+        """Second-order remainder coefficients of ``h(u) = g(|u|) u`` about a point of magnitude ``m0``.
+
+        For a disc ``|w - u0| <= rho`` with magnitudes in ``[m1, m2]`` (``m1 > 0``):
+
+            |h(w) - h(u0) - D(u0)(w - u0)| <= kappa rho^2 + jump * max(0, rho - dist)
+
+        * inside one region: ``kappa = sum_t |c_t| k_t`` with ``k = 1 / (m0^2 m1)`` for a constant-power term
+          (``p = -2``, exact form ``conj(s) d^2 / (u^2 (u + d))``), 0 for an impedance (``p = 0``) and
+          ``|p| (|p| + 2) / 2 * sup m^(p-1)`` otherwise (half the bound of the second derivative of
+          ``c |u|^p u``); ``jump = 0``;
+        * across region boundaries (OpenDSS's switch to an impedance at ``vmin``/``vmax``): ``kappa`` the
+          largest generic coefficient of the regions met, ``jump`` the sum of the jumps of ``phi = m g'`` at
+          the boundaries met (``g`` itself is continuous there) and ``dist`` the distance from ``m0`` to the
+          nearest such boundary: along the segment the Jacobian differs from ``D(u0)`` by at most
+          ``L t |d|`` plus the jumps passed, and a boundary is reached only after ``dist``.
+
+        ``inf`` where the interval reaches a jump of ``g`` itself or model 8's cut-off.
+
+        Returns
+        -------
+        kappa, jump, dist : arrays, shape (B,)   (S / V, S, V)
+        """
+        m1 = np.asarray(m1, dtype=float)
+        m2 = np.asarray(m2, dtype=float)
+        m0 = np.asarray(m0, dtype=float)
+        nb = self.lower.shape[0]
+        b = np.arange(nb)
+        region = self.region_of(m0)
+        lo = self.lower[b, region]
+        hi = self.upper[b, region]
+        inside = (m1 > np.where(np.isnan(lo), np.inf, lo)) & (m2 <= np.where(np.isnan(hi), -np.inf, hi))
+        c = np.abs(self.coefficient[b, region])
+        p = self.power[b, region]
+        mm = np.where(p - 1.0 < 0, m1[:, None], m2[:, None]) ** (p - 1.0)
+        generic = 0.5 * np.abs(p) * (np.abs(p) + 2.0) * mm
+        exact = 1.0 / (m0[:, None] ** 2 * m1[:, None])
+        k = np.where(p == -2.0, exact, np.where(p == 0.0, 0.0, generic))
+        kappa = (c * k).sum(axis=1)
+        jump = np.zeros(nb)
+        dist = np.full(nb, np.inf)
+        cross = ~inside
+        if cross.any():
+            kap_cross = np.zeros(nb)
+            for r in range(self.lower.shape[1]):
+                rlo = self.lower[:, r]
+                rhi = self.upper[:, r]
+                a1 = np.maximum(m1, np.where(np.isnan(rlo), np.inf, rlo))
+                a2 = np.minimum(m2, np.where(np.isnan(rhi), -np.inf, rhi))
+                hit = cross & (a1 <= a2)
+                if not hit.any():
+                    continue
+                cr = np.abs(self.coefficient[:, r])
+                pr = self.power[:, r]
+                mr = np.where(pr - 1.0 < 0, m1[:, None], m2[:, None]) ** (pr - 1.0)
+                kr = (cr * 0.5 * np.abs(pr) * (np.abs(pr) + 2.0) * mr).sum(axis=1)
+                kap_cross = np.where(hit, np.maximum(kap_cross, kr), kap_cross)
+            for r in range(self.lower.shape[1] - 1):
+                edge = self.upper[:, r]
+                for t in range(r + 1, self.lower.shape[1]):
+                    met = cross & np.isfinite(edge) & (self.lower[:, t] == edge) & ~np.isnan(self.lower[:, r])
+                    met &= (edge >= m1) & (edge <= m2)
+                    if not met.any():
+                        continue
+                    e = np.where(met, edge, 1.0)
+                    left = self._eval(e, np.full(nb, r), derivative=True)
+                    right = self._eval(e, np.full(nb, t), derivative=True)
+                    jump = np.where(met, jump + np.abs(left - right), jump)
+                    dist = np.where(met, np.minimum(dist, np.abs(m0 - e)), dist)
+            kappa = np.where(cross, kap_cross, kappa)
+            dist = np.where(cross & np.isinf(dist), 0.0, dist)
+        reach = (self.cutoff_v > 0) & (m1 <= self.cutoff_v)
+        reach |= ((self.jump_v >= m1[:, None]) & (self.jump_v <= m2[:, None])).any(axis=1)
+        kappa = np.where(reach, np.inf, kappa * SAFETY)
+        return kappa, jump * SAFETY, np.where(np.isfinite(dist), dist / SAFETY, 0.0)
+
+
 def load_terms(power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr) -> LoadTerms:
     """Power-term form of load branches (arrays as in :class:`evcore.grid.Feeder`, shape (B,) or (B, k))."""
     power_va = np.asarray(power_va, dtype=complex)

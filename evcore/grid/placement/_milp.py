@@ -1,7 +1,7 @@
 """The siting MILP of seed 002 (eqs. 10, 20, 21, 24, 25) over a box of charger counts, plus linear grid cuts.
 
 Variables: ``n`` (K, integer chargers), ``x`` (K, binary stations) and, for cuts that bound a quantity
-pointwise around a centre, ``t`` (K, continuous, ``t >= |n - centre|``). Rows: ``Nmin x <= n <= Nmax x``,
+pointwise around a centre, ``t = |n - centre|`` (modelled exactly with one binary per candidate). Rows: ``Nmin x <= n <= Nmax x``,
 ``sum n >= demand``, ``sum(land x + cost n) <= budget``, ``x_a + x_b <= 1`` for conflicting pairs, and the
 given cuts ``lower <= A_n n + A_t t <= upper``. Objective ``max priority @ n``. Solved by HiGHS through
 :mod:`evcore.solvers` (the only place HiGHS is driven).
@@ -69,9 +69,11 @@ class SitingMilp:
         lo, hi : arrays, shape (K,)
             Box of charger counts (integers).
         cuts : tuple ``(A_n, A_t, lower, upper)`` or None
-            Rows over ``n`` (R, K) and ``t`` (R, K) with their bounds.
+            Rows ``lower <= A_n n + A_t t <= upper`` with ``t = |n - center|`` (componentwise).
         center : array, shape (K,), optional
-            Centre of ``t >= |n - center|`` (needed when ``A_t`` has entries).
+            Centre of ``t`` (needed when ``A_t`` has entries). ``t`` is modelled exactly: ``n - center = p - m``,
+            ``t = p + m``, ``p <= w+ z``, ``m <= w- (1 - z)`` with a binary ``z`` per candidate, so rows may
+            hold ``t`` with either sign.
 
         Returns
         -------
@@ -86,32 +88,52 @@ class SitingMilp:
         x_hi = np.where(hi >= np.maximum(self.nmin, 1.0), 1.0, 0.0)
         if (x_lo > x_hi).any():
             return None
-        w = np.maximum(hi - (center if center is not None else lo), (center if center is not None else hi) - lo)
-        col_lower = np.concatenate([lo, x_lo, np.zeros(K)])
-        col_upper = np.concatenate([hi, x_hi, np.maximum(w, 0.0) if center is not None else np.zeros(K)])
-        blocks = [self.static]
+        use_t = center is not None
+        nvar = 5 * K if use_t else 2 * K
+        if use_t:
+            c = np.asarray(center, dtype=float)
+            wp = np.maximum(hi - c, 0.0)
+            wm = np.maximum(c - lo, 0.0)
+            col_lower = np.concatenate([lo, x_lo, np.zeros(3 * K)])
+            col_upper = np.concatenate([hi, x_hi, wp, wm, np.ones(K)])
+        else:
+            col_lower = np.concatenate([lo, x_lo])
+            col_upper = np.concatenate([hi, x_hi])
+        static = self.static[:, :2 * K]
+        if use_t:
+            static = sp.hstack([static, sp.csr_matrix((static.shape[0], 3 * K))])
+        blocks = [static]
         lower = [self.static_lower]
         upper = [self.static_upper]
         if cuts is not None and cuts[0].shape[0]:
             A_n, A_t, c_lo, c_hi = cuts
             R = A_n.shape[0]
-            blocks.append(sp.csr_matrix(np.hstack([A_n, np.zeros((R, K)), A_t])))
+            if use_t:
+                blocks.append(sp.csr_matrix(np.hstack([A_n, np.zeros((R, K)), A_t, A_t, np.zeros((R, K))])))
+            else:
+                blocks.append(sp.csr_matrix(np.hstack([A_n, np.zeros((R, K))])))
             lower.append(c_lo)
             upper.append(c_hi)
-        if center is not None:
+        if use_t:
             eye = sp.identity(K, format="csr")
             zero = sp.csr_matrix((K, K))
-            blocks.append(sp.hstack([-eye, zero, eye]))  # t - n >= -c
-            lower.append(-np.asarray(center, dtype=float))
-            upper.append(np.full(K, np.inf))
-            blocks.append(sp.hstack([eye, zero, eye]))  # t + n >= c
-            lower.append(np.asarray(center, dtype=float))
-            upper.append(np.full(K, np.inf))
+            blocks.append(sp.hstack([eye, zero, -eye, eye, zero]))  # n - p + m = c
+            lower.append(c)
+            upper.append(c)
+            blocks.append(sp.hstack([zero, zero, eye, zero, -sp.diags(wp)]))  # p - w+ z <= 0
+            lower.append(np.full(K, -np.inf))
+            upper.append(np.zeros(K))
+            blocks.append(sp.hstack([zero, zero, zero, eye, sp.diags(wm)]))  # m + w- z <= w-
+            lower.append(np.full(K, -np.inf))
+            upper.append(wm)
         A = sp.vstack(blocks).tocsr()
-        model = Model(objective=np.concatenate([self.priority, np.zeros(2 * K)]), constraint_matrix=A,
+        integrality = np.zeros(nvar, dtype=bool)
+        integrality[:2 * K] = True
+        if use_t:
+            integrality[4 * K:] = True
+        model = Model(objective=np.concatenate([self.priority, np.zeros(nvar - K)]), constraint_matrix=A,
                       row_lower=np.concatenate(lower), row_upper=np.concatenate(upper), col_lower=col_lower,
-                      col_upper=col_upper, integrality=np.concatenate([np.ones(2 * K), np.zeros(K)]).astype(bool),
-                      sense="max")
+                      col_upper=col_upper, integrality=integrality, sense="max")
         options = self.options
         if time_limit is not None:
             options = SolverOptions(mip_rel_gap=options.mip_rel_gap, threads=1, time_limit=max(time_limit, 0.01))
