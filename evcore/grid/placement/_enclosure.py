@@ -282,3 +282,59 @@ def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_round
                      upper_grad=upper_grad, lower0=q_abs - eq0, lower_t=Gq, upper0=upper0, upper_t=upper_t,
                      outer_lower0=q_abs - eq_u, outer_upper0=outer_upper0, radius=rK, contraction=contraction,
                      u_c=np.asarray(u_c).copy())
+
+
+def transfer_caps(red: Reduction, lo, hi, branch_lo_v, branch_hi_v):
+    """Largest charger count each candidate can have in any solution that meets the voltage limits, (K,).
+
+    Every solution with branch voltage magnitudes in ``[branch_lo_v, branch_hi_v]`` (V; the voltage limits of
+    wye branches at monitored nodes, ``0`` / the sum of the nodes' upper limits elsewhere) has bounded branch
+    currents ``|i_b| <= imax_b`` (OpenDSS's load models are bounded; chargers ``|sigma| n / m``). For a wye
+    charger branch ``b`` of candidate ``k``, ``u_b + W_bb i_b = u0_b - sum_{b' != b} W_bb' i_b' =: E_b`` and
+    ``i_b = conj(sigma n_k) / conj(u_b)``; multiplying by ``conj(u_b)`` and taking real parts,
+    ``m^2 + n_k Re(W_bb conj(sigma)) <= m |E_b|`` with ``m = |u_b|``. The candidate's other branches grow with
+    ``n_k`` too (``|W_bb'| |sigma'| n_k / m_lo``), which gives
+    ``n_k <= max_m (m E0 - m^2) / (Re(W_bb conj(sigma)) - m beta)``. ``inf`` where a premise is missing (a
+    branch without a lower voltage bound, a non-positive denominator).
+    """
+    nb = red.n_base
+    K = red.K
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    m_lo = np.asarray(branch_lo_v, dtype=float)
+    m_hi = np.asarray(branch_hi_v, dtype=float)
+    imax = np.empty(red.M)
+    imax[:nb] = red.terms.current_bound(m_lo[:nb], m_hi[:nb])
+    sigma = np.abs(red.charger_unit_va)
+    k_of = red.charger_candidate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        imax[nb:] = np.where(m_lo[nb:] > 0, sigma * hi[k_of] / m_lo[nb:], np.inf)
+    caps = np.full(K, np.inf)
+    if not np.all(np.isfinite(imax[:nb])):
+        return caps
+    same = k_of[:, None] == k_of[None, :]  # charger branches of one candidate
+    for j, b in enumerate(range(nb, red.M)):
+        k = k_of[j]
+        if red.branch_to[b] >= 0 or m_lo[b] <= 0:
+            continue
+        others = np.ones(red.M, dtype=bool)
+        others[b] = False
+        own = np.zeros(red.M, dtype=bool)
+        own[nb:] = same[j]
+        own[b] = False
+        rest = others & ~own
+        if not np.all(np.isfinite(imax[rest])):
+            continue
+        e0 = (np.abs(red.u0[b]) + red.W_abs[b, rest] @ imax[rest]) * SAFETY
+        beta = (red.W_abs[b, own] @ (sigma[own[nb:]] / m_lo[own])) * SAFETY if own.any() else 0.0
+        real = float(np.real(red.W[b, b] * np.conj(red.charger_unit_va[j]))) / SAFETY
+        ms = np.linspace(m_lo[b], m_hi[b], 65)
+        denom = real - ms * beta
+        if np.any(denom <= 0):
+            continue
+        cap = float(np.max((ms * e0 - ms ** 2) / denom))
+        # the maximum of (m e0 - m^2) / denom over a grid is not the supremum: bound the gap by the slope
+        slope = (e0 + 2 * m_hi[b]) / denom.min() + abs(m_hi[b] * e0) * beta / denom.min() ** 2
+        cap += slope * (m_hi[b] - m_lo[b]) / 64.0
+        caps[k] = min(caps[k], cap)
+    return caps

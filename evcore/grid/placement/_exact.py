@@ -89,6 +89,17 @@ class _Search:
         scale = np.concatenate([np.ones(nv), np.where(np.isfinite(hi_lim[nv:]), hi_lim[nv:], 1.0)])
         self.q_margin = margin * scale
         self.row_scale = 1.0 / scale
+        # voltage-magnitude bounds of every branch under the limits (for the power-transfer caps)
+        feeder = instance.feeder
+        node_lo = np.zeros(feeder.n_nodes)
+        node_hi = np.full(feeder.n_nodes, np.inf)
+        mon = red.monitor_nodes
+        node_lo[mon] = np.maximum(lo_lim[:nv] - margin, 0.0) * feeder.node_base_v[mon]
+        node_hi[mon] = (hi_lim[:nv] + margin) * feeder.node_base_v[mon]
+        a, b = red.branch_from, red.branch_to
+        wye = b < 0
+        self.branch_lo_v = np.where(wye, node_lo[a], 0.0)
+        self.branch_hi_v = np.where(wye, node_hi[a], node_hi[a] + node_hi[np.maximum(b, 0)])
         self.references = []
         self.max_references = max_references
         self.incumbent = None
@@ -230,8 +241,9 @@ class _Search:
             return None
         return (np.vstack(blocks_n), np.vstack(blocks_t), np.concatenate(lows), np.concatenate(ups))
 
-    def split(self, node, enc, critical):
-        lo, hi = node.lo, node.hi
+    def split(self, node, enc, critical, hi=None):
+        lo = node.lo
+        hi = node.hi if hi is None else hi
         inst = self.inst
         width = hi - lo
         nmin = np.maximum(np.asarray(inst.min_chargers, dtype=float), 1.0)
@@ -265,8 +277,10 @@ class _Search:
         red = self.red
         K = inst.n_candidates
         lo = np.zeros(K)
-        hi = np.asarray(inst.max_chargers, dtype=float)
-        nq = len(red.q0)
+        hi = self.tighten(lo, np.asarray(inst.max_chargers, dtype=float), rounds=5)
+        if hi is None:
+            return self.finish(infeasible_siting=False)
+        self.root_hi = hi.copy()
         up_rows = np.flatnonzero(np.isfinite(self.q_upper))
         low_rows = np.flatnonzero(self.q_lower > 0)
         # root bound from the siting rows alone
@@ -370,8 +384,27 @@ class _Search:
             n = res["n"]
         return n, ref
 
+    def tighten(self, lo, hi, rounds=1):
+        """Upper bounds of the box lowered to the power-transfer caps (valid for every feasible point);
+        ``None`` when the box holds no feasible point."""
+        from ._enclosure import transfer_caps
+
+        hi = hi.copy()
+        for _ in range(rounds):
+            caps = transfer_caps(self.red, lo, hi, self.branch_lo_v, self.branch_hi_v)
+            new_hi = np.minimum(hi, np.floor(caps))
+            if (lo > new_hi).any():
+                return None
+            if np.array_equal(new_hi, hi):
+                break
+            hi = new_hi
+        return hi
+
     def process(self, node):
-        lo, hi = node.lo, node.hi
+        lo = node.lo
+        hi = self.tighten(lo, node.hi)
+        if hi is None:
+            return []
         center = np.clip(np.round(node.hint), lo, hi)
         ref = self.reference_for(center)
         rows = np.union1d(node.up_rows, node.low_rows)
@@ -388,7 +421,7 @@ class _Search:
                 return []
             bound = min(node.bound, res["bound"])
             children = []
-            for clo, chi in self.split(node, None, None):
+            for clo, chi in self.split(node, None, None, hi):
                 children.append(_Node(clo, chi, bound, center, node.up_rows, node.low_rows, node.depth + 1, ref))
             return children
         # drop limits proven safe over the box; prune boxes proven infeasible
@@ -439,7 +472,7 @@ class _Search:
             critical = np.array(crit, dtype=np.int64)
         hint = n_out if n_out is not None else center
         children = []
-        for clo, chi in self.split(node, enc, critical):
+        for clo, chi in self.split(node, enc, critical, hi):
             children.append(_Node(clo, chi, bound, hint, keep_up, keep_low, node.depth + 1, ref))
         return children
 

@@ -242,6 +242,34 @@ class LoadTerms:
         return kappa, jump * SAFETY, np.where(np.isfinite(dist), dist / SAFETY, 0.0)
 
 
+    def current_bound(self, m_lo, m_hi):
+        """``sup |g(m)| m`` (the current's magnitude) over ``m_lo <= m <= m_hi``, A, shape (B,).
+
+        Term by term on each region met (every ``m^(p+1)`` is monotone): finite for OpenDSS's models, whose
+        constant-power parts turn into impedances below ``vmin``; ``inf`` for a pure constant-power branch
+        (model 0) when ``m_lo`` is 0.
+        """
+        m_lo = np.asarray(m_lo, dtype=float)
+        m_hi = np.asarray(m_hi, dtype=float)
+        out = np.zeros(m_lo.shape)
+        for r in range(self.lower.shape[1]):
+            lo = np.where(np.isnan(self.lower[:, r]), np.inf, self.lower[:, r])
+            hi = np.where(np.isnan(self.upper[:, r]), -np.inf, self.upper[:, r])
+            a1 = np.maximum(m_lo, np.maximum(lo, 0.0))
+            a2 = np.minimum(m_hi, hi)
+            hit = a1 <= a2
+            if not hit.any():
+                continue
+            c = np.abs(self.coefficient[:, r])
+            q = self.power[:, r] + 1.0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                e1 = np.where(c > 0, np.where(a1[:, None] > 0, a1[:, None] ** q, np.where(q > 0, 0.0, np.inf)), 0.0)
+                e2 = np.where(c > 0, a2[:, None] ** q, 0.0)
+            bound = (c * np.maximum(e1, e2)).sum(axis=1)
+            out = np.where(hit, np.maximum(out, bound), out)
+        return out * SAFETY
+
+
 def load_terms(power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr) -> LoadTerms:
     """Power-term form of load branches (arrays as in :class:`evcore.grid.Feeder`, shape (B,) or (B, k))."""
     power_va = np.asarray(power_va, dtype=complex)
