@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <atomic>
 #include <thread>
 #include <vector>
 #include <limits>
@@ -73,6 +74,11 @@ void load_admittance(double m, const Branch& b, cd& g, cd& dg) {
     if (b.model == 0) {  // evcore's pure constant power
         g = s_conj / (ms * ms);
         dg = -2.0 * s_conj / (ms * ms * ms);
+        return;
+    }
+    if (b.model == 9) {  // pure constant current magnitude at the power factor of the nominal power
+        g = s_conj / (b.base_v * ms);
+        dg = -g / ms;
         return;
     }
     const cd yeq = s_conj / (vb * vb);
@@ -169,6 +175,22 @@ void load_admittance(double m, const Branch& b, cd& g, cd& dg) {
     }
 }
 
+// Current of one load branch at v_ab and its 2x2 real Jacobian d = [dIre/dx, dIre/dy; dIim/dx, dIim/dy]
+// (x, y = real and imaginary part of v_ab).
+inline void branch_eval(const cd& vab, const Branch& b, cd& cur, double* d) {
+    const double m = mag(vab);
+    cd g, dg;
+    load_admittance(m, b, g, dg);
+    cur = cmul(g, vab);
+    const double ms = m > 0.0 ? m : 1.0;
+    const cd gv = cmul(dg, vab);
+    const double u = vab.real() / ms, w = vab.imag() / ms;
+    d[0] = g.real() + gv.real() * u;
+    d[1] = -g.imag() + gv.real() * w;
+    d[2] = g.imag() + gv.imag() * u;
+    d[3] = g.real() + gv.imag() * w;
+}
+
 void assemble(in_array<cd> v, in_array<std::int64_t> y_indptr, in_array<std::int64_t> y_indices,
               in_array<cd> y_data, in_array<cd> i_source, in_array<std::int64_t> branch_from,
               in_array<std::int64_t> branch_to, in_array<cd> power_va, in_array<double> base_v,
@@ -218,19 +240,13 @@ void assemble(in_array<cd> v, in_array<std::int64_t> y_indptr, in_array<std::int
     for (std::int64_t k = 0; k < nb; ++k) {
         const std::int64_t a = bf[k], b = bt[k];
         const cd vab = vv[a] - (b >= 0 ? vv[b] : cd(0.0));
-        const double m = std::abs(vab);
         Branch br{pw[k], bv[k], md[k], vmn[k], vmx[k], vlw[k], zp + 7 * k, cv[2 * k], cv[2 * k + 1]};
-        cd g, dg;
-        load_admittance(m, br, g, dg);
-        const cd i = cmul(g, vab);
+        cd i;
+        double d[4];
+        branch_eval(vab, br, i, d);
         cur[k] = i;
         mis[a] += i;
         if (b >= 0) mis[b] -= i;
-        const double ms = m > 0.0 ? m : 1.0;
-        const cd gv = cmul(dg, vab);
-        const double u = vab.real() / ms, w = vab.imag() / ms;
-        const double d[4] = {g.real() + gv.real() * u, -g.imag() + gv.real() * w, g.imag() + gv.imag() * u,
-                             g.real() + gv.imag() * w};
         const std::int64_t* pos = jp + 16 * k;
         for (int blk = 0; blk < 4; ++blk) {
             const double sign = (blk == 0 || blk == 3) ? 1.0 : -1.0;
@@ -468,7 +484,8 @@ void woodbury(const Extra& extra, const double* za, const cd* v, double* dx, std
 // Jacobian at the current voltage: the candidate charger's non-linearity is then followed exactly.
 ChordOutcome chord(const Network& net, const Factors& f, const Extra& extra, cd* v, double tol,
                    std::int64_t max_iter, std::vector<cd>& mis, std::vector<double>& rhs, std::vector<double>& dx,
-                   std::vector<double>& work, const double* za = nullptr, int patience = 1) {
+                   std::vector<double>& work, const double* za = nullptr, int patience = 1,
+                   double* trace = nullptr) {
     ChordOutcome out{0, false, std::numeric_limits<double>::infinity(), 0};
     const std::int64_t n2 = 2 * net.n;
     double best = std::numeric_limits<double>::infinity();
@@ -478,6 +495,7 @@ ChordOutcome chord(const Network& net, const Factors& f, const Extra& extra, cd*
         std::int64_t worst_node;
         const double worst = residual(net, extra, v, mis.data(), tol, ok, worst_node);
         out = ChordOutcome{it, ok, worst, worst_node};
+        if (trace != nullptr) trace[it] = worst;
         if (ok || it == max_iter || !std::isfinite(worst)) return out;
         if (worst < 0.9 * best) {
             best = worst;
@@ -601,29 +619,25 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
             const cd vab = vb[a] - (b >= 0 ? vb[b] : cd(0.0));
             Branch br{net.pw[k], net.bv[k], net.md[k], net.vmn[k], net.vmx[k], net.vlw[k], net.zp + 7 * k,
                       net.cv[2 * k], net.cv[2 * k + 1]};
-            const double m = mag(vab);
-            cd g, dg;
-            load_admittance(m, br, g, dg);
             base_vab[k] = vab;
-            base_cur[k] = cmul(g, vab);
-            const double ms = m > 0.0 ? m : 1.0;
-            const cd gv = cmul(dg, vab);
-            const double u = vab.real() / ms, w = vab.imag() / ms;
-            double* d = base_jac.data() + 4 * k;
-            d[0] = g.real() + gv.real() * u;
-            d[1] = -g.imag() + gv.real() * w;
-            d[2] = g.imag() + gv.imag() * u;
-            d[3] = g.real() + gv.imag() * w;
+            branch_eval(vab, br, base_cur[k], base_jac.data() + 4 * k);
         }
     }
     // Candidates go through in blocks of kBlock: their triangular solves share one pass over the LU factors
     // (kBlock x 2 unit columns, then kBlock right-hand sides), which reads each factor entry once per
     // block instead of once per candidate and lets the compiler vectorise across the columns.
-    auto run = [&](std::int64_t first, std::int64_t last) {
+    struct Buffers {
+        std::vector<cd> mis;
+        std::vector<double> rhs, dx, work, block_work, za, rhs_block, dx_block;
+        explicit Buffers(std::int64_t n)
+            : mis(n), rhs(2 * n), dx(2 * n), work(2 * n), block_work(2 * n * 2 * kBlock), za(kBlock * 4 * n),
+              rhs_block(kBlock * 2 * n), dx_block(kBlock * 2 * n) {}
+    };
+    auto run = [&](std::int64_t first, std::int64_t last, Buffers& buf) {
         const std::int64_t n2 = 2 * n;
-        std::vector<cd> mis(n);
-        std::vector<double> rhs(n2), dx(n2), work(n2), block_work(n2 * 2 * kBlock);
-        std::vector<double> za(kBlock * 2 * n2), rhs_block(kBlock * n2), dx_block(kBlock * n2);
+        std::vector<cd>& mis = buf.mis;
+        std::vector<double>&rhs = buf.rhs, &dx = buf.dx, &work = buf.work, &block_work = buf.block_work;
+        std::vector<double>&za = buf.za, &rhs_block = buf.rhs_block, &dx_block = buf.dx_block;
         for (std::int64_t k0 = first; k0 < last; k0 += kBlock) {
             const int count = static_cast<int>(std::min<std::int64_t>(kBlock, last - k0));
             // Columns J^-1 e_{2a}, J^-1 e_{2a+1} of every candidate a of the block (za, 2 n2 each): each
@@ -671,11 +685,12 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
                     const cd vab = v[p] - (q >= 0 ? v[q] : cd(0.0));
                     Branch br{net.pw[j], net.bv[j], net.md[j], net.vmn[j], net.vmx[j], net.vlw[j],
                               net.zp + 7 * j, net.cv[2 * j], net.cv[2 * j + 1]};
-                    cd gj, dgj;
-                    load_admittance(mag(vab), br, gj, dgj);
+                    cd cj;
+                    double dj[4];
+                    branch_eval(vab, br, cj, dj);
                     const cd dv = vab - base_vab[j];
                     const double* d = base_jac.data() + 4 * j;
-                    const cd r = cmul(gj, vab) - base_cur[j] -
+                    const cd r = cj - base_cur[j] -
                                  cd(d[0] * dv.real() + d[1] * dv.imag(), d[2] * dv.real() + d[3] * dv.imag());
                     mis[p] += r;
                     if (q >= 0) mis[q] -= r;
@@ -720,15 +735,25 @@ void run_sweep(const Inputs& in, in_array<cd>& v_base, in_array<std::int64_t>& n
     py::gil_scoped_release release;
     const int workers = std::max(1, std::min<int>(threads, static_cast<int>(k_count)));
     if (workers == 1) {
-        run(0, k_count);
+        Buffers buf(n);
+        run(0, k_count, buf);
         return;
     }
+    // Dynamic schedule: each thread takes the next block of candidates when it is free, so a thread that
+    // shares its core with another process does less of the work instead of holding everyone up (a static
+    // split made two threads no faster than one with a core busy).
+    std::atomic<std::int64_t> next{0};
+    auto worker = [&]() {
+        Buffers buf(n);
+        for (;;) {
+            const std::int64_t first = next.fetch_add(kBlock);
+            if (first >= k_count) return;
+            run(first, std::min(k_count, first + kBlock), buf);
+        }
+    };
     std::vector<std::thread> pool;
-    const std::int64_t chunk = (k_count + workers - 1) / workers;
-    for (int w = 0; w < workers; ++w) {
-        const std::int64_t first = w * chunk, last = std::min(k_count, first + chunk);
-        if (first < last) pool.emplace_back(run, first, last);
-    }
+    for (int w = 1; w < workers; ++w) pool.emplace_back(worker);
+    worker();
     for (auto& t : pool) t.join();
 }
 
@@ -790,6 +815,25 @@ class ChordSystem {
         return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node);
     }
 
+    // solve() that also writes the largest scaled mismatch of every iteration into trace[0..iterations].
+    py::tuple solve_traced(out_array<cd> v, double tolerance, std::int64_t max_iterations,
+                           out_array<double> trace) const {
+        if (v.ndim() != 1 || v.shape(0) != in_.net.n) throw std::invalid_argument("v must have one entry per node");
+        if (max_iterations < 0 || trace.ndim() != 1 || trace.shape(0) < max_iterations + 1)
+            throw std::invalid_argument("trace needs max_iterations + 1 entries");
+        cd* vv = v.mutable_data();
+        double* tr = trace.mutable_data();
+        ChordOutcome out;
+        {
+            py::gil_scoped_release release;
+            const std::int64_t n = in_.net.n;
+            std::vector<cd> mis(n);
+            std::vector<double> rhs(2 * n), dx(2 * n), work(2 * n);
+            out = chord(in_.net, in_.f, Extra{}, vv, tolerance, max_iterations, mis, rhs, dx, work, nullptr, 1, tr);
+        }
+        return py::make_tuple(out.iterations, out.converged, out.worst, out.worst_node);
+    }
+
     // Same as the free sweep on these arrays (the factors must be those of the Jacobian at v_base).
     void sweep(in_array<cd> v_base, in_array<std::int64_t> nodes, cd charger_va, in_array<double> charger_base_v,
                double tolerance, std::int64_t max_iterations, int threads, bool linear, out_array<cd> out_v,
@@ -829,6 +873,9 @@ PYBIND11_MODULE(_native, m) {
         .def_property_readonly("n", &ChordSystem::n)
         .def("solve", &ChordSystem::solve, py::arg("v"), py::arg("tolerance"), py::arg("max_iterations"),
              "chord_solve in place from v: (iterations, converged, worst pu, worst node).")
+        .def("solve_traced", &ChordSystem::solve_traced, py::arg("v"), py::arg("tolerance"), py::arg("max_iterations"),
+             py::arg("trace"),
+             "solve, writing the largest scaled mismatch of iteration k into trace[k] (k = 0..iterations).")
         .def("sweep", &ChordSystem::sweep, py::arg("v_base"), py::arg("nodes"), py::arg("charger_va"),
              py::arg("charger_base_v"), py::arg("tolerance"), py::arg("max_iterations"), py::arg("threads"),
              py::arg("linear"), py::arg("out_v"), py::arg("out_iterations"), py::arg("out_converged"),

@@ -14,13 +14,14 @@ global optimum (:mod:`evcore.grid.placement`).
 Reference: seed 002 (Grid-ECO), §II-C (grid-impact index, eqs. 3-9) and §III-B (eqs. 11-15).
 """
 
-from .model import ELEMENT_KINDS, LOAD_MODELS, Feeder
+from .model import ELEMENT_KINDS, LOAD_MODELS, BusCoordinates, Feeder
 from .powerflow import NonConvergenceError, PowerFlowResult, power_flow
 from .sensitivity import SensitivityResult, compare_engines, grid_impact_index, sensitivity_sweep
 from .placement import CensusDemandResult, PlacementInstance, PlacementResult, census_demand, place
 
 __all__ = [
     "Feeder",
+    "BusCoordinates",
     "LOAD_MODELS",
     "ELEMENT_KINDS",
     "power_flow",

@@ -12,42 +12,62 @@ DEMO_FEEDER = Path(__file__).resolve().parent / "data" / "demo_feeder.json"
 
 
 def _taps(text):
+    """``reg1=10,reg2=8`` -> {name: step}; ``reg=7/2/7`` -> per-phase steps (A, B, C) of a GridLAB-D regulator."""
     if not text:
         return None
     out = {}
     for part in text.split(","):
-        name, _, step = part.partition("=")
+        name, eq, step = part.partition("=")
+        if not eq or not name.strip():
+            raise InputError("taps", f"expected NAME=STEP or NAME=A/B/C pairs, got {part!r}")
         try:
-            out[name.strip()] = int(step)
+            steps = [int(s) for s in step.split("/")]
         except ValueError:
-            raise InputError("taps", f"expected NAME=STEP pairs, got {part!r}") from None
+            raise InputError("taps", f"expected NAME=STEP or NAME=A/B/C pairs, got {part!r}") from None
+        if len(steps) not in (1, 3):
+            raise InputError("taps", f"{name.strip()}: give one step or three (A/B/C), got {step!r}")
+        out[name.strip()] = steps[0] if len(steps) == 1 else tuple(steps)
     return out
 
 
+FORMATS = (".glm", ".dss", ".json")
+
+
 def load_feeder(path, taps=None):
-    """A feeder from an OpenDSS master file (.dss) or evcore's JSON format (.json)."""
+    """A feeder from a GridLAB-D model (.glm), an OpenDSS master file (.dss) or evcore's JSON format (.json)."""
     from .model import Feeder
 
     path = Path(path)
-    if path.suffix.lower() == ".json":
+    suffix = path.suffix.lower()
+    if suffix == ".json":
         if taps:
             raise InputError("taps", "regulator taps of an evcore JSON feeder are set in the file (tap_step)")
         return Feeder.from_json(path)
-    return Feeder.from_opendss(path, regulator_taps=taps)
+    if suffix == ".glm":
+        return Feeder.from_glm(path, regulator_taps=taps)
+    if suffix == ".dss":
+        if taps and any(isinstance(v, tuple) for v in taps.values()):
+            raise InputError("taps", "per-phase taps (A/B/C) are for GridLAB-D regulators; an OpenDSS regulator is "
+                                     "one winding: give NAME=STEP")
+        return Feeder.from_opendss(path, regulator_taps=taps)
+    raise InputError(str(path), f"unknown feeder format {path.suffix or '(no suffix)'!r}: expected one of "
+                                f"{', '.join(FORMATS)}")
 
 
 def register(subparsers, name: str) -> None:
     parser = subparsers.add_parser(
         name, help="three-phase feeders: power flow and grid-impact sensitivity (seed 002)",
-        description="Unbalanced three-phase feeders (OpenDSS .dss through the OpenDSS engine, or evcore JSON): "
+        description="Unbalanced three-phase feeders (GridLAB-D .glm, OpenDSS .dss through the OpenDSS engine, or "
+        "evcore JSON): "
         "current-injection power flow and the grid-impact (GI) index of candidate charger locations.")
     sub = parser.add_subparsers(dest="grid_command", metavar="SUBCOMMAND")
     sub.required = True
-    common = dict(help="feeder: OpenDSS master .dss or evcore .json")
+    common = dict(help="feeder: GridLAB-D .glm, OpenDSS master .dss or evcore .json")
 
     pf = sub.add_parser("pf", help="power flow: node voltages, losses, source power")
     pf.add_argument("feeder", **common)
-    pf.add_argument("--taps", default=None, help="fixed regulator taps, e.g. reg1=10,reg2=8 (OpenDSS feeders)")
+    pf.add_argument("--taps", default=None, help="fixed regulator taps, e.g. reg1=10,reg2=8; per phase for GridLAB-D "
+                                                 "regulators: reg=7/2/7")
     pf.add_argument("--tolerance", type=float, default=1e-9, help="current mismatch tolerance, pu (default 1e-9)")
     pf.add_argument("--format", choices=("json", "csv"), default="json")
     pf.add_argument("--output", "-o", default=None)
@@ -58,7 +78,7 @@ def register(subparsers, name: str) -> None:
     se.add_argument("feeder", **common)
     se.add_argument("--candidates", default=None,
                     help="comma-separated nodes (632.1) or buses (632); default every node but the source bus")
-    se.add_argument("--taps", default=None)
+    se.add_argument("--taps", default=None, help="fixed regulator taps (as for pf)")
     se.add_argument("--rating-kw", type=float, default=7.2, help="charger active power, kW (default 7.2)")
     se.add_argument("--power-factor", type=float, default=0.95, help="charger power factor (default 0.95)")
     se.add_argument("--penalty", type=float, default=10.0, help="penalty factor of limit violations")
@@ -96,6 +116,8 @@ def _pf_payload(feeder, result):
                "losses_kw": result.losses_va.real / 1e3, "losses_kvar": result.losses_va.imag / 1e3,
                "min_voltage_pu": float(result.magnitude_pu.min()), "max_voltage_pu": float(result.magnitude_pu.max()),
                "nodes": rows}
+    if feeder.coordinates is not None:
+        payload["coordinates"] = {"unit": feeder.coordinates.unit, "system": feeder.coordinates.system}
     return payload, rows
 
 

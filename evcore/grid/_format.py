@@ -1,4 +1,4 @@
-"""evcore's own feeder file format (JSON), reader and writer.
+"""evcore's feeder document (the JSON format) to a :class:`~evcore.grid.Feeder` and back.
 
 A user without any other tool can describe a feeder in one JSON document::
 
@@ -8,6 +8,8 @@ A user without any other tool can describe a feeder in one JSON document::
       "nodes": ["sub.1", "sub.2", ...]          (optional: node order; default buses in order, phases ascending)
       "source": {"bus": "sub", "phases": 3, "kv_ll": 12.47, "pu": 1.0, "angle_deg": 0,
                  "z1_ohm": [0.01, 0.1], "z0_ohm": [0.03, 0.3]},
+                (or {"nodes": [...], "emf_v": [[re, im], ...], "yprim_re": [[...]], "yprim_im": [[...]]},
+                 or {"nodes": [...], "emf_v": [[re, im], ...], "ideal": true} for a stiff source)
       "lines": [{"name": "l1", "bus1": "sub.1.2.3", "bus2": "a.1.2.3", "phases": 3, "length_km": 0.5,
                  "r_ohm_per_km": [[...]], "x_ohm_per_km": [[...]], "c_nf_per_km": [[...]],
                  "rated_current_a": 400}],
@@ -24,158 +26,278 @@ A user without any other tool can describe a feeder in one JSON document::
       "loads": [{"name": "ld1", "bus": "c.1", "phases": 1, "conn": "wye", "model": 1, "kw": 50, "kvar": 20,
                  "kv": 0.277, "vminpu": 0.95, "vmaxpu": 1.05, "vlowpu": 0.5,
                  "zipv": [..7..], "cvr": [1, 2]}],
+                (or "branches": [{"from": "c.1", "to": "0", "power_va": [w, var], "base_v": 277.1}])
       "primitives": [{"name": "transformer.x", "kind": "transformer", "terminals": 2,
                       "nodes": ["b.1", "b.2", "b.3", "0", ...], "yprim_re": [[...]], "yprim_im": [[...]],
-                      "length_km": 0, "rated_current_a": null}]
+                      "length_km": 0, "rated_current_a": null}],
+      "coordinates": {"unit": "ft", "system": "local x, y", "buses": {"sub": [0, 0], ...}}
     }
 
 Bus specifications follow OpenDSS (``"632.1.2.3"``; a bare bus means phases ``1..phases``, node 0 is
 ground). Units: kV, kVA, kW, kvar, ohm, nF, km. Load models are those of :data:`evcore.grid.LOAD_MODELS`
-(0 is pure constant power, never switched to impedance). The writer stores every element as a
-primitive admittance, the source by its EMF and admittance, and loads branch by branch, so that
-``Feeder.from_json(feeder.to_json())`` reproduces the feeder exactly.
+(0 pure constant power; 9 a pure constant current magnitude following the voltage's angle). The writer stores every
+element as a primitive admittance, the source by its EMF and admittance (or as ideal), and loads branch by
+branch, so that ``Feeder.from_json(feeder.to_json())`` reproduces the feeder exactly.
+
+Every problem with a document (a missing or mistyped field, a singular impedance, text where a number
+belongs, ``"closed": "no"``, an unknown connection) is an :class:`InputError` naming the element and field.
 """
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
+import numbers
 
 import numpy as np
 
 from ..errors import InputError
 from . import _elements as el
 
-__all__ = ["feeder_from_json", "feeder_to_json", "FORMAT_NAME"]
+__all__ = ["feeder_from_document", "feeder_to_document", "load_rows_from_document", "FORMAT_NAME"]
 
 FORMAT_NAME = "evcore-feeder"
+_MISSING = object()
+_CONNECTIONS = ("wye", "delta")
+_NOTE_FIELDS = frozenset({"name", "comment", "description"})
 
 
-def _load_document(path_or_dict):
-    if isinstance(path_or_dict, dict):
-        return path_or_dict
-    path = Path(path_or_dict)
-    if not path.is_file():
-        raise InputError("path", f"no feeder file at {str(path)!r}")
+class _Doc:
+    """Typed access to one element of the document; every failure names ``where.field``."""
+
+    def __init__(self, data, where):
+        if not isinstance(data, dict):
+            raise InputError(where, f"must be a JSON object, got {type(data).__name__}")
+        self.d = data
+        self.where = where
+        self.seen = set()
+
+    def has(self, key):
+        self.seen.add(key)
+        return key in self.d and self.d[key] is not None
+
+    def done(self, result=None):
+        """Refuse fields nothing read (a misspelt or misplaced field would otherwise be ignored silently)."""
+        for key in self.d:
+            if key not in self.seen and key not in _NOTE_FIELDS:
+                known = ", ".join(sorted(k for k in self.seen if k not in _NOTE_FIELDS))
+                raise InputError(f"{self.where}.{key}", f"is not a field here (misspelt or misplaced?); this "
+                                                        f"element reads: {known}")
+        return result
+
+    def raw(self, key, default=_MISSING):
+        self.seen.add(key)
+        if key not in self.d or self.d[key] is None:
+            if default is _MISSING:
+                raise InputError(f"{self.where}.{key}", "is required")
+            return default
+        return self.d[key]
+
+    def num(self, key, default=_MISSING, *, positive=False, nonnegative=False):
+        value = self.raw(key, default)
+        return _number(f"{self.where}.{key}", value, positive=positive, nonnegative=nonnegative)
+
+    def int(self, key, default=_MISSING, *, choices=None, low=None, high=None):
+        value = self.raw(key, default)
+        field = f"{self.where}.{key}"
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+            raise InputError(field, f"must be an integer, got {value!r}")
+        if not float(value).is_integer():
+            raise InputError(field, f"must be an integer, got {value!r}")
+        value = int(value)
+        if choices is not None and value not in choices:
+            raise InputError(field, f"must be one of {list(choices)}, got {value}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise InputError(field, f"must lie in [{low}, {high}], got {value}")
+        return value
+
+    def str(self, key, default=_MISSING):
+        value = self.raw(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{self.where}.{key}", f"must be a non-empty string, got {value!r}")
+        return value.strip()
+
+    def flag(self, key, default=_MISSING):
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            raise InputError(f"{self.where}.{key}", f"must be true or false, got {value!r}")
+        return value
+
+    def conn(self, key="conn", default="wye"):
+        value = self.raw(key, default)
+        if not isinstance(value, str) or value.strip().lower() not in _CONNECTIONS:
+            raise InputError(f"{self.where}.{key}", f"must be 'wye' or 'delta', got {value!r}")
+        return value.strip().lower()
+
+    def matrix(self, key, size, default=_MISSING):
+        value = self.raw(key, default)
+        if value is None:
+            return None
+        return _matrix(f"{self.where}.{key}", value, size)
+
+    def pair(self, key, default=_MISSING):
+        value = self.raw(key, default)
+        field = f"{self.where}.{key}"
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise InputError(field, f"must be a pair [real, imag], got {value!r}")
+        return complex(_number(field, value[0]), _number(field, value[1]))
+
+
+def _number(field, value, *, positive=False, nonnegative=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputError(field, f"must be a number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise InputError(field, f"must be finite, got {value!r}")
+    if positive and not value > 0:
+        raise InputError(field, f"must be positive, got {value!r}")
+    if nonnegative and value < 0:
+        raise InputError(field, f"must be non-negative, got {value!r}")
+    return value
+
+
+def _matrix(field, value, size):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) and size == 1:
+        value = [[value]]
+    if not isinstance(value, (list, tuple)) or len(value) != size:
+        raise InputError(field, f"needs a {size}x{size} matrix (list of {size} rows)")
+    # fast path: rows of plain floats/ints (booleans and text fall through to the checks below)
+    if all(isinstance(row, list) and len(row) == size and all(type(v) in (float, int) for v in row)
+           for row in value):
+        out = np.array(value, dtype=float)
+        if np.isfinite(out).all():
+            return out
+    out = np.empty((size, size))
+    for i, row in enumerate(value):
+        if not isinstance(row, (list, tuple)) or len(row) != size:
+            raise InputError(field, f"row {i} must have {size} numbers", i)
+        for j, v in enumerate(row):
+            out[i, j] = _number(f"{field}[{i}][{j}]", v)
+    return out
+
+
+def _node_ref(field, text, bus_kv):
+    """``"bus.phase"`` -> ``(bus, phase)``; ``"0"`` -> ground."""
+    if not isinstance(text, str):
+        raise InputError(field, f"must be a node name such as '632.1' (or '0' for ground), got {text!r}")
+    s = text.strip().lower()
+    if s == "0":
+        return ("", 0)
+    bus, dot, ph = s.rpartition(".")
+    if not dot or not bus or not ph.isdigit() or int(ph) < 1:
+        raise InputError(field, f"must be 'bus.phase' with a phase >= 1 (or '0'), got {text!r}")
+    return (bus, int(ph))
+
+
+def _name(d, default):
+    value = d.get("name", default) if isinstance(d, dict) else default
+    return str(value).lower() if value is not None else default
+
+
+def _guard(where, fn, *args):
+    """Run one element's builder; numerical library errors become InputErrors naming the element."""
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError("path", f"{path.name} is not valid JSON: {exc}") from exc
+        return fn(*args)
+    except InputError:
+        raise
+    except np.linalg.LinAlgError:
+        raise InputError(where, "its impedance or admittance matrix is singular") from None
+    except (ZeroDivisionError, FloatingPointError, OverflowError) as exc:
+        raise InputError(where, f"a value makes its model degenerate ({exc})") from None
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(where, f"is malformed ({type(exc).__name__}: {exc})") from None
 
 
-def feeder_from_json(path_or_dict):
-    """Read a feeder in evcore's JSON format (a path or an already parsed dict)."""
-    from .model import Feeder
+def _check_admittance(where, y):
+    y = np.asarray(y, dtype=complex)
+    if not np.isfinite(y).all():
+        raise InputError(where, "its admittance is not finite (an impedance of zero?)")
+    big = np.abs(y).max() if y.size else 0.0
+    if big > 1e9:
+        raise InputError(where, f"admittance {big:.3g} S is not a physical element (a series impedance below "
+                                "1e-9 ohm, or a shunt that large: check lengths and per-km values; use a switch "
+                                "or merge the buses for a zero-impedance link)")
+    return y
 
-    doc = _load_document(path_or_dict)
+
+def _distinct_ends(where, cond, terminals):
+    per = len(cond) // terminals
+    ends = [set(c for c in cond[t * per:(t + 1) * per] if c[1] != 0) for t in range(terminals)]
+    for a in range(terminals):
+        for b in range(a + 1, terminals):
+            common = ends[a] & ends[b]
+            if common and per > 0:
+                bus, ph = sorted(common)[0]
+                raise InputError(where, f"connects node {bus}.{ph} to itself (bus1 == bus2?)")
+
+
+def feeder_from_document(doc):
+    """A :class:`~evcore.grid.Feeder` from an evcore feeder document (a parsed JSON dict)."""
+    from .model import BusCoordinates, Feeder
+
+    if not isinstance(doc, dict):
+        raise InputError("document", f"must be a JSON object, got {type(doc).__name__}")
     if doc.get("format") != FORMAT_NAME:
         raise InputError("format", f"must be {FORMAT_NAME!r}, got {doc.get('format')!r}")
-    freq = float(doc.get("frequency_hz", 60.0))
+    top = _Doc(doc, "document")
+    top.seen.update(("format", "version", "name", "buses", "nodes", "source", "lines", "switches", "transformers",
+                     "regulators", "capacitors", "primitives", "loads", "coordinates"))
+    freq = top.num("frequency_hz", 60.0, positive=True)
+    top.done()
     buses = doc.get("buses")
     if not isinstance(buses, dict) or not buses:
         raise InputError("buses", "needs a mapping of bus name -> {base_kv_ll}")
     bus_kv = {}
     for b, spec in buses.items():
-        try:
-            kv = float(spec["base_kv_ll"])
-        except (KeyError, TypeError, ValueError):
-            raise InputError(f"buses[{b}].base_kv_ll", "is required (line-to-line kV)") from None
-        if not kv > 0:
-            raise InputError(f"buses[{b}].base_kv_ll", f"must be positive, got {kv!r}")
-        bus_kv[str(b).lower()] = kv
+        bd = _Doc(spec, f"buses[{b}]")
+        kv = bd.num("base_kv_ll", positive=True)
+        bd.done()
+        key = str(b).lower()
+        if key in bus_kv:
+            raise InputError(f"buses[{b}]", "is declared twice (bus names are case-insensitive)")
+        bus_kv[key] = kv
+
+    def section(key):
+        value = doc.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise InputError(key, f"must be a list, got {type(value).__name__}")
+        return value
 
     elements = []  # (name, kind, conductors, y, terminals, length_km, rating)
-    for i, ln in enumerate(doc.get("lines", [])):
-        name = str(ln.get("name", f"l{i}")).lower()
-        cond, y, t = el.line_yprim(name, ln["bus1"], ln["bus2"], int(ln.get("phases", 3)), float(ln["length_km"]),
-                                   ln["r_ohm_per_km"], ln["x_ohm_per_km"], ln.get("c_nf_per_km"), freq)
-        elements.append((f"line.{name}", "line", cond, y, t, float(ln["length_km"]),
-                         float(ln.get("rated_current_a") or np.nan)))
-    for i, sw in enumerate(doc.get("switches", [])):
-        name = str(sw.get("name", f"s{i}")).lower()
-        cond, y, t = el.switch_yprim(name, sw["bus1"], sw["bus2"], int(sw.get("phases", 3)),
-                                     bool(sw.get("closed", True)), float(sw.get("r_ohm", 1e-4)))
-        elements.append((f"{sw.get('kind', 'switch')}.{name}", "switch", cond, y, t, 0.0,
-                         float(sw.get("rated_current_a") or np.nan)))
-    for i, tr in enumerate(doc.get("transformers", [])):
-        name = str(tr.get("name", f"t{i}")).lower()
-        phases = int(tr.get("phases", 3))
-        cond, y, t = el.transformer_yprim(name, phases, tr["windings"], tr["x_pct"])
-        w1 = tr["windings"][0]
-        rating = float(w1["kva"]) / (math.sqrt(3.0) * float(w1["kv"]) if phases > 1 else float(w1["kv"]))
-        elements.append((f"transformer.{name}", "transformer", cond, y, t, 0.0, rating))
-    for i, rg in enumerate(doc.get("regulators", [])):
-        name = str(rg.get("name", f"r{i}")).lower()
-        step = rg.get("tap_step", 0)
-        if int(step) != step or abs(int(step)) > 16:
-            raise InputError(f"regulators[{name}].tap_step", f"must be an integer in [-16, 16], got {step!r}")
-        wind = [dict(bus=rg["bus1"], conn="wye", kv=rg["kv"], kva=rg["kva"], r_pct=rg.get("r_pct", 0.0)),
-                dict(bus=rg["bus2"], conn="wye", kv=rg["kv"], kva=rg["kva"], r_pct=rg.get("r_pct", 0.0),
-                     tap=1.0 + 0.00625 * int(step))]
-        cond, y, t = el.transformer_yprim(name, 1, wind, rg.get("x_pct", 0.01))
-        elements.append((f"transformer.{name}", "regulator", cond, y, t, 0.0, float(rg["kva"]) / float(rg["kv"])))
-    for i, cp in enumerate(doc.get("capacitors", [])):
-        name = str(cp.get("name", f"c{i}")).lower()
-        cond, y, t = el.shunt_yprim(name, cp["bus"], int(cp.get("phases", 3)), float(cp["kvar"]), float(cp["kv"]),
-                                    cp.get("conn", "wye"), freq)
-        kind = "capacitor" if float(cp["kvar"]) >= 0 else "reactor"
-        elements.append((f"{kind}.{name}", kind, cond, y, t, 0.0, np.nan))
-    for i, pr in enumerate(doc.get("primitives", [])):
-        nodes = []
-        for s in pr["nodes"]:
-            s = str(s).lower()
-            nodes.append(("", 0) if s == "0" else (s.rsplit(".", 1)[0], int(s.rsplit(".", 1)[1])))
-        y = np.asarray(pr["yprim_re"], dtype=float) + 1j * np.asarray(pr["yprim_im"], dtype=float)
-        rating = pr.get("rated_current_a")
-        elements.append((str(pr["name"]).lower(), str(pr.get("kind", "other")), nodes, y,
-                         int(pr.get("terminals", 1)), float(pr.get("length_km", 0.0)),
-                         float(rating) if rating is not None else np.nan))
+    for i, raw in enumerate(section("lines")):
+        where = f"lines[{_name(raw, i)}]"
+        elements.append(_guard(where, _line, raw, where, i, freq))
+    for i, raw in enumerate(section("switches")):
+        where = f"switches[{_name(raw, i)}]"
+        elements.append(_guard(where, _switch, raw, where, i))
+    for i, raw in enumerate(section("transformers")):
+        where = f"transformers[{_name(raw, i)}]"
+        elements.append(_guard(where, _transformer, raw, where, i))
+    for i, raw in enumerate(section("regulators")):
+        where = f"regulators[{_name(raw, i)}]"
+        elements.append(_guard(where, _regulator, raw, where, i))
+    for i, raw in enumerate(section("capacitors")):
+        where = f"capacitors[{_name(raw, i)}]"
+        elements.append(_guard(where, _capacitor, raw, where, i, freq))
+    for i, raw in enumerate(section("primitives")):
+        where = f"primitives[{_name(raw, i)}]"
+        elements.append(_guard(where, _primitive, raw, where, i, bus_kv))
+    seen = {}
+    for e in elements:
+        if e[0] in seen:
+            raise InputError(f"element {e[0]}", "the name is used twice")
+        seen[e[0]] = True
 
     src = doc.get("source")
     if not isinstance(src, dict):
-        raise InputError("source", "is required")
-    if "yprim_re" in src:
-        src_cond = [(s.rsplit(".", 1)[0], int(s.rsplit(".", 1)[1])) for s in (str(x).lower() for x in src["nodes"])]
-        emf = np.array([complex(*e) for e in src["emf_v"]])
-        ysrc = np.asarray(src["yprim_re"], dtype=float) + 1j * np.asarray(src["yprim_im"], dtype=float)
-    else:
-        phases = int(src.get("phases", 3))
-        bus, nodes = el.parse_bus("source.bus", src["bus"], phases)
-        src_cond = [(bus, n) for n in nodes]
-        emf, ysrc = el.source_thevenin(phases, float(src["kv_ll"]), float(src.get("pu", 1.0)),
-                                       float(src.get("angle_deg", 0.0)), src["z1_ohm"], src["z0_ohm"])
+        raise InputError("source", "is required (a JSON object)")
+    src_cond, emf, ysrc, ideal = _guard("source", _source, src, bus_kv)
 
-    # loads: physical description or explicit branches
     load_rows = []
-    for i, ld in enumerate(doc.get("loads", [])):
-        name = str(ld.get("name", f"ld{i}")).lower()
-        model = int(ld.get("model", 1))
-        common = dict(model=model, vmin=float(ld.get("vminpu", 0.95)), vmax=float(ld.get("vmaxpu", 1.05)),
-                      vlow=float(ld.get("vlowpu", 0.5)), zipv=np.asarray(ld.get("zipv", [0.0] * 7), dtype=float),
-                      cvr=np.asarray(ld.get("cvr", [1.0, 2.0]), dtype=float))
-        if common["zipv"].shape != (7,):
-            raise InputError(f"loads[{name}].zipv", "needs 7 values (Zp, Ip, Pp, Zq, Iq, Pq, cut-off)")
-        if "branches" in ld:
-            for br in ld["branches"]:
-                a = str(br["from"]).lower()
-                b = str(br["to"]).lower()
-                load_rows.append((name, (a.rsplit(".", 1)[0], int(a.rsplit(".", 1)[1])),
-                                  ("", 0) if b == "0" else (b.rsplit(".", 1)[0], int(b.rsplit(".", 1)[1])),
-                                  complex(*br["power_va"]), float(br["base_v"]), common))
-            continue
-        phases = int(ld.get("phases", 1))
-        delta = str(ld.get("conn", "wye")).lower() == "delta"
-        if delta:
-            bus, nodes = el.parse_bus(f"loads[{name}].bus", ld["bus"], 2 if phases == 1 else phases)
-        else:
-            bus, nodes = el.parse_bus(f"loads[{name}].bus", ld["bus"], phases, neutral=True)
-        s_phase = complex(float(ld.get("kw", 0.0)), float(ld.get("kvar", 0.0))) * 1000.0 / phases
-        vb = el.load_base_v(float(ld["kv"]), phases, delta)
-        for a, b in el.load_branch_pairs(nodes, phases, delta):
-            if a == 0:
-                a, b = b, a
-            load_rows.append((name, (bus, a), (bus, b) if b else ("", 0), s_phase, vb, common))
+    for i, raw in enumerate(section("loads")):
+        where = f"loads[{_name(raw, i)}]"
+        load_rows.extend(_guard(where, _load, raw, where, i))
 
     # node numbering: buses in document order, phases ascending, only nodes something connects to
     used = set()
@@ -185,17 +307,36 @@ def feeder_from_json(path_or_dict):
     for row in load_rows:
         used.update(c for c in row[1:3] if c[1] != 0)
     order = {b: i for i, b in enumerate(bus_kv)}
-    for b, _ in used:
+    listed_buses = {c[0] for c in used}
+    if isinstance(doc.get("nodes"), list):
+        listed_buses |= {str(s).strip().lower().rpartition(".")[0] for s in doc["nodes"]}
+    for b in bus_kv:
+        if b not in listed_buses:
+            raise InputError(f"buses[{b}]", "is declared but no element, load or source connects to it (an isolated "
+                                            "bus: remove it)")
+    for b, ph in sorted(used):
         if b not in order:
-            raise InputError("buses", f"bus {b!r} is used but not declared in 'buses'")
+            raise InputError("buses", f"bus {b!r} is used (node {b}.{ph}) but not declared in 'buses'")
     nodes_sorted = sorted(used, key=lambda c: (order[c[0]], c[1]))
     if "nodes" in doc:  # an explicit node order (the writer's, so that round trips are exact)
-        listed = [(s.rsplit(".", 1)[0], int(s.rsplit(".", 1)[1])) for s in (str(x).lower() for x in doc["nodes"])]
+        listed_raw = doc["nodes"]
+        if not isinstance(listed_raw, list):
+            raise InputError("nodes", "must be a list of node names")
+        listed = [_node_ref(f"nodes[{i}]", s, bus_kv) for i, s in enumerate(listed_raw)]
+        if any(c[1] == 0 for c in listed):
+            raise InputError("nodes", "ground ('0') is not a node")
+        if len(set(listed)) != len(listed):
+            raise InputError("nodes", "lists a node twice")
         missing = used - set(listed)
         if missing:
             b, n = sorted(missing)[0]
             raise InputError("nodes", f"node {b}.{n} is used but missing from 'nodes'")
+        for b, ph in listed:
+            if b not in bus_kv:
+                raise InputError("nodes", f"node {b}.{ph}: bus {b!r} is not declared in 'buses'")
         nodes_sorted = listed
+    if not nodes_sorted:
+        raise InputError("document", "describes no node")
     index = {c: i for i, c in enumerate(nodes_sorted)}
     node_names = [f"{b}.{n}" for b, n in nodes_sorted]
     node_base_kv = np.array([bus_kv[b] / math.sqrt(3.0) for b, _ in nodes_sorted])
@@ -207,6 +348,9 @@ def feeder_from_json(path_or_dict):
     load_names = list(dict.fromkeys(r[0] for r in load_rows))
     lpos = {n: i for i, n in enumerate(load_names)}
     nb = len(load_rows)
+    coordinates = None
+    if doc.get("coordinates") is not None:
+        coordinates = _guard("coordinates", _coordinates, doc["coordinates"], bus_kv, BusCoordinates)
     return Feeder(
         node_names=node_names,
         node_base_kv=node_base_kv,
@@ -235,13 +379,239 @@ def feeder_from_json(path_or_dict):
         source_emf_v=emf,
         source_yprim=ysrc,
         source_name=str(src.get("name", "source")).lower(),
+        source_ideal=ideal,
         frequency_hz=freq,
         name=str(doc.get("name", "feeder")),
+        coordinates=coordinates,
     )
 
 
-def feeder_to_json(feeder, path=None):
-    """The feeder as an evcore JSON document (lossless); written to ``path`` when given."""
+def _bus(where, d, key, phases, *, neutral=False):
+    spec = d.str(key)
+    return el.parse_bus(f"{where}.{key}", spec, phases, neutral=neutral)
+
+
+def _line(raw, where, i, freq):
+    d = _Doc(raw, where)
+    name = _name(raw, f"l{i}")
+    phases = d.int("phases", 3, low=1, high=3)
+    length = d.num("length_km", positive=True)
+    cond, y, t = el.line_yprim(name, d.str("bus1"), d.str("bus2"), phases, length, d.matrix("r_ohm_per_km", phases),
+                               d.matrix("x_ohm_per_km", phases), d.matrix("c_nf_per_km", phases, None), freq)
+    _distinct_ends(where, cond, t)
+    return d.done((f"line.{name}", "line", cond, _check_admittance(where, y), t, length,
+                   d.num("rated_current_a", float("nan"), positive=True) if d.has("rated_current_a") else float("nan")))
+
+
+def _switch(raw, where, i):
+    d = _Doc(raw, where)
+    name = _name(raw, f"s{i}")
+    phases = d.int("phases", 3, low=1, high=3)
+    kind = d.str("kind", "switch").lower()
+    if kind not in ("switch", "fuse", "recloser", "breaker"):
+        raise InputError(f"{where}.kind", f"must be 'switch', 'fuse', 'recloser' or 'breaker', got {kind!r}")
+    cond, y, t = el.switch_yprim(name, d.str("bus1"), d.str("bus2"), phases, d.flag("closed", True),
+                                 d.num("r_ohm", 1e-4, positive=True))
+    _distinct_ends(where, cond, t)
+    rating = d.num("rated_current_a", positive=True) if d.has("rated_current_a") else float("nan")
+    return d.done((f"{kind}.{name}", "switch", cond, _check_admittance(where, y), t, 0.0, rating))
+
+
+def _transformer(raw, where, i):
+    d = _Doc(raw, where)
+    name = _name(raw, f"t{i}")
+    phases = d.int("phases", 3, choices=(1, 3))
+    windings_raw = d.raw("windings")
+    if not isinstance(windings_raw, list) or len(windings_raw) not in (2, 3):
+        raise InputError(f"{where}.windings", "needs a list of 2 or 3 windings")
+    windings = []
+    for k, w in enumerate(windings_raw):
+        wd = _Doc(w, f"{where}.windings[{k}]")
+        windings.append(dict(bus=wd.str("bus"), conn=wd.conn("conn", "wye"), kv=wd.num("kv", positive=True),
+                             kva=wd.num("kva", positive=True), r_pct=wd.num("r_pct", 0.0, nonnegative=True),
+                             tap=wd.num("tap", 1.0, positive=True)))
+        wd.done()
+    x = d.raw("x_pct")
+    if isinstance(x, (list, tuple)):
+        x_pct = [_number(f"{where}.x_pct[{k}]", v, nonnegative=True) for k, v in enumerate(x)]
+    else:
+        x_pct = _number(f"{where}.x_pct", x, nonnegative=True)
+    if np.all(np.asarray(x_pct) == 0) and all(w["r_pct"] == 0 for w in windings):
+        raise InputError(where, "a transformer needs a non-zero impedance (r_pct or x_pct)")
+    cond, y, t = el.transformer_yprim(name, phases, windings, x_pct)
+    _distinct_ends(where, cond, t)
+    w1 = windings[0]
+    rating = w1["kva"] / (math.sqrt(3.0) * w1["kv"] if phases > 1 else w1["kv"])
+    return d.done((f"transformer.{name}", "transformer", cond, _check_admittance(where, y), t, 0.0, rating))
+
+
+def _regulator(raw, where, i):
+    d = _Doc(raw, where)
+    name = _name(raw, f"r{i}")
+    step = d.int("tap_step", 0, low=-16, high=16)
+    kv, kva = d.num("kv", positive=True), d.num("kva", positive=True)
+    r_pct = d.num("r_pct", 0.0, nonnegative=True)
+    x_pct = d.num("x_pct", 0.01, nonnegative=True)
+    if r_pct == 0 and x_pct == 0:
+        raise InputError(where, "a regulator needs a non-zero impedance (r_pct or x_pct)")
+    wind = [dict(bus=d.str("bus1"), conn="wye", kv=kv, kva=kva, r_pct=r_pct),
+            dict(bus=d.str("bus2"), conn="wye", kv=kv, kva=kva, r_pct=r_pct, tap=1.0 + 0.00625 * step)]
+    cond, y, t = el.transformer_yprim(name, 1, wind, x_pct)
+    _distinct_ends(where, cond, t)
+    return d.done((f"transformer.{name}", "regulator", cond, _check_admittance(where, y), t, 0.0, kva / kv))
+
+
+def _capacitor(raw, where, i, freq):
+    d = _Doc(raw, where)
+    name = _name(raw, f"c{i}")
+    kvar = d.num("kvar")
+    phases = d.int("phases", 3, low=1, high=3)
+    cond, y, t = el.shunt_yprim(name, d.str("bus"), phases, kvar, d.num("kv", positive=True), d.conn("conn", "wye"),
+                                freq)
+    kind = "capacitor" if kvar >= 0 else "reactor"
+    return d.done((f"{kind}.{name}", kind, cond, _check_admittance(where, y), t, 0.0, float("nan")))
+
+
+def _primitive(raw, where, i, bus_kv):
+    d = _Doc(raw, where)
+    name = d.str("name").lower()
+    nodes_raw = d.raw("nodes")
+    if not isinstance(nodes_raw, list) or not nodes_raw:
+        raise InputError(f"{where}.nodes", "must be a non-empty list of node names")
+    nodes = [_node_ref(f"{where}.nodes[{k}]", s, bus_kv) for k, s in enumerate(nodes_raw)]
+    size = len(nodes)
+    y = d.matrix("yprim_re", size) + 1j * d.matrix("yprim_im", size)
+    kind = d.str("kind", "other")
+    from .model import ELEMENT_KINDS
+
+    if kind not in ELEMENT_KINDS:
+        raise InputError(f"{where}.kind", f"must be one of {ELEMENT_KINDS}, got {kind!r}")
+    terminals = d.int("terminals", 1, low=1, high=size)
+    if size % terminals:
+        raise InputError(f"{where}.terminals", f"{size} nodes cannot be split into {terminals} terminals")
+    if kind in ("line", "switch"):
+        _distinct_ends(where, nodes, terminals)
+    rating = d.raw("rated_current_a", None)
+    rating = float("nan") if rating is None else _number(f"{where}.rated_current_a", rating, positive=True)
+    return d.done((name, kind, nodes, _check_admittance(where, y), terminals,
+                   d.num("length_km", 0.0, nonnegative=True), rating))
+
+
+def _source(src, bus_kv):
+    d = _Doc(src, "source")
+    if d.has("ideal") or d.has("emf_v"):
+        ideal = d.flag("ideal", False)
+        nodes_raw = d.raw("nodes")
+        if not isinstance(nodes_raw, list) or not nodes_raw:
+            raise InputError("source.nodes", "must be a non-empty list of node names")
+        cond = [_node_ref(f"source.nodes[{k}]", s, bus_kv) for k, s in enumerate(nodes_raw)]
+        if any(c[1] == 0 for c in cond):
+            raise InputError("source.nodes", "ground ('0') cannot be a source node")
+        if len(set(cond)) != len(cond):
+            raise InputError("source.nodes", "lists a node twice")
+        emf_raw = d.raw("emf_v")
+        if not isinstance(emf_raw, list) or len(emf_raw) != len(cond):
+            raise InputError("source.emf_v", f"needs {len(cond)} [real, imag] pairs")
+        emf = np.array([_Doc({"v": e}, "source").pair("v") for e in emf_raw])
+        if ideal:
+            y = np.zeros((len(cond), len(cond)), dtype=complex)
+        else:
+            y = d.matrix("yprim_re", len(cond)) + 1j * d.matrix("yprim_im", len(cond))
+            _check_admittance("source", y)
+    else:
+        ideal = False
+        phases = d.int("phases", 3, low=1, high=3)
+        bus, nodes = el.parse_bus("source.bus", d.str("bus"), phases)
+        cond = [(bus, n) for n in nodes]
+        z1 = d.pair("z1_ohm")
+        z0 = d.pair("z0_ohm")
+        emf, y = el.source_thevenin(phases, d.num("kv_ll", positive=True), d.num("pu", 1.0, positive=True),
+                                    d.num("angle_deg", 0.0), (z1.real, z1.imag), (z0.real, z0.imag))
+        _check_admittance("source", y)
+    if not (np.abs(emf) > 0).any():
+        raise InputError("source.emf_v", "every source voltage is zero: no operating point to solve for")
+    return d.done((cond, emf, y, ideal))
+
+
+def _load(raw, where, i):
+    d = _Doc(raw, where)
+    name = _name(raw, f"ld{i}")
+    model = d.int("model", 1)
+    from .model import LOAD_MODELS
+
+    if model not in LOAD_MODELS:
+        raise InputError(f"{where}.model", f"must be one of {LOAD_MODELS}, got {model}")
+    zipv = d.raw("zipv", [0.0] * 7)
+    if not isinstance(zipv, (list, tuple)) or len(zipv) != 7:
+        raise InputError(f"{where}.zipv", "needs 7 values (Zp, Ip, Pp, Zq, Iq, Pq, cut-off)")
+    cvr = d.raw("cvr", [1.0, 2.0])
+    if not isinstance(cvr, (list, tuple)) or len(cvr) != 2:
+        raise InputError(f"{where}.cvr", "needs 2 exponents (watts, vars)")
+    common = dict(model=model, vmin=d.num("vminpu", 0.95, nonnegative=True), vmax=d.num("vmaxpu", 1.05, positive=True),
+                  vlow=d.num("vlowpu", 0.5, nonnegative=True),
+                  zipv=np.array([_number(f"{where}.zipv[{k}]", v) for k, v in enumerate(zipv)]),
+                  cvr=np.array([_number(f"{where}.cvr[{k}]", v) for k, v in enumerate(cvr)]))
+    rows = []
+    if d.has("branches"):
+        branches = d.raw("branches")
+        if not isinstance(branches, list) or not branches:
+            raise InputError(f"{where}.branches", "must be a non-empty list")
+        for k, br in enumerate(branches):
+            bd = _Doc(br, f"{where}.branches[{k}]")
+            a = _node_ref(f"{bd.where}.from", bd.raw("from"), None)
+            b = _node_ref(f"{bd.where}.to", bd.raw("to"), None)
+            if a[1] == 0:
+                raise InputError(f"{bd.where}.from", "must be a node, not ground")
+            if a == b:
+                raise InputError(f"{bd.where}.to", "a load branch must connect two different nodes")
+            rows.append((name, a, b, bd.pair("power_va"), bd.num("base_v", positive=True), common))
+            bd.done()
+        return d.done(rows)
+    phases = d.int("phases", 1, low=1, high=3)
+    delta = d.conn("conn", "wye") == "delta"
+    if delta:
+        bus, nodes = el.parse_bus(f"{where}.bus", d.str("bus"), 2 if phases == 1 else phases)
+    else:
+        bus, nodes = el.parse_bus(f"{where}.bus", d.str("bus"), phases, neutral=True)
+    s_phase = complex(d.num("kw", 0.0), d.num("kvar", 0.0)) * 1000.0 / phases
+    vb = el.load_base_v(d.num("kv", positive=True), phases, delta)
+    for a, b in el.load_branch_pairs(nodes, phases, delta):
+        if a == 0:
+            a, b = b, a
+        if a == 0 or a == b:
+            raise InputError(f"{where}.bus", f"a load phase connects node {a} to {b}: give distinct nodes")
+        rows.append((name, (bus, a), (bus, b) if b else ("", 0), s_phase, vb, common))
+    return d.done(rows)
+
+
+def load_rows_from_document(loads):
+    """Load branch rows ``(name, (bus, from), (bus, to), power_va, base_v, params)`` of document-style loads."""
+    rows = []
+    for i, raw in enumerate(loads):
+        where = f"loads[{_name(raw, i)}]"
+        rows.extend(_guard(where, _load, raw, where, i))
+    return rows
+
+
+def _coordinates(raw, bus_kv, cls):
+    d = _Doc(raw, "coordinates")
+    pts = d.raw("buses")
+    if not isinstance(pts, dict) or not pts:
+        raise InputError("coordinates.buses", "must map bus names to [x, y]")
+    names, xy = [], []
+    for b, p in pts.items():
+        key = str(b).lower()
+        if key not in bus_kv:
+            raise InputError(f"coordinates.buses[{b}]", "is not a bus of the feeder")
+        if not isinstance(p, (list, tuple)) or len(p) != 2:
+            raise InputError(f"coordinates.buses[{b}]", f"must be [x, y], got {p!r}")
+        names.append(key)
+        xy.append((_number(f"coordinates.buses[{b}]", p[0]), _number(f"coordinates.buses[{b}]", p[1])))
+    return d.done(cls(buses=tuple(names), xy=np.array(xy, dtype=float), unit=d.str("unit"), system=d.str("system")))
+
+
+def feeder_to_document(feeder):
+    """The feeder as an evcore feeder document (lossless)."""
     names = feeder.node_names
 
     def node(i):
@@ -265,22 +635,31 @@ def feeder_to_json(feeder, path=None):
         sel = np.flatnonzero(feeder.load_branch_load == k)
         if sel.size == 0:
             continue
-        j = sel[0]
-        loads.append(dict(
-            name=name, model=int(feeder.load_branch_model[j]), vminpu=float(feeder.load_branch_vmin_pu[j]),
-            vmaxpu=float(feeder.load_branch_vmax_pu[j]), vlowpu=float(feeder.load_branch_vlow_pu[j]),
-            zipv=feeder.load_branch_zipv[j].tolist(), cvr=feeder.load_branch_cvr[j].tolist(),
-            branches=[dict(**{"from": node(int(feeder.load_branch_from[b])), "to": node(int(feeder.load_branch_to[b]))},
-                           power_va=[float(feeder.load_branch_power_va[b].real),
-                                     float(feeder.load_branch_power_va[b].imag)],
-                           base_v=float(feeder.load_branch_base_v[b])) for b in sel]))
-    doc = dict(
-        format=FORMAT_NAME, version=1, name=feeder.name, frequency_hz=feeder.frequency_hz, buses=buses,
-        nodes=list(names),
-        source=dict(name=feeder.source_name, nodes=[node(int(i)) for i in feeder.source_nodes],
-                    emf_v=[[float(z.real), float(z.imag)] for z in feeder.source_emf_v],
-                    yprim_re=feeder.source_yprim.real.tolist(), yprim_im=feeder.source_yprim.imag.tolist()),
-        primitives=prims, loads=loads)
-    if path is not None:
-        Path(path).write_text(json.dumps(doc, indent=1))
+        # branches with the same model parameters share one entry (a load may mix models, e.g. GridLAB-D ZIP)
+        groups = {}
+        for b in sel:
+            key = (int(feeder.load_branch_model[b]), float(feeder.load_branch_vmin_pu[b]),
+                   float(feeder.load_branch_vmax_pu[b]), float(feeder.load_branch_vlow_pu[b]),
+                   tuple(feeder.load_branch_zipv[b].tolist()), tuple(feeder.load_branch_cvr[b].tolist()))
+            groups.setdefault(key, []).append(b)
+        for (model, vmin, vmax, vlow, zipv, cvr), members in groups.items():
+            loads.append(dict(
+                name=name, model=model, vminpu=vmin, vmaxpu=vmax, vlowpu=vlow, zipv=list(zipv), cvr=list(cvr),
+                branches=[dict(**{"from": node(int(feeder.load_branch_from[b])),
+                                  "to": node(int(feeder.load_branch_to[b]))},
+                               power_va=[float(feeder.load_branch_power_va[b].real),
+                                         float(feeder.load_branch_power_va[b].imag)],
+                               base_v=float(feeder.load_branch_base_v[b])) for b in members]))
+    source = dict(name=feeder.source_name, nodes=[node(int(i)) for i in feeder.source_nodes],
+                  emf_v=[[float(z.real), float(z.imag)] for z in feeder.source_emf_v])
+    if feeder.source_ideal:
+        source["ideal"] = True
+    else:
+        source.update(yprim_re=feeder.source_yprim.real.tolist(), yprim_im=feeder.source_yprim.imag.tolist())
+    doc = dict(format=FORMAT_NAME, version=1, name=feeder.name, frequency_hz=feeder.frequency_hz, buses=buses,
+               nodes=list(names), source=source, primitives=prims, loads=loads)
+    if feeder.coordinates is not None:
+        c = feeder.coordinates
+        doc["coordinates"] = dict(unit=c.unit, system=c.system,
+                                  buses={b: [float(x), float(y)] for b, (x, y) in zip(c.buses, c.xy)})
     return doc

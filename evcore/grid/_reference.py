@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["load_admittance", "assemble"]
+__all__ = ["load_admittance", "branch_currents", "assemble"]
 
 
 def load_admittance(vmag, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr):
@@ -112,6 +112,11 @@ def load_admittance(vmag, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zi
     g = np.where(sel, (w - 1j * q) / ms ** 2, g)
     dg = np.where(sel, -2.0 * (w - 1j * q) / ms ** 3, dg)
 
+    sel = model == 9  # pure constant current magnitude (GridLAB-D's constant_current, rotating with v)
+    g9 = (w - 1j * q) / (vb * ms)
+    g = np.where(sel, g9, g)
+    dg = np.where(sel, -g9 / ms, dg)
+
     sel = model == 8
     if sel.any():
         zp, ip, pp, zq, iq, pq, cut = (zipv[:, k] for k in range(7))
@@ -144,6 +149,25 @@ def load_admittance(vmag, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zi
     return g, dg
 
 
+def branch_currents(vab, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr):
+    """Current of every load branch at ``vab`` (A) and its 2x2 real Jacobian, shape (B, 2, 2).
+
+    ``i = g(|v|) v`` for every model (see :func:`load_admittance`).
+    """
+    m = np.abs(vab)
+    g, dg = load_admittance(m, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr)
+    cur = g * vab
+    ms = np.where(m > 0.0, m, 1.0)
+    gv = dg * vab
+    u, w = vab.real / ms, vab.imag / ms
+    d = np.empty((len(g), 2, 2))
+    d[:, 0, 0] = g.real + gv.real * u   # dIre/dx
+    d[:, 0, 1] = -g.imag + gv.real * w  # dIre/dy
+    d[:, 1, 0] = g.imag + gv.imag * u   # dIim/dx
+    d[:, 1, 1] = g.real + gv.imag * w   # dIim/dy
+    return cur, d
+
+
 def assemble(v, y_indptr, y_indices, y_data, i_source, branch_from, branch_to, power_va, base_v, model,
              vmin_pu, vmax_pu, vlow_pu, zipv, cvr, jac_base, jac_pos, out_mismatch, out_jac, out_current):
     """Current mismatch, Jacobian values and load-branch currents at voltages ``v``.
@@ -172,9 +196,7 @@ def assemble(v, y_indptr, y_indices, y_data, i_source, branch_from, branch_to, p
     np.add.at(yv, rows, y_data * v[y_indices])
     vb_node = np.where(branch_to >= 0, v[np.maximum(branch_to, 0)], 0.0)
     vab = v[branch_from] - vb_node
-    m = np.abs(vab)
-    g, dg = load_admittance(m, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr)
-    cur = g * vab
+    cur, dmat = branch_currents(vab, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr)
     out_current[:] = cur
     mismatch = yv - i_source
     np.add.at(mismatch, branch_from, cur)
@@ -182,14 +204,7 @@ def assemble(v, y_indptr, y_indices, y_data, i_source, branch_from, branch_to, p
     np.add.at(mismatch, branch_to[to], -cur[to])
     out_mismatch[:] = mismatch
 
-    ms = np.where(m > 0.0, m, 1.0)
-    gv = dg * vab
-    u, w = vab.real / ms, vab.imag / ms
-    d = np.empty((len(g), 4))
-    d[:, 0] = g.real + gv.real * u   # dIre/dx
-    d[:, 1] = -g.imag + gv.real * w  # dIre/dy
-    d[:, 2] = g.imag + gv.imag * u   # dIim/dx
-    d[:, 3] = g.real + gv.imag * w   # dIim/dy
+    d = dmat.reshape(len(cur), 4)
     jac = jac_base.copy()
     signed = np.concatenate([d, -d, -d, d], axis=1)  # blocks (a,a), (a,b), (b,a), (b,b)
     ok = jac_pos >= 0
@@ -207,8 +222,7 @@ def _residual(v, y_indptr, y_indices, y_data, abs_y, i_source, current_base, row
     mismatch -= i_source
     vb = np.where(branch_to >= 0, v[np.maximum(branch_to, 0)], 0.0)
     vab = v[branch_from] - vb
-    g, _ = load_admittance(np.abs(vab), power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr)
-    cur = g * vab
+    cur, _ = branch_currents(vab, power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr)
     np.add.at(mismatch, branch_from, cur)
     to = branch_to >= 0
     np.add.at(mismatch, branch_to[to], -cur[to])
@@ -285,9 +299,7 @@ def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, ro
         # the base case once: its true mismatch and every load branch's voltage, current and Jacobian
         f_base = _residual(v_base, *base_net, tolerance)[0]
         vab_base = v_base[branch_from] - np.where(branch_to >= 0, v_base[np.maximum(branch_to, 0)], 0.0)
-        g_base, dg_base = load_admittance(np.abs(vab_base), *loads)
-        cur_base = g_base * vab_base
-        jac_base = np.array([_branch_jacobian(x, g, dg) for x, g, dg in zip(vab_base, g_base, dg_base)])
+        cur_base, jac_base = branch_currents(vab_base, *loads)
     for k, node in enumerate(nodes):
         ext = (np.append(branch_from, node), np.append(branch_to, -1), np.append(power_va, charger_va),
                np.append(base_v, charger_base_v[k]), np.append(model, 1), np.append(vmin_pu, 0.95),
@@ -318,11 +330,11 @@ def sweep(v_base, y_indptr, y_indices, y_data, abs_y, i_source, current_base, ro
             # second step from the mismatch estimated without the admittance product: after the first
             # step it is F_base + sum_k [i_k(v) - i_k(v_base) - D_k dv_k] + [i_c(v) - i_c(v_base) - D dv_a]
             vab = v[branch_from] - np.where(branch_to >= 0, v[np.maximum(branch_to, 0)], 0.0)
-            g1, _ = load_admittance(np.abs(vab), *loads)
+            cur1, _ = branch_currents(vab, *loads)
             dv = vab - vab_base
             lin = (jac_base[:, 0, 0] * dv.real + jac_base[:, 0, 1] * dv.imag
                    + 1j * (jac_base[:, 1, 0] * dv.real + jac_base[:, 1, 1] * dv.imag))
-            r = g1 * vab - cur_base - lin
+            r = cur1 - cur_base - lin
             mismatch = f_base.copy()
             np.add.at(mismatch, branch_from, r)
             to = branch_to >= 0

@@ -15,11 +15,19 @@ _PHASE_COLOURS = {1: "C0", 2: "C1", 3: "C2"}
 
 
 def voltage_rows(feeder: Feeder, result: PowerFlowResult) -> list:
-    """One row per node: magnitude (pu), angle (degrees), distance from the source bus (km)."""
+    """One row per node: id (``"632.1"``), bus, phase, magnitude ``voltage_pu``, ``angle_deg``, distance from the
+    source bus (km) and, when the feeder has bus coordinates, the bus's coordinates in their unit (see
+    :meth:`Feeder.node_coordinate_columns`; the coordinate system is ``feeder.coordinates.system``)."""
     dist = feeder.node_distance_km()
-    return [dict(node=n, bus=b, phase=int(p), magnitude_pu=float(m), angle_deg=float(a), distance_km=float(d))
-            for n, b, p, m, a, d in zip(result.node_names, feeder.node_bus, feeder.node_phase, result.magnitude_pu,
-                                        result.angle_deg, dist)]
+    coords = feeder.node_coordinate_columns()
+    rows = []
+    for i, (n, b, p, m, a, d) in enumerate(zip(result.node_names, feeder.node_bus, feeder.node_phase,
+                                               result.magnitude_pu, result.angle_deg, dist)):
+        row = dict(node=n, bus=b, phase=int(p), voltage_pu=float(m), angle_deg=float(a), distance_km=float(d))
+        for key, values in coords.items():
+            row[key] = None if np.isnan(values[i]) else float(values[i])
+        rows.append(row)
+    return rows
 
 
 def plot_voltage_profile(feeder: Feeder, result: PowerFlowResult, path, *, vmin_pu=0.95, vmax_pu=1.05,

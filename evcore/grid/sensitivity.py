@@ -41,36 +41,51 @@ Two engines:
 from __future__ import annotations
 
 import math
-import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-from .._validate import as_scalar, check_in_range, check_positive
+from .._validate import as_scalar, check_in_range, check_limits, check_positive
 from ..errors import InputError
+from ..progress import progress_reporter
+from ..results import OPTIMAL, TIME_LIMIT, Result, TraceRecorder
+from ._kernel import feeder_cache, transformer_monitor
 from .model import Feeder
 from .powerflow import NonConvergenceError, _interleave, _native, _system, power_flow
 
 __all__ = ["SensitivityResult", "sensitivity_sweep", "grid_impact_index", "compare_engines", "candidate_nodes"]
 
 
-@dataclass(frozen=True)
-class SensitivityResult:
-    """Outcome of a sensitivity sweep (K candidates, n nodes, T monitored transformer phases).
+@dataclass(frozen=True, eq=False, kw_only=True)
+class SensitivityResult(Result):
+    """Outcome of a sensitivity sweep (K candidates, n nodes, T monitored transformer phases); extends
+    :class:`evcore.results.Result`.
+
+    ``status`` is ``"optimal"`` when every candidate was solved to the power-flow tolerance (exact engine;
+    the linear engine's first-order answers are what it promises, also ``"optimal"``), ``"time_limit"``
+    when the time limit stopped the sweep (the candidates done by then, indices normalised over them).
+    ``objective`` is ``nan`` (nothing is optimised); ``iterations`` the chord iterations over all
+    candidates; ``trace`` one row per chunk of candidates (columns ``candidates_done``, ``seconds``);
+    ``wall_time`` seconds (base case included; ``seconds`` is the earlier name). Tables
+    (:meth:`to_frame`): ``"candidates"`` (GI table, one row per candidate node id), ``"voltages"``
+    (candidate x node, long form) and ``"transformer_currents"``.
 
     Attributes
     ----------
     candidates : tuple of str, shape (K,)
-        Candidate phase nodes (``"632.1"``).
+        Candidate node ids (``"632.1"``).
+    node_names : tuple of str, shape (n,)
+        Node ids of the columns of ``voltage_pu``.
     voltage_pu : array, shape (K, n)
         Node voltage magnitudes with the charger at each candidate, pu.
     base_voltage_pu : array, shape (n,)
     transformer_current_a : array, shape (K, T)
     base_transformer_current_a : array, shape (T,)
     transformer_labels : tuple of str, shape (T,)
+        ``"<element>.<phase>"`` of each monitored transformer phase.
     vi, ci : arrays, shape (K,)
         Voltage and current impact indices, eqs. (3) and (5).
     vi_normalised, ci_normalised : arrays, shape (K,)
@@ -81,15 +96,14 @@ class SensitivityResult:
     priority : array, shape (K,)
         Negative-softmax prioritisation weights, eq. (9), summing to 1.
     engine : str
-    status : str
-        ``"complete"``, or ``"time_limit"`` when only the first candidates were evaluated.
-    iterations : array of int, shape (K,)
+    candidate_iterations : array of int, shape (K,)
         Iterations per candidate (0 for the linear engine).
-    seconds : float
-        Wall time of the sweep (base case included).
+    threads : int
+        Threads the exact engine used.
     """
 
     candidates: tuple
+    node_names: tuple = ()
     voltage_pu: np.ndarray
     base_voltage_pu: np.ndarray
     transformer_current_a: np.ndarray
@@ -104,16 +118,57 @@ class SensitivityResult:
     gi: np.ndarray
     priority: np.ndarray
     engine: str
-    iterations: np.ndarray
-    seconds: float
-    status: str = "complete"
+    candidate_iterations: np.ndarray
+    threads: int = 1
+    _feeder: Feeder = field(repr=False, default=None)
+
+    seconds = property(lambda self: self.wall_time, doc="``wall_time`` (the earlier name), s.")
 
     def rows(self) -> list:
-        """One table row per candidate."""
+        """One table row per candidate (the ``"candidates"`` table as a list of dicts)."""
         return [dict(candidate=c, vi=float(self.vi[k]), ci=float(self.ci[k]), gi=float(self.gi[k]),
                      priority=float(self.priority[k]), min_voltage_pu=float(self.voltage_pu[k].min()),
-                     iterations=int(self.iterations[k]))
+                     iterations=int(self.candidate_iterations[k]))
                 for k, c in enumerate(self.candidates)]
+
+    def _frames(self) -> dict:
+        def candidates():
+            bus, _, phase = zip(*(c.rpartition(".") for c in self.candidates)) if self.candidates else ((), (), ())
+            out = {"candidate": list(self.candidates), "bus": list(bus), "phase": [int(p) for p in phase],
+                   "vi_pu": self.vi, "ci_pu": self.ci, "vi_normalised": self.vi_normalised,
+                   "ci_normalised": self.ci_normalised, "gi": self.gi, "priority": self.priority,
+                   "min_voltage_pu": self.voltage_pu.min(axis=1) if self.voltage_pu.size else np.zeros(0),
+                   "max_voltage_pu": self.voltage_pu.max(axis=1) if self.voltage_pu.size else np.zeros(0),
+                   "iterations": self.candidate_iterations}
+            if self._feeder is not None and self._feeder.coordinates is not None:
+                lookup = self._feeder._node_lookup
+                rows = [lookup[c] for c in self.candidates]
+                for key, values in self._feeder.node_coordinate_columns().items():
+                    out[key] = values[rows]
+            return out
+
+        def voltages():
+            k, n = self.voltage_pu.shape
+            return {"candidate": np.repeat(np.array(self.candidates, dtype=object), n),
+                    "node": np.tile(np.array(self.node_names, dtype=object), k),
+                    "voltage_pu": self.voltage_pu.ravel(), "base_voltage_pu": np.tile(self.base_voltage_pu, k)}
+
+        def transformer_currents():
+            k, t = self.transformer_current_a.shape
+            return {"candidate": np.repeat(np.array(self.candidates, dtype=object), t),
+                    "transformer_phase": np.tile(np.array(self.transformer_labels, dtype=object), k),
+                    "current_a": self.transformer_current_a.ravel(),
+                    "base_current_a": np.tile(self.base_transformer_current_a, k)}
+
+        return {"candidates": candidates, "voltages": voltages, "transformer_currents": transformer_currents}
+
+    def _summary_extra(self) -> dict:
+        if not len(self.candidates):
+            return {"engine": self.engine, "candidates": 0}
+        best, worst = int(np.argmin(self.gi)), int(np.argmax(self.gi))
+        return {"engine": self.engine, "candidates": len(self.candidates), "threads": self.threads,
+                "weight_voltage": self.weight_voltage, "weight_current": self.weight_current,
+                "lowest_impact_candidate": self.candidates[best], "highest_impact_candidate": self.candidates[worst]}
 
 
 def candidate_nodes(feeder: Feeder, candidates=None) -> tuple:
@@ -123,55 +178,42 @@ def candidate_nodes(feeder: Feeder, candidates=None) -> tuple:
 
 def _candidates(feeder: Feeder, candidates=None):
     """``(names, node indices)`` of :func:`candidate_nodes` (dictionary look-ups: no scan per candidate)."""
-    cached = feeder._cache.get("candidate_lookup")
+    slot = feeder_cache(feeder)
+    cached = slot.get("candidate_lookup")
     if cached is None:
         buses = feeder.node_bus
-        by_bus = {}
-        for i, b in enumerate(buses):
-            by_bus.setdefault(b, []).append(i)
-        feeder.node_index(feeder.node_names[0])  # builds the node look-up
         source_bus = buses[feeder.source_nodes[0]]
         every = tuple(i for i, b in enumerate(buses) if b != source_bus)
-        cached = feeder._cache["candidate_lookup"] = (by_bus, every)
-    by_bus, every = cached
+        cached = slot["candidate_lookup"] = (source_bus, every)
+    source_bus, every = cached
     names = feeder.node_names
     if candidates is None:
         return tuple(names[i] for i in every), np.array(every, dtype=np.int64)
-    lookup = feeder._cache["node_lookup"]
+    if isinstance(candidates, (str, bytes)) or not hasattr(candidates, "__iter__"):
+        raise InputError("candidates", f"must be a sequence of node or bus names, got {candidates!r}")
+    lookup = feeder._node_lookup
+    by_bus = feeder._bus_nodes
+    src = set(feeder.source_nodes.tolist())
     out = []
     for c in candidates:
-        c = str(c).lower()
+        if not isinstance(c, str):
+            raise InputError("candidates", f"must be node ('632.1') or bus names, got {c!r}")
+        c = c.strip().lower()
         i = lookup.get(c)
         if i is not None:
-            out.append(i)
+            found = [i]
         elif c in by_bus:
-            out.extend(by_bus[c])
+            found = by_bus[c]
         else:
             raise InputError("candidates", f"{c!r} is neither a node ('632.1') nor a bus of the feeder")
+        if any(j in src for j in found):
+            raise InputError("candidates", f"{c!r} is a source node: a charger there changes nothing the sweep "
+                                           "measures")
+        out.extend(found)
     nodes = list(dict.fromkeys(out))
+    if not nodes:
+        raise InputError("candidates", "is empty")
     return tuple(names[i] for i in nodes), np.array(nodes, dtype=np.int64)
-
-
-def _transformer_monitor(feeder: Feeder):
-    """Sparse map ``v -> first-winding phase currents`` of transformers and regulators, with ratings."""
-    rows, cols, vals, ratings, labels = [], [], [], [], []
-    k = 0
-    for e in feeder.transformer_elements():
-        y = feeder.element_yprim(e)
-        nodes = feeder.element_nodes(e)
-        per_terminal = len(nodes) // int(feeder.element_terminals[e])
-        for c in range(per_terminal):
-            if nodes[c] < 0:
-                continue
-            live = nodes >= 0
-            rows.extend([k] * int(live.sum()))
-            cols.extend(nodes[live].tolist())
-            vals.extend(y[c, live].tolist())
-            ratings.append(feeder.element_rated_current_a[e])
-            labels.append(f"{feeder.element_names[e]}:{feeder.node_names[nodes[c]]}")
-            k += 1
-    T = sp.csr_matrix((np.array(vals, dtype=complex), (rows, cols)), shape=(k, feeder.n_nodes))
-    return T, np.array(ratings, dtype=float), tuple(labels)
 
 
 def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, rated_current_a, *,
@@ -301,7 +343,7 @@ def _newton_candidates(sysm, nodes, charger_va, v_base, tolerance_pu, base_kva, 
 def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2, power_factor: float = 0.95,
                       engine: str = "exact", vmin_pu: float = 0.95, vmax_pu: float = 1.05,
                       penalty: float = 10.0, temperature: float = 1.0, tolerance_pu: float = 1e-9,
-                      base_kva: float = 1000.0, workers: int = 1, max_chord_iterations: int = 20,
+                      base_kva: float = 1000.0, workers: int | None = None, max_chord_iterations: int = 20,
                       penalty_mode: str = "perturbed", time_limit: float | None = None,
                       progress: bool = False) -> SensitivityResult:
     """Grid-impact sweep over candidate phase nodes (seed 002 §II-C, eqs. 3-9).
@@ -326,15 +368,16 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
         Softmax temperature of eq. (9).
     tolerance_pu, base_kva : float
         Power-flow tolerance and its power base (see :func:`evcore.grid.power_flow`).
-    workers : int
-        Threads of the exact engine.
+    workers : int, optional
+        Threads of the exact engine; default: the cores free now (:func:`sweep_threads`).
     max_chord_iterations : int
         Chord iterations before a candidate falls back to full Newton.
     time_limit : float, optional
         Seconds; checked between chunks of candidates. When it is reached the result holds the
         candidates evaluated so far (indices normalised over them) and ``status == "time_limit"``.
-    progress : bool
-        Print one line per chunk of candidates.
+    progress : bool or callable
+        ``True``: a line on stderr per chunk of candidates (at most one a second); a callable gets
+        :class:`evcore.progress.ProgressRecord` s (see :mod:`evcore.progress`).
 
     Returns
     -------
@@ -346,15 +389,21 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     check_in_range("power_factor", np.asarray(power_factor), 1e-6, 1.0)
     penalty = as_scalar("penalty", penalty, float)
     check_in_range("penalty", np.asarray(penalty), 0.0, np.inf)
+    vmin_pu, vmax_pu = _voltage_limits(vmin_pu, vmax_pu)
     check_positive("temperature", np.asarray(as_scalar("temperature", temperature, float)))
-    workers = as_scalar("workers", workers, int)
-    if workers < 1:
-        raise InputError("workers", f"must be at least 1, got {workers}")
+    check_positive("tolerance_pu", np.asarray(as_scalar("tolerance_pu", tolerance_pu, float)))
+    max_chord_iterations = check_limits(None, max_chord_iterations)[1]
+    if workers is not None:
+        workers = as_scalar("workers", workers, int)
+        if workers < 1:
+            raise InputError("workers", f"must be at least 1, got {workers}")
     if engine not in ("exact", "linear"):
         raise InputError("engine", f"must be 'exact' or 'linear', got {engine!r}")
-    if time_limit is not None:
-        check_positive("time_limit", np.asarray(as_scalar("time_limit", time_limit, float)))
+    time_limit, _ = check_limits(time_limit, None)
+    if penalty_mode not in ("perturbed", "increase"):
+        raise InputError("penalty_mode", f"must be 'perturbed' or 'increase', got {penalty_mode!r}")
     started = time.perf_counter()
+    report = progress_reporter(progress, "grid.sensitivity", time_limit=time_limit, started=started)
     names, nodes = _candidates(feeder, candidates)
     charger_va = rating_kw * 1000.0 * complex(1.0, math.tan(math.acos(power_factor)))
 
@@ -363,10 +412,7 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     v_base = base.voltage_v
     _, J0, _ = sysm.assemble(v_base)
     lu = sysm.factorise(J0)
-    monitor = feeder._cache.get("transformer_monitor")
-    if monitor is None:
-        monitor = feeder._cache["transformer_monitor"] = _transformer_monitor(feeder)
-    T, rating, labels = monitor
+    T, rating, labels = transformer_monitor(feeder)
 
     # C++ (evcore.grid._native.sweep): per candidate, from the base solution with the base Jacobian's
     # factors and the charger's own Jacobian added by a rank-2 Woodbury update. Exact: chord Newton to
@@ -378,30 +424,30 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     converged = np.zeros(len(nodes), dtype=bool)
     args = sysm.network_args(base_kva)
     charger_base = np.ascontiguousarray(sysm.base_v[nodes])
+    threads = sweep_threads(workers, len(nodes) * sysm.n) if engine == "exact" else 1
+    trace = TraceRecorder(("candidates_done", "seconds"))
     # Candidates go to C++ in chunks so that the time limit and progress reports apply between them.
-    chunk = max(64, 16 * workers) if (time_limit is not None or progress) else max(len(nodes), 1)
+    chunk = max(64, 16 * threads) if (time_limit is not None or report.enabled) else max(len(nodes), 1)
     done = 0
-    status = "complete"
+    status = OPTIMAL
     while done < len(nodes):
         if time_limit is not None and time.perf_counter() - started > time_limit:
-            status = "time_limit"
+            status = TIME_LIMIT
             break
         sl = slice(done, min(len(nodes), done + chunk))
         _native().sweep(v_base, *args, *factors, nodes[sl], charger_va, charger_base[sl], tolerance_pu,
-                        max_chord_iterations, workers, engine == "linear", v_all[sl], iters[sl], converged[sl])
+                        max_chord_iterations, threads, engine == "linear", v_all[sl], iters[sl], converged[sl])
         done = sl.stop
-        if progress:
-            print(f"[grid sweep] {done}/{len(nodes)} candidates, {time.perf_counter() - started:.3f} s",
-                  file=sys.stderr)
+        trace.append(candidates_done=done, seconds=time.perf_counter() - started)
+        report.report(done, message=f"{done}/{len(nodes)} candidates")
     if done < len(nodes):  # keep the candidates evaluated before the limit
         names, nodes, v_all, iters, converged = names[:done], nodes[:done], v_all[:done], iters[:done], converged[:done]
     if engine == "linear":
         iters[:] = 0
     else:
         stalled = np.flatnonzero(~converged)
-        if progress and stalled.size:
-            print(f"[grid sweep] {stalled.size} candidates left to full Newton", file=sys.stderr)
         if stalled.size:
+            report.report(done, message=f"{stalled.size} candidates left to full Newton", force=True)
             v_fix, it_fix = _newton_candidates(sysm, nodes[stalled], charger_va, v_base, tolerance_pu, base_kva)
             v_all[stalled] = v_fix
             iters[stalled] += it_fix
@@ -418,10 +464,58 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     base_im = np.abs(T @ v_base)
     idx = grid_impact_index(vm, base.magnitude_pu, im, base_im, rating, vmin_pu=vmin_pu, vmax_pu=vmax_pu,
                             penalty=penalty, temperature=temperature, penalty_mode=penalty_mode)
+    wall = time.perf_counter() - started
+    report.report(done, message=f"{done}/{len(nodes) if status == OPTIMAL else 'some'} candidates", final=True)
     return SensitivityResult(
-        candidates=names, voltage_pu=vm, base_voltage_pu=base.magnitude_pu, transformer_current_a=im,
-        base_transformer_current_a=base_im, transformer_labels=labels, engine=engine, iterations=iters,
-        seconds=time.perf_counter() - started, status=status, **idx)
+        status=status, iterations=int(iters.sum()), wall_time=wall, trace=trace.array(), method="grid.sensitivity",
+        candidates=names, node_names=feeder.node_names, voltage_pu=vm, base_voltage_pu=base.magnitude_pu,
+        transformer_current_a=im, base_transformer_current_a=base_im, transformer_labels=labels, engine=engine,
+        candidate_iterations=iters, threads=threads, _feeder=feeder, **idx)
+
+
+def _voltage_limits(vmin_pu, vmax_pu):
+    vmin_pu = as_scalar("vmin_pu", vmin_pu, float)
+    vmax_pu = as_scalar("vmax_pu", vmax_pu, float)
+    for name, value in (("vmin_pu", vmin_pu), ("vmax_pu", vmax_pu)):
+        if not math.isfinite(value) or value < 0:
+            raise InputError(name, f"must be a finite non-negative voltage (pu), got {value!r}")
+    if not vmin_pu < vmax_pu:
+        raise InputError("vmin_pu", f"must be below vmax_pu, got vmin_pu={vmin_pu!r} >= vmax_pu={vmax_pu!r}")
+    return vmin_pu, vmax_pu
+
+
+def sweep_threads(workers, work):
+    """Threads for the C++ sweep: ``workers`` when given (capped at the usable cores), else the cores free now.
+
+    Uses evcore's shared thread policy (:func:`evcore._threads.available_threads`) where present; otherwise
+    counts usable cores minus the load of other processes (1-minute load average less this process).
+    Candidates are handed out dynamically, so a thread on a busy core takes fewer of them.
+    """
+    try:
+        from .._threads import available_threads
+    except ImportError:
+        available_threads = None
+    if available_threads is not None:
+        return available_threads(workers, work=work, min_parallel_work=_MIN_PARALLEL_WORK)
+    import os
+
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = os.cpu_count() or 1
+    if workers is not None:
+        return max(1, min(workers, usable))
+    if usable == 1 or work < _MIN_PARALLEL_WORK:
+        return 1
+    try:
+        busy = max(0.0, os.getloadavg()[0] - 1.0)
+    except OSError:
+        busy = 0.0
+    return int(max(1, min(usable, math.floor(usable - busy + 0.15))))
+
+
+#: Candidate x node products below which one thread does the sweep (thread start-up costs more).
+_MIN_PARALLEL_WORK = 200_000
 
 
 def compare_engines(exact: SensitivityResult, linear: SensitivityResult) -> dict:

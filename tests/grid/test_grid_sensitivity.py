@@ -98,7 +98,10 @@ def test_exact_sweep_on_ieee123_including_an_ungrounded_delta_equals_opendss():
 def test_time_limit_keeps_the_candidates_done(ieee13, capsys):
     feeder, _, _ = ieee13
     full = sensitivity_sweep(feeder, progress=True)
-    assert full.status == "complete" and "[grid sweep]" in capsys.readouterr().err
+    assert full.status == "optimal" and "[grid.sensitivity]" in capsys.readouterr().err
+    records = []
+    sensitivity_sweep(feeder, progress=records.append)
+    assert records[-1].final and records[-1].iteration == len(full.candidates)
     cut = sensitivity_sweep(feeder, time_limit=1e-9)  # reached before the first chunk
     assert cut.status == "time_limit"
     assert len(cut.candidates) < len(full.candidates) and cut.voltage_pu.shape == (len(cut.candidates),
