@@ -4,7 +4,7 @@ A load branch draws ``i = g(m) v`` with ``m = |v|`` (volts) and ``g`` one of Ope
 (:func:`evcore.grid._reference.load_admittance`, the model the power flow uses). On each of its regions
 (``m <= vlow``, ``vlow < m <= vmin``, ``vmin < m <= vmax``, ``m > vmax``, in volts) every model is a sum of
 at most four terms ``c m^p`` (complex ``c``, real ``p``): constant powers ``p = -2``, constant currents
-``p = -1``, impedances ``p = 0``, OpenDSS's exponential model ``p = a - 2``, the ZIP mixture and the linear
+``p = -1``, also GridLAB-D's pure constant current of model 9), impedances ``p = 0``, OpenDSS's exponential model ``p = a - 2``, the ZIP mixture and the linear
 current interpolation between ``vlow`` and ``vmin``. This module stores that form once per branch
 (:class:`LoadTerms`) and bounds, for every branch and an interval ``[m1, m2]`` of magnitudes,
 
@@ -347,7 +347,7 @@ def load_terms(power_va, base_v, model, vmin_pu, vmax_pu, vlow_pu, zipv, cvr) ->
             put(sel, 3, [(gz + mix(yeq105, yeq105i), 0.0)])
             # the logistic drop-out acts while 500 (m / vb - cut) < 20
             cutoff[sel] = np.where(cut[sel] > 0.0, (cut[sel] + 20.0 / 500.0) * vb[sel], 0.0)
-    for code, terms in ((2, [(yeq, 0.0)]), (0, [(s_conj, -2.0)])):
+    for code, terms in ((2, [(yeq, 0.0)]), (0, [(s_conj, -2.0)]), (9, [(s_conj / vb, -1.0)])):
         sel = model == code
         if sel.any():
             lower[sel] = np.nan

@@ -137,24 +137,45 @@ class Reduction:
                            np.array(f.load_branch_zipv, float), np.array(f.load_branch_cvr, float))
         self.terms = load_terms(*self.base_loads)
         n = f.n_nodes
-        Y = f.admittance_matrix().tocsc()
+        rows = np.concatenate([self.branch_from, self.branch_to[self.branch_to >= 0]])
+        cols = np.concatenate([np.arange(self.M), np.flatnonzero(self.branch_to >= 0)])
+        vals = np.concatenate([np.ones(self.M), -np.ones(int((self.branch_to >= 0).sum()))])
+        A = sp.csc_matrix((vals, (rows, cols)), shape=(n, self.M))
+        Yfull = f.admittance_matrix().tocsr()
+        if getattr(f, "source_ideal", False):
+            # an ideal source holds its nodes at the EMF: Kirchhoff's law only at the other nodes,
+            # Y_rr V_r = -Y_rs E - A_r i
+            src = np.asarray(f.source_nodes, dtype=np.int64)
+            free = np.setdiff1d(np.arange(n), src)
+            E = np.zeros(n, dtype=complex)
+            E[src] = f.source_emf_v
+            Y = Yfull[free][:, free].tocsc()
+            rhs_src = -(Yfull[free][:, src] @ E[src])
+            A_free = A[free].toarray()
+        else:
+            free = np.arange(n)
+            src = np.zeros(0, dtype=np.int64)
+            E = np.zeros(n, dtype=complex)
+            Y = Yfull.tocsc()
+            rhs_src = f.source_injection_a()
+            A_free = A.toarray()
         try:
             lu = spla.splu(Y)
         except RuntimeError as exc:
             raise SolverError("the feeder's admittance matrix (elements and source, no loads) is singular",
                               str(exc)) from exc
-        rows = np.concatenate([self.branch_from, self.branch_to[self.branch_to >= 0]])
-        cols = np.concatenate([np.arange(self.M), np.flatnonzero(self.branch_to >= 0)])
-        vals = np.concatenate([np.ones(self.M), -np.ones(int((self.branch_to >= 0).sum()))])
-        A = sp.csc_matrix((vals, (rows, cols)), shape=(n, self.M))
-        i_src = f.source_injection_a()
-        rhs = np.column_stack([i_src, A.toarray()]).astype(complex)
-        sol = lu.solve(rhs)
+        rhs = np.column_stack([rhs_src, A_free]).astype(complex)
+        sol_free = lu.solve(rhs)
         # iterative refinement with residuals in extended precision: the admittance matrix is ill-conditioned
         # (stiff source, 1e-4 ohm switches, kappa ~ 1e8) and plain double residuals leave ~1e-9 pu errors
         for _ in range(2):
-            sol = sol + lu.solve(_residual_ld(Y, sol, rhs))
-        correction = np.abs(lu.solve(_residual_ld(Y, sol, rhs)))
+            sol_free = sol_free + lu.solve(_residual_ld(Y, sol_free, rhs))
+        correction_free = np.abs(lu.solve(_residual_ld(Y, sol_free, rhs)))
+        sol = np.zeros((n, self.M + 1), dtype=complex)
+        sol[free] = sol_free
+        sol[src, 0] = E[src]
+        correction = np.zeros(sol.shape)
+        correction[free] = correction_free
         self.V0 = sol[:, 0].copy()
         ZA = sol[:, 1:]
         self.ZA = ZA
