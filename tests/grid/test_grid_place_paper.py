@@ -107,3 +107,16 @@ def test_scip_answers_are_checked():
     loose = place(inst, method="scip", time_limit=20, bounds="tight", feasibility_tolerance=1e-3)
     if math.isfinite(loose.objective) and not loose.verified:
         assert loose.status == "infeasible"
+
+
+def test_native_kernels_match_their_twins():
+    from evcore.grid.placement._paper import _propagate_bounds, mccormick_rows
+
+    inst = random_instance(demo_feeder(), 0)
+    model = build_bilinear(inst, deviation_pu=0.2)
+    lo1, hi1 = _propagate_bounds(model, model.col_lower.copy(), model.col_upper.copy(), 3, engine="native")
+    lo2, hi2 = _propagate_bounds(model, model.col_lower.copy(), model.col_upper.copy(), 3, engine="reference")
+    assert np.array_equal(lo1, lo2) and np.array_equal(hi1, hi2)
+    A1, l1, u1 = mccormick_rows(model, lo1, hi1, engine="native")
+    A2, l2, u2 = mccormick_rows(model, lo1, hi1, engine="reference")
+    assert (A1 != A2).nnz == 0 and np.array_equal(l1, l2) and np.array_equal(u1, u2)

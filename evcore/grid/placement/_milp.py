@@ -61,7 +61,46 @@ class SitingMilp:
         self.static_upper = np.concatenate(upper)
         self.options = SolverOptions(mip_rel_gap=mip_rel_gap, threads=1)
 
-    def solve(self, lo, hi, *, cuts=None, center=None, time_limit=None):
+    def solve(self, lo, hi, *, cuts=None, center=None, time_limit=None, lazy=False, first_rows=24):
+        """Like :meth:`solve_all`, with the cut rows added lazily: the MILP is solved with the rows tightest at
+        the centre (or the box's middle), every row is checked at its solution, the violated ones are added and
+        it is solved again, until the solution meets every row. The subset's bound bounds the full problem (a
+        relaxation) and the final solution is feasible for it, so the answer is the full problem's."""
+        if not lazy or cuts is None or cuts[0].shape[0] <= first_rows:
+            return self.solve_all(lo, hi, cuts=cuts, center=center, time_limit=time_limit)
+        A_n, A_t, c_lo, c_hi = cuts
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        ref = np.asarray(center, dtype=float) if center is not None else np.round((lo + hi) / 2.0)
+        c_ref = ref if center is not None else None
+
+        def violation(n):
+            t = np.abs(n - c_ref) if c_ref is not None else np.zeros_like(n)
+            act = A_n @ n + A_t @ t
+            return np.maximum(c_lo - act, act - c_hi)
+
+        # start with the rows nearest to binding at the reference point
+        order = np.argsort(-violation(ref))
+        active = np.zeros(A_n.shape[0], dtype=bool)
+        active[order[:first_rows]] = True
+        while True:
+            idx = np.flatnonzero(active)
+            res = self.solve_all(lo, hi, cuts=(A_n[idx], A_t[idx], c_lo[idx], c_hi[idx]), center=center,
+                                 time_limit=time_limit)
+            if res is None or res["n"] is None:
+                return res
+            viol = violation(res["n"])
+            scale = np.maximum(1.0, np.maximum(np.abs(np.where(np.isfinite(c_lo), c_lo, 0.0)),
+                                               np.abs(np.where(np.isfinite(c_hi), c_hi, 0.0))))
+            new = (viol > 1e-9 * scale) & ~active
+            if not new.any():
+                return res
+            # add the violated rows, worst first (at most a few dozen per round)
+            cand = np.flatnonzero(new)
+            cand = cand[np.argsort(-viol[cand])][:48]
+            active[cand] = True
+
+    def solve_all(self, lo, hi, *, cuts=None, center=None, time_limit=None):
         """Maximise ``priority @ n`` over the box and cuts.
 
         Parameters

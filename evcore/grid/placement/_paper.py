@@ -39,50 +39,24 @@ __all__ = ["solve_paper", "mccormick_rows", "relaxation", "tighten_bounds", "pro
 log = logging.getLogger(__name__)
 
 
-def mccormick_rows(model: BilinearModel, lo, hi):
-    """Envelope rows ``(A, lower, upper)`` of every product for the bounds ``lo``, ``hi`` (eq. 37)."""
-    w, a, b = model.products.T
-    P = len(w)
-    la, ua, lb, ub = lo[a], hi[a], lo[b], hi[b]
-    rows, cols, vals, rlo, rhi = [], [], [], [], []
-    r = 0
-    finite = np.isfinite(la) & np.isfinite(ua) & np.isfinite(lb) & np.isfinite(ub)
-    for p in range(P):
-        if not finite[p]:
-            continue
-        if a[p] == b[p]:
-            x, l, u = a[p], la[p], ua[p]
-            m = 0.5 * (l + u)
-            for t in (l, u, m):  # tangents: w >= 2 t x - t^2
-                rows += [r, r]
-                cols += [w[p], x]
-                vals += [1.0, -2.0 * t]
-                rlo.append(-t * t)
-                rhi.append(np.inf)
-                r += 1
-            rows += [r, r]  # secant: w <= (l + u) x - l u
-            cols += [w[p], x]
-            vals += [1.0, -(l + u)]
-            rlo.append(-np.inf)
-            rhi.append(-l * u)
-            r += 1
-            continue
-        x, y = a[p], b[p]
-        for (cx, cy, const, lower) in ((lb[p], la[p], la[p] * lb[p], True), (ub[p], ua[p], ua[p] * ub[p], True),
-                                       (lb[p], ua[p], ua[p] * lb[p], False), (ub[p], la[p], la[p] * ub[p], False)):
-            # w >= cx x + cy y - const  (lower) ; w <= cx x + cy y - const (upper)
-            rows += [r, r, r]
-            cols += [w[p], x, y]
-            vals += [1.0, -cx, -cy]
-            if lower:
-                rlo.append(-const)
-                rhi.append(np.inf)
-            else:
-                rlo.append(-np.inf)
-                rhi.append(-const)
-            r += 1
-    A = sp.csr_matrix((vals, (rows, cols)), shape=(r, model.n_vars))
-    return A, np.array(rlo, float), np.array(rhi, float)
+def _native():
+    from ..._compiled import import_extension
+
+    return import_extension("evcore.grid.placement._native")
+
+
+def mccormick_rows(model: BilinearModel, lo, hi, engine="native"):
+    """Envelope rows ``(A, lower, upper)`` of every product for the bounds ``lo``, ``hi`` (eq. 37): four
+    inequalities per product, or for a square ``x^2`` three tangents and the secant (C++ kernel; twin in
+    :mod:`._reference`)."""
+    from . import _reference
+
+    kernel = _native().mccormick_rows if engine == "native" else _reference.mccormick_rows
+    rows, cols, vals, rlo, rhi, count = kernel(np.ascontiguousarray(model.products, dtype=np.int64),
+                                               np.ascontiguousarray(lo, dtype=float),
+                                               np.ascontiguousarray(hi, dtype=float))
+    A = sp.csr_matrix((vals, (rows, cols)), shape=(int(count), model.n_vars))
+    return A, rlo, rhi
 
 
 def relaxation(model: BilinearModel, lo, hi, *, integer=True, cut=None) -> Model:
@@ -110,37 +84,21 @@ def propagate_bounds(model: BilinearModel, lo, hi, rounds=3):
         return _propagate_bounds(model, lo, hi, rounds)
 
 
-def _propagate_bounds(model, lo, hi, rounds):
+def _propagate_bounds(model, lo, hi, rounds, engine="native"):
+    from . import _reference
+
     m = BilinearModel(names=model.names, col_lower=lo, col_upper=hi, integer=model.integer,
                       objective=model.objective, A=model.A, row_lower=model.row_lower, row_upper=model.row_upper,
                       products=model.products, index=model.index)
     A = model.A.tocsr()
-    eq = np.flatnonzero(model.row_lower == model.row_upper)
+    eq = np.flatnonzero(model.row_lower == model.row_upper).astype(np.int64)
+    kernel = _native().propagate_rows if engine == "native" else _reference.propagate_rows
+    indptr = A.indptr.astype(np.int64)
+    indices = A.indices.astype(np.int64)
+    rhs = np.ascontiguousarray(model.row_lower, dtype=float)
     for _ in range(rounds):
         m.propagate(rounds=1)
-        # equality rows: each variable's bound from the others (interval arithmetic)
-        for r in eq:
-            s, e = A.indptr[r], A.indptr[r + 1]
-            cols, vals = A.indices[s:e], A.data[s:e]
-            rhs = model.row_lower[r]
-            tlo = np.where(vals > 0, vals * lo[cols], vals * hi[cols])
-            thi = np.where(vals > 0, vals * hi[cols], vals * lo[cols])
-            if not (np.isfinite(tlo).all() and np.isfinite(thi).all()):
-                # only columns whose others are all finite can be bounded
-                pass
-            sum_lo = np.sum(tlo)
-            sum_hi = np.sum(thi)
-            for j, c in enumerate(cols):
-                if not (np.isfinite(sum_lo - tlo[j]) and np.isfinite(sum_hi - thi[j])):
-                    continue
-                rest_lo = sum_lo - tlo[j]
-                rest_hi = sum_hi - thi[j]
-                # vals[j] z_c = rhs - rest
-                a, b = (rhs - rest_hi) / vals[j], (rhs - rest_lo) / vals[j]
-                new_lo, new_hi = min(a, b), max(a, b)
-                slack = 1e-9 * max(1.0, abs(new_lo), abs(new_hi))
-                lo[c] = max(lo[c], new_lo - slack)
-                hi[c] = min(hi[c], new_hi + slack)
+        kernel(indptr, indices, A.data, rhs, eq, lo, hi, 1)
     return lo, hi
 
 
