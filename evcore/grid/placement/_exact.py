@@ -112,6 +112,7 @@ class _Search:
         self.unresolved = []
         self.trace = TraceRecorder(("seconds", "nodes", "objective", "bound", "gap", "open"))
         self.point_cache = {}
+        self.center_rounds = 3
 
     # ------------------------------------------------------------------ helpers
     def elapsed(self):
@@ -437,19 +438,35 @@ class _Search:
             return []
         keep_up = up_rows[high_q[iu] > self.q_upper[up_rows] - self.q_margin[up_rows]] if len(iu) else up_rows
         keep_low = low_rows[low_q[il] < self.q_lower[low_rows] + self.q_margin[low_rows]] if len(il) else low_rows
-        outer = self.milp.solve(lo, hi, cuts=self.cuts(enc, keep_up, keep_low, inner=False), center=enc.center)
-        self.milps += 1
-        if outer is None:
-            return []
-        bound = min(node.bound, outer["bound"])
-        if bound <= self.incumbent_value + self.tolerance():
-            return []
-        n_out = outer["n"]
-        critical = None
-        if n_out is not None:
+        # outer MILP; while its optimum fails, add the cuts of an enclosure centred at that optimum (valid over the
+        # same box, exact at their centre) and solve again: fewer splits
+        blocks = [(self.cuts(enc, keep_up, keep_low, inner=False), enc.center)]
+        centers = [enc.center]
+        outer = None
+        bound = node.bound
+        for round_ in range(self.center_rounds):
+            outer = self.milp.solve_all(lo, hi, blocks=blocks)
+            self.milps += 1
+            if outer is None:
+                return []
+            bound = min(bound, outer["bound"])
+            if bound <= self.incumbent_value + self.tolerance():
+                return []
+            n_out = outer["n"]
+            if n_out is None:
+                break
             self.offer(n_out, ref, keep_up, keep_low)
             if bound <= self.incumbent_value + self.tolerance():
                 return []
+            if round_ + 1 == self.center_rounds or any(np.array_equal(n_out, c) for c in centers):
+                break
+            extra, ref = self.enclosure(lo, hi, n_out, np.union1d(keep_up, keep_low), ref)
+            if extra is None:
+                break
+            blocks.append((self.cuts(extra, keep_up, keep_low, inner=False), extra.center))
+            centers.append(extra.center)
+        n_out = outer["n"] if outer is not None else None
+        critical = None
         if self.inner_pays(bound):
             inner = self.milp.solve(lo, hi, cuts=self.cuts(enc, keep_up, keep_low, inner=True), center=enc.center)
             self.milps += 1

@@ -100,26 +100,9 @@ class SitingMilp:
             cand = cand[np.argsort(-viol[cand])][:48]
             active[cand] = True
 
-    def solve_all(self, lo, hi, *, cuts=None, center=None, time_limit=None):
-        """Maximise ``priority @ n`` over the box and cuts.
-
-        Parameters
-        ----------
-        lo, hi : arrays, shape (K,)
-            Box of charger counts (integers).
-        cuts : tuple ``(A_n, A_t, lower, upper)`` or None
-            Rows ``lower <= A_n n + A_t t <= upper`` with ``t = |n - center|`` (componentwise).
-        center : array, shape (K,), optional
-            Centre of ``t`` (needed when ``A_t`` has entries). ``t`` is modelled exactly: ``n - center = p - m``,
-            ``t = p + m``, ``p <= w+ z``, ``m <= w- (1 - z)`` with a binary ``z`` per candidate, so rows may
-            hold ``t`` with either sign.
-
-        Returns
-        -------
-        dict or None
-            ``None`` when infeasible; else ``n`` (integers), ``objective``, ``bound`` (HiGHS's proven
-            upper bound of the maximum), ``status``.
-        """
+    def solve_all(self, lo, hi, *, cuts=None, center=None, time_limit=None, blocks=None):
+        """The MILP with every cut row at once. ``blocks`` generalises ``(cuts, center)`` to several
+        centres, each with its own exact ``t = |n - center|`` variables."""
         K = self.K
         lo = np.asarray(lo, dtype=float)
         hi = np.asarray(hi, dtype=float)
@@ -127,52 +110,66 @@ class SitingMilp:
         x_hi = np.where(hi >= np.maximum(self.nmin, 1.0), 1.0, 0.0)
         if (x_lo > x_hi).any():
             return None
-        use_t = center is not None
-        nvar = 5 * K if use_t else 2 * K
-        if use_t:
-            c = np.asarray(center, dtype=float)
-            wp = np.maximum(hi - c, 0.0)
-            wm = np.maximum(c - lo, 0.0)
-            col_lower = np.concatenate([lo, x_lo, np.zeros(3 * K)])
-            col_upper = np.concatenate([hi, x_hi, wp, wm, np.ones(K)])
-        else:
-            col_lower = np.concatenate([lo, x_lo])
-            col_upper = np.concatenate([hi, x_hi])
+        if blocks is None:
+            blocks = [(cuts, center)] if (cuts is not None or center is not None) else []
+        nb = len([b for b in blocks if b[1] is not None])
+        nvar = 2 * K + 3 * K * nb
+        col_lower = [lo, x_lo]
+        col_upper = [hi, x_hi]
+        integrality = [np.ones(2 * K, dtype=bool)]
         static = self.static[:, :2 * K]
-        if use_t:
-            static = sp.hstack([static, sp.csr_matrix((static.shape[0], 3 * K))])
-        blocks = [static]
+        if nb:
+            static = sp.hstack([static, sp.csr_matrix((static.shape[0], 3 * K * nb))])
+        rows = [static]
         lower = [self.static_lower]
         upper = [self.static_upper]
-        if cuts is not None and cuts[0].shape[0]:
-            A_n, A_t, c_lo, c_hi = cuts
-            R = A_n.shape[0]
-            if use_t:
-                blocks.append(sp.csr_matrix(np.hstack([A_n, np.zeros((R, K)), A_t, A_t, np.zeros((R, K))])))
-            else:
-                blocks.append(sp.csr_matrix(np.hstack([A_n, np.zeros((R, K))])))
-            lower.append(c_lo)
-            upper.append(c_hi)
-        if use_t:
-            eye = sp.identity(K, format="csr")
-            zero = sp.csr_matrix((K, K))
-            blocks.append(sp.hstack([eye, zero, -eye, eye, zero]))  # n - p + m = c
+        eye = sp.identity(K, format="csr")
+        zero = sp.csr_matrix((K, K))
+        offset = 2 * K
+        for blk_cuts, blk_center in blocks:
+            if blk_center is None:
+                if blk_cuts is not None and blk_cuts[0].shape[0]:
+                    A_n, _, c_lo, c_hi = blk_cuts
+                    rows.append(sp.hstack([sp.csr_matrix(A_n), sp.csr_matrix((A_n.shape[0], nvar - K))]))
+                    lower.append(c_lo)
+                    upper.append(c_hi)
+                continue
+            c = np.asarray(blk_center, dtype=float)
+            wp = np.maximum(hi - c, 0.0)
+            wm = np.maximum(c - lo, 0.0)
+            col_lower += [np.zeros(3 * K)]
+            col_upper += [wp, wm, np.ones(K)]
+            integrality += [np.zeros(2 * K, dtype=bool), np.ones(K, dtype=bool)]
+            left = sp.csr_matrix((K, offset - K)) if offset > K else None
+
+            def place_cols(n_part, t_part, z_part, count):
+                pieces = [n_part, sp.csr_matrix((count, offset - K)), t_part, z_part,
+                          sp.csr_matrix((count, nvar - offset - 3 * K))]
+                return sp.hstack([p for p in pieces if p.shape[1] > 0])
+
+            if blk_cuts is not None and blk_cuts[0].shape[0]:
+                A_n, A_t, c_lo, c_hi = blk_cuts
+                R = A_n.shape[0]
+                rows.append(place_cols(sp.csr_matrix(A_n), sp.csr_matrix(np.hstack([A_t, A_t])),
+                                       sp.csr_matrix((R, K)), R))
+                lower.append(c_lo)
+                upper.append(c_hi)
+            rows.append(place_cols(eye, sp.hstack([-eye, eye]), zero, K))  # n - p + m = c
             lower.append(c)
             upper.append(c)
-            blocks.append(sp.hstack([zero, zero, eye, zero, -sp.diags(wp)]))  # p - w+ z <= 0
+            rows.append(place_cols(zero, sp.hstack([eye, zero]), -sp.diags(wp), K))  # p - w+ z <= 0
             lower.append(np.full(K, -np.inf))
             upper.append(np.zeros(K))
-            blocks.append(sp.hstack([zero, zero, zero, eye, sp.diags(wm)]))  # m + w- z <= w-
+            rows.append(place_cols(zero, sp.hstack([zero, eye]), sp.diags(wm), K))  # m + w- z <= w-
             lower.append(np.full(K, -np.inf))
             upper.append(wm)
-        A = sp.vstack(blocks).tocsr()
-        integrality = np.zeros(nvar, dtype=bool)
-        integrality[:2 * K] = True
-        if use_t:
-            integrality[4 * K:] = True
+            del left
+            offset += 3 * K
+        A = sp.vstack(rows).tocsr()
         model = Model(objective=np.concatenate([self.priority, np.zeros(nvar - K)]), constraint_matrix=A,
-                      row_lower=np.concatenate(lower), row_upper=np.concatenate(upper), col_lower=col_lower,
-                      col_upper=col_upper, integrality=integrality, sense="max")
+                      row_lower=np.concatenate(lower), row_upper=np.concatenate(upper),
+                      col_lower=np.concatenate(col_lower), col_upper=np.concatenate(col_upper),
+                      integrality=np.concatenate(integrality), sense="max")
         options = self.options
         if time_limit is not None:
             options = SolverOptions(mip_rel_gap=options.mip_rel_gap, threads=1, time_limit=max(time_limit, 0.01))
