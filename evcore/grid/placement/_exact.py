@@ -2,28 +2,41 @@
 
 Every node of the search is a box ``lo <= n <= hi`` of integer charger counts. For a box:
 
-1. the reduced power flow is solved at a centre (an integer point of the box, near the parent's best
-   point) and a Krawczyk enclosure proves that every ``n`` of the box has exactly one power-flow solution
-   near it and bounds every limited magnitude by affine functions of ``n`` (:mod:`._enclosure`);
-   quantities proven within their limits over the whole box are dropped for its descendants;
-2. the *outer* MILP (siting rows plus every limit written with the enclosure's uniform lower/upper bound:
-   a relaxation) gives a proven upper bound of the box; infeasible boxes are pruned;
-3. its optimum is checked point-wise (an enclosure of the single point, so width ~1e-12): if every limit
-   holds with the certificate margin, the box is solved; otherwise the *inner* MILP (every limit written
-   with the pointwise bound: a restriction) gives a certified feasible point;
-4. every new incumbent is re-checked by the full power flow (:mod:`._verify`);
-5. boxes whose bound does not beat the incumbent are pruned, the others split (the candidate whose width
-   times impact on the critical limits is largest, at its midpoint; ``{0}`` vs ``[Nmin, hi]`` first).
+0. its upper bounds are lowered to the power-transfer caps (:func:`._enclosure.transfer_caps`: no solution
+   meeting the voltage limits can carry more chargers at a candidate), which also prunes boxes beyond voltage
+   collapse, where no enclosure exists;
+1. the reduced power flow is solved at a centre (an integer point of the box, the parent's best point) and a
+   Krawczyk enclosure (:mod:`._enclosure`) proves that every ``n`` of the box has exactly one power-flow
+   solution near the centre's and bounds every limited magnitude by affine functions of ``n`` and
+   ``|n - centre|`` (exact at the centre); quantities proven within their limits over the whole box are dropped
+   for its descendants; a box proven to violate a limit everywhere is pruned;
+2. the *outer* MILP (siting rows plus every limit written with the enclosure's lower/upper bound: a relaxation,
+   with ``|n - centre|`` modelled exactly by binaries) gives a proven upper bound of the box; while its optimum
+   fails, an enclosure centred at that optimum adds its own cuts (valid over the same box) and the MILP is
+   solved again (up to three centres) before the box is split;
+3. each outer optimum is checked point-wise (an enclosure of the single point, width ~1e-12): if every limit
+   holds with the certificate margin it is a certified placement; the *inner* MILP (every limit written with
+   the pointwise upper bound: a restriction) proposes another;
+4. every new incumbent is re-checked by the full power flow (:mod:`._verify`); a primal heuristic (sequential
+   linearisation) gives the first one;
+5. boxes whose bound does not beat the incumbent by the gap are pruned, the others split (the candidate whose
+   width times impact on the critical limits is largest, at its midpoint; ``{0}`` vs ``[Nmin, hi]`` first).
 
-A box where no enclosure can be proven (too wide, or a load-model discontinuity inside) keeps its
-parent's bound and is split; a single point that cannot be decided (a limit within the margin) stays an
-open leaf. ``status="optimal"`` only when no open box's bound exceeds the incumbent by more than the gap:
-then every leaf was certified infeasible, dominated, or solved.
+A box where no enclosure can be proven keeps its parent's bound and is split; a single point that cannot be
+decided (a limit within the margin) stays an open leaf. ``status="optimal"`` only when no open box's bound
+exceeds the incumbent by more than the gap: then every leaf was certified infeasible, dominated, or solved.
 
-Certificate margin: limits are met with a margin (default 1e-8 pu of the node base for voltages, 1e-8 of
-the rating for currents) which covers the floating-point error of the network reduction (estimated, see
-:mod:`._network`) and of the verifying power flow (solved to 1e-9 pu). Outer cuts are relaxed by the margin,
-inner cuts tightened by it.
+What is certified, precisely. The operating point of a placement is the power-flow solution evcore's power flow
+finds (the high-voltage branch, continuous in the charger counts). Each box's enclosure proves, for every ``n``
+in the box, a unique solution within a disc product around the centre's solution, so (by continuity and
+uniqueness) it is the operating point wherever the centre's is. The Krawczyk and remainder bounds are computed
+from non-negative terms with every floating-point error bounded (``gamma_k`` factors, a 1e-12 relative
+inflation). The reduced network (``W = A^T Y^-1 A``) is computed by sparse LU with iterative refinement in
+extended precision; its error is estimated a posteriori (~1e-12 relative on the feeders here) rather than
+proven, and covered by the certificate margin: limits are met with a margin (default 1e-8 pu of the node base
+for voltages, 1e-8 of the rating for currents), outer cuts relaxed by it and inner cuts tightened by it. The
+bounds of the small MILPs are HiGHS's (dual bound at ``mip_rel_gap`` 1e-9, feasibility tolerance 1e-7 on rows
+scaled to pu).
 """
 
 from __future__ import annotations
@@ -125,6 +138,14 @@ class _Search:
             return self.references[int(np.argmin(d))]
         return self.new_reference(n, u)
 
+    def may_add_reference(self):
+        """A new preconditioner costs O(M^3): a few hundred of them for a few hundred branches, only a handful
+        (one per ~20 nodes) for thousands."""
+        M = self.red.M
+        if M <= 600:
+            return True
+        return len(self.references) < 2 + self.nodes // 20
+
     def new_reference(self, n, u=None):
         red = self.red
         start = self.references[0].u if self.references else red.u0
@@ -161,7 +182,7 @@ class _Search:
             if enc is not None:
                 return enc, ref
             self.enclosure_failures += 1
-            if attempt == 0 and u_c is not None and np.abs(ref.n - center).sum() > 0:
+            if attempt == 0 and u_c is not None and np.abs(ref.n - center).sum() > 0 and self.may_add_reference():
                 ref = self.new_reference(center, u_c)
             else:
                 break
