@@ -16,7 +16,7 @@ from evcore.io import grid_eco_csv
 
 PART = "grid.place"
 CANDS = ["n2", "l3", "n5"]
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                        HealthCheck.function_scoped_fixture])
 
 
