@@ -183,3 +183,53 @@ def test_transfer_caps_are_valid():
         n = np.zeros(K)
         n[k] = np.floor(caps[k]) + 1
         assert not check_placement(inst, n)["ok"]
+
+
+def test_outer_only_enclosure_holds_at_points_within_the_voltage_limits():
+    """Wide boxes where Krawczyk fails: the outer-only enclosure (assuming the voltage limits) bounds every
+    point whose power flow meets the voltage limits."""
+    results = [_outer_only_case(seed) for seed in range(4)]
+    assert sum(r[0] for r in results) >= 10
+    assert sum(r[1] for r in results) >= 1  # some enclosures were outer-only (no existence proof)
+
+
+def _outer_only_case(seed):
+    inst = random_instance(demo_feeder(), 70 + seed, max_count=30)
+    search = _Search(inst, margin=1e-8, gap=1e-4, time_limit=None, max_nodes=None, reporter=None)
+    red = search.red
+    K = inst.n_candidates
+    rng = np.random.default_rng(seed)
+    rows = np.arange(len(red.q0))
+    nv = inst.n_monitored_voltages
+    u_base = red.solve(np.zeros(K), red.u0)
+    ref = Reference(red, u_base, np.zeros(K))
+    tested = 0
+    outer_only = 0
+    for _ in range(8):
+        lo = np.zeros(K)
+        hi = inst.max_chargers.astype(float)
+        c = np.round(hi * rng.uniform(0, 0.5, K))
+        try:
+            u_c = red.solve(c, u_base, ref)
+        except Exception:
+            continue
+        enc = enclose(red, ref, lo, hi, c, u_c, rows, hypothesis=(search.branch_lo_v, search.branch_hi_v))
+        if enc is None:
+            continue
+        outer_only += not enc.existence
+        for _ in range(6):
+            n = rng.integers(lo, np.floor(hi / 3) + 1).astype(float)
+            check = check_placement(inst, n)
+            if check["monitored"] is None:
+                continue
+            value = check["monitored"]
+            volts = value[:nv]
+            if not ((volts >= inst.lower_limits[:nv]) & (volts <= inst.upper_limits[:nv])).all():
+                continue
+            tested += 1
+            dn = n - c
+            t = np.abs(dn)
+            tol = 1e-8 * np.maximum(1.0, value)
+            assert (value <= enc.upper0 + enc.upper_grad @ dn + enc.upper_t @ t + tol).all()
+            assert (value >= enc.lower0 + enc.grad @ dn - enc.lower_t @ t - tol).all()
+    return tested, outer_only

@@ -75,6 +75,7 @@ class Enclosure:
     radius: np.ndarray
     contraction: float
     u_c: np.ndarray
+    existence: bool = True
 
     def range_over_box(self):
         """Bounds of ``|q|`` over the whole box: ``(lowest, highest)``, shape (R,) each."""
@@ -93,7 +94,7 @@ def charger_current_matrix(red: Reduction, u: np.ndarray) -> np.ndarray:
     return np.conj(red.charger_unit_va) / np.conj(u[nb:])
 
 
-def jacobian_variation(red: Reduction, anchor: dict, u_c, radius, lo, hi) -> np.ndarray:
+def jacobian_variation(red: Reduction, anchor: dict, u_c, radius, lo, hi, mag_range=None) -> np.ndarray:
     """``sup ||D_b(w, n) - D_b(anchor)||`` over ``|w - u_cb| <= radius_b`` and ``n`` in ``[lo, hi]``, (M,).
 
     ``anchor`` is a :func:`branch_state` (magnitudes, ``g``, ``phi``, angles, charger counts per branch).
@@ -105,13 +106,17 @@ def jacobian_variation(red: Reduction, anchor: dict, u_c, radius, lo, hi) -> np.
     m_c = np.abs(u_c)
     m1 = m_c - radius
     m2 = m_c + radius
+    if mag_range is not None:  # magnitudes also within the voltage limits (outer-only enclosures)
+        m1 = np.maximum(m1, mag_range[0])
+        m2 = np.minimum(m2, mag_range[1])
     out = np.full(red.M, np.inf)
     ok = m1 > 0
     if not ok.all():
         return out
     diff = np.angle(u_c) - anchor["angle"]
     diff = np.abs((diff + np.pi) % (2.0 * np.pi) - np.pi)
-    theta = diff + np.arcsin(np.minimum(1.0, radius / m_c))
+    theta = diff + np.arcsin(np.minimum(1.0, radius / m_c)) if mag_range is None else diff + np.where(
+        radius < m_c, np.arcsin(np.minimum(1.0, radius / m_c)), np.pi)
     sin_bound = np.minimum(1.0, theta)
     dg, dphi = red.terms.variation(m1[:nb], m2[:nb], anchor["m"][:nb], anchor["g"][:nb], anchor["phi"][:nb])
     out[:nb] = dg + dphi + np.abs(anchor["phi"][:nb]) * sin_bound[:nb]
@@ -123,7 +128,7 @@ def jacobian_variation(red: Reduction, anchor: dict, u_c, radius, lo, hi) -> np.
     return out * SAFETY
 
 
-def remainder_coefficients(red: Reduction, u_c, n_c, radius, w):
+def remainder_coefficients(red: Reduction, u_c, n_c, radius, w, mag_range=None):
     """Second-order remainder of the branch currents about the centre, per branch.
 
     ``r_b = h_b(u_c + d, n) - h_b(u_c, n_c) - D_cb d - Hc_b dn`` obeys, for ``|d| <= radius_b`` and
@@ -137,16 +142,22 @@ def remainder_coefficients(red: Reduction, u_c, n_c, radius, w):
     nb = red.n_base
     m = np.abs(u_c)
     m1 = m - radius
+    m2 = m + radius
+    if mag_range is not None:
+        m1 = np.maximum(m1, mag_range[0])
+        m2 = np.minimum(m2, mag_range[1])
     kappa2 = np.empty(red.M)
     kappa1 = np.zeros(red.M)
     jump = np.zeros(red.M)
     dist = np.zeros(red.M)
-    kappa2[:nb], jump[:nb], dist[:nb] = red.terms.curvature(m1[:nb], m[:nb] + radius[:nb], m[:nb])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa2[:nb], jump[:nb], dist[:nb] = red.terms.curvature(m1[:nb], m2[:nb], m[:nb])
     sigma = np.abs(red.charger_unit_va)
     nc = np.asarray(n_c, dtype=float)[red.charger_candidate]
     mc = m[nb:]
-    kappa2[nb:] = sigma * nc / (mc ** 2 * m1[nb:]) * SAFETY
-    kappa1[nb:] = sigma / (mc * m1[nb:]) * SAFETY
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa2[nb:] = np.where(m1[nb:] > 0, sigma * nc / (mc ** 2 * m1[nb:]), np.inf) * SAFETY
+        kappa1[nb:] = np.where(m1[nb:] > 0, sigma / (mc * m1[nb:]), np.inf) * SAFETY
     return kappa2, kappa1, jump, dist
 
 
@@ -157,10 +168,45 @@ def _rbar(k2, k1, jump, dist, rho, w_branch, nb):
     return out
 
 
-def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_rounds: int = 8):
+def _outer_radius(red, ref, lo, hi, n_c, u_c, w, w_branch, mag_range, lin, rg, E_apply, rounds=16):
+    """Radius containing every solution whose branch magnitudes lie in ``mag_range`` (see :func:`enclose`)."""
+    nb = red.n_base
+    lo_v, hi_v = mag_range
+    imax = np.empty(red.M)
+    imax[:nb] = red.terms.current_bound(lo_v[:nb], hi_v[:nb])
+    sigma = np.abs(red.charger_unit_va)
+    k = red.charger_candidate
+    with np.errstate(divide="ignore", invalid="ignore"):
+        imax[nb:] = np.where(lo_v[nb:] > 0, sigma * np.asarray(hi, float)[k] / lo_v[nb:], np.inf) * SAFETY
+    if not np.all(np.isfinite(imax)):
+        return None
+    rho = (np.abs(red.u0 - u_c) + red.W_abs @ imax) * (1.0 + _gamma(red.M + 4)) * SAFETY
+    for _ in range(rounds):
+        k2, k1, jmp, dst = remainder_coefficients(red, u_c, n_c, rho, w, mag_range)
+        if not np.all(np.isfinite(k2)):
+            return None
+        rbar = _rbar(k2, k1, jmp, dst, rho, w_branch, nb)
+        bound = (E_apply(rho) + lin + ref.Q_abs @ rbar + rg) * SAFETY
+        new = np.minimum(rho, bound)
+        done = np.all(new >= rho * (1.0 - 1e-3))
+        rho = new
+        if done:
+            break
+    return rho
+
+
+def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_rounds: int = 8, hypothesis=None):
     """Krawczyk enclosure over the box ``[lo, hi]`` around ``(n_c, u_c)``; ``None`` if it cannot be proven.
 
     ``rows`` selects the monitored quantities to bound (indices into ``red.q0``).
+
+    ``hypothesis = (branch_lo_v, branch_hi_v)``: when Krawczyk's conditions fail, fall back to an *outer-only*
+    enclosure of every solution whose branch voltage magnitudes lie within these bounds (the voltage limits of
+    wye branches at monitored nodes): such a solution has bounded branch currents ``|i_b| <= imax_b``, so
+    ``|u - u_c| <= |u0 - u_c| + |W| imax =: rho_0`` and, by the same fixed-point identity,
+    ``|u - u_c| <= B(rho)`` whenever ``|u - u_c| <= rho``; ``rho <- min(rho, B(rho))`` refines the radius (every
+    magnitude range clipped to the hypothesis). Nothing is claimed about existence (``existence=False``): the
+    bounds hold for every operating point that meets the limits, which is what a relaxation needs.
 
     With ``R`` the reference's approximate inverse, ``E_c = I - R J_c`` (``J_c``: Jacobian at the centre;
     ``|E_c| <= |E_r| + |Q| ||D_c - D_r||`` blockwise) and ``r(d, n)`` the second-order remainder of the branch
@@ -212,13 +258,13 @@ def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_round
     contraction = np.inf
     for _ in range(max_rounds):
         if not np.all(rho < m_c):
-            return None
+            break
         dD = jacobian_variation(red, anchor_c, u_c, rho, lo, hi)
         if not np.all(np.isfinite(dD)):
-            return None
+            break
         k2, k1, jmp, dst = remainder_coefficients(red, u_c, n_c, rho, w)
         if not np.all(np.isfinite(k2)):
-            return None
+            break
         rbar = _rbar(k2, k1, jmp, dst, rho, w_branch, nb)
         rK = (E_apply(rho) + lin + ref.Q_abs @ rbar + rg) * SAFETY
         contract = (E_apply(rho) + ref.Q_abs @ (dD * rho)) * SAFETY
@@ -227,12 +273,20 @@ def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_round
             contraction = float(np.max(contract / rho))
             break
         if not (np.all(np.isfinite(rK)) and np.all(np.isfinite(contract))):
-            return None
+            break
         rho = 1.25 * np.maximum(rK, np.where(contract < rho, rK, rho)) + 1e-14 * m_c
+    mag_range = None
     if not ok:
-        return None
+        if hypothesis is None:
+            return None
+        mag_range = (np.asarray(hypothesis[0], float), np.asarray(hypothesis[1], float))
+        rK = _outer_radius(red, ref, lo, hi, n_c, u_c, w, w_branch, mag_range, lin, rg, E_apply)
+        if rK is None:
+            return None
+        dD = jacobian_variation(red, anchor_c, u_c, rK, lo, hi, mag_range)
+        contraction = np.inf
     # remainder with the final (smaller) radius r_K: every solution lies in it
-    k2, k1, jmp, dst = remainder_coefficients(red, u_c, n_c, rK, w)
+    k2, k1, jmp, dst = remainder_coefficients(red, u_c, n_c, rK, w, mag_range)
     if not np.all(np.isfinite(k2)):
         return None
     rbar_u = _rbar(k2, k1, jmp, dst, rK, w_branch, nb)
@@ -281,7 +335,7 @@ def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_round
     return Enclosure(center=n_c.copy(), lo=lo.copy(), hi=hi.copy(), rows=rows, q_abs=q_abs, grad=a,
                      upper_grad=upper_grad, lower0=q_abs - eq0, lower_t=Gq, upper0=upper0, upper_t=upper_t,
                      outer_lower0=q_abs - eq_u, outer_upper0=outer_upper0, radius=rK, contraction=contraction,
-                     u_c=np.asarray(u_c).copy())
+                     u_c=np.asarray(u_c).copy(), existence=mag_range is None)
 
 
 def transfer_caps(red: Reduction, lo, hi, branch_lo_v, branch_hi_v):

@@ -168,8 +168,10 @@ class _Search:
             self.point_cache[key] = u
         return u
 
-    def enclosure(self, lo, hi, center, rows, ref):
-        """Enclosure over the box with the given reference, retrying once with a reference at the centre."""
+    def enclosure(self, lo, hi, center, rows, ref, outer_only_ok=False):
+        """Enclosure over the box with the given reference, retrying once with a reference at the centre; with
+        ``outer_only_ok`` an outer-only enclosure (valid for every operating point that meets the voltage
+        limits, no existence proof) is accepted."""
         from ...errors import SolverError
 
         for attempt in range(2):
@@ -177,13 +179,16 @@ class _Search:
                 u_c = self.solve_point(center, ref)
             except SolverError:
                 u_c = None
-            enc = None if u_c is None else enclose(self.red, ref, lo, hi, center, u_c, rows)
+            hyp = (self.branch_lo_v, self.branch_hi_v) if outer_only_ok and attempt == 1 else None
+            enc = None if u_c is None else enclose(self.red, ref, lo, hi, center, u_c, rows, hypothesis=hyp)
             self.enclosures += 1
             if enc is not None:
                 return enc, ref
             self.enclosure_failures += 1
             if attempt == 0 and u_c is not None and np.abs(ref.n - center).sum() > 0 and self.may_add_reference():
                 ref = self.new_reference(center, u_c)
+            elif attempt == 0 and outer_only_ok and u_c is not None:
+                continue  # same reference, outer-only this time
             else:
                 break
         return None, ref
@@ -435,7 +440,7 @@ class _Search:
             if status in ("undecided", "check_failed"):
                 self.unresolved.append(dict(n=lo.copy(), bound=node.bound, reason=status))
             return []
-        enc, ref = self.enclosure(lo, hi, center, rows, ref)
+        enc, ref = self.enclosure(lo, hi, center, rows, ref, outer_only_ok=True)
         if enc is None:
             res = self.milp.solve(lo, hi)
             self.milps += 1
@@ -457,8 +462,12 @@ class _Search:
             return []
         if len(il) and (high_q[il] < self.q_lower[low_rows] - self.q_margin[low_rows]).any():
             return []
-        keep_up = up_rows[high_q[iu] > self.q_upper[up_rows] - self.q_margin[up_rows]] if len(iu) else up_rows
-        keep_low = low_rows[low_q[il] < self.q_lower[low_rows] + self.q_margin[low_rows]] if len(il) else low_rows
+        if enc.existence:
+            keep_up = up_rows[high_q[iu] > self.q_upper[up_rows] - self.q_margin[up_rows]] if len(iu) else up_rows
+            keep_low = low_rows[low_q[il] < self.q_lower[low_rows] + self.q_margin[low_rows]] if len(il) else low_rows
+        else:
+            # an outer-only enclosure assumes the voltage limits: it proves no limit safe
+            keep_up, keep_low = up_rows, low_rows
         # outer MILP; while its optimum fails, add the cuts of an enclosure centred at that optimum (valid over the
         # same box, exact at their centre) and solve again: fewer splits
         blocks = [(self.cuts(enc, keep_up, keep_low, inner=False), enc.center)]
@@ -481,7 +490,7 @@ class _Search:
                 return []
             if round_ + 1 == self.center_rounds or any(np.array_equal(n_out, c) for c in centers):
                 break
-            extra, ref = self.enclosure(lo, hi, n_out, np.union1d(keep_up, keep_low), ref)
+            extra, ref = self.enclosure(lo, hi, n_out, np.union1d(keep_up, keep_low), ref, outer_only_ok=True)
             if extra is None:
                 break
             blocks.append((self.cuts(extra, keep_up, keep_low, inner=False), extra.center))
