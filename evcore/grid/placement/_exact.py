@@ -22,7 +22,10 @@ Every node of the search is a box ``lo <= n <= hi`` of integer charger counts. F
 5. boxes whose bound does not beat the incumbent by the gap are pruned, the others split (the candidate whose
    width times impact on the critical limits is largest, at its midpoint; ``{0}`` vs ``[Nmin, hi]`` first).
 
-A box where no enclosure can be proven keeps its parent's bound and is split; a single point that cannot be
+Where Krawczyk's conditions fail (wide boxes), an *outer-only* enclosure still bounds every operating point that
+meets the voltage limits (an a-priori radius from bounded branch currents, refined by the same fixed-point
+bound): it gives valid outer cuts and prunes, but proves no limit safe and certifies no point. A box where no
+enclosure at all can be proven keeps its parent's bound and is split; a single point that cannot be
 decided (a limit within the margin) stays an open leaf. ``status="optimal"`` only when no open box's bound
 exceeds the incumbent by more than the gap: then every leaf was certified infeasible, dominated, or solved.
 
