@@ -133,11 +133,18 @@ def test_load_terms_match_power_flow_models_and_bound_their_variation():
         m1, m2 = np.maximum(m0 - r, 1e-3), m0 + r
         dg, dphi = terms.variation(m1, m2, m0, terms.g(m0), terms.phi(m0))
         cur = terms.current_bound(m1, m2)
+        lip = terms.lipschitz(m1, m2)
         for s in np.linspace(0, 1, 21):
             m = m1 + s * (m2 - m1)
             assert (np.abs(terms.g(m) - terms.g(m0)) <= dg * (1 + 1e-9)).all()
             assert (np.abs(terms.phi(m) - terms.phi(m0)) <= dphi * (1 + 1e-9)).all()
             assert (np.abs(terms.g(m)) * m <= cur * (1 + 1e-9)).all()
+            # the Jacobian's norm (largest singular value of the real 2x2 block) within the Lipschitz bound
+            from evcore.grid.placement._network import branch_jacobian_blocks
+
+            g_m, dg_m = load_admittance(m, *args)
+            D = branch_jacobian_blocks(m * np.exp(1j * rng.uniform(-np.pi, np.pi, len(m))), g_m, dg_m)
+            assert (np.linalg.norm(D, 2, axis=(1, 2)) <= lip * (1 + 1e-9)).all()
 
 
 def test_second_order_remainder_bound_holds():

@@ -57,6 +57,11 @@ class Enclosure:
     * ``outer_lower0 + grad @ dn <= |q(n)| <= outer_upper0 + upper_grad @ dn`` (uniform over the box).
 
     Units are those of the quantity (voltages pu, currents A).
+
+    ``existence``: Krawczyk's conditions hold (for every ``n`` of the box exactly one solution lies in the disc
+    product around ``u_c``, and the bounds hold for it). ``all_solutions``: the bounds hold for *every*
+    power-flow solution of every ``n`` in the box whose voltages meet the limits (the hypothesis given to
+    :func:`enclose`); only such an enclosure may exclude placements (prune, cut, declare infeasible).
     """
 
     center: np.ndarray
@@ -76,6 +81,8 @@ class Enclosure:
     contraction: float
     u_c: np.ndarray
     existence: bool = True
+    all_solutions: bool = False
+    krawczyk: bool = True
 
     def range_over_box(self):
         """Bounds of ``|q|`` over the whole box: ``(lowest, highest)``, shape (R,) each."""
@@ -100,23 +107,20 @@ def jacobian_variation(red: Reduction, anchor: dict, u_c, radius, lo, hi, mag_ra
     ``anchor`` is a :func:`branch_state` (magnitudes, ``g``, ``phi``, angles, charger counts per branch).
     ``D(w) dw = g(m) dw + phi(m) w_hat Re(conj(w_hat) dw)`` gives ``||D(w) - D(a)|| <= |g(m) - g(m_a)| +
     |phi(m) - phi(m_a)| + |phi(m_a)| sin(angle(w, a))``. ``inf`` where the disc reaches 0 V or a load
-    model's discontinuity or cut-off.
+    model's discontinuity or cut-off. With ``mag_range`` (the hypothesis of an outer-only enclosure, see
+    :func:`magnitude_ranges`) the sup is over the segments from ``u_c`` to points ``w`` of the disc that obey
+    it (what the mean-value form needs).
     """
     nb = red.n_base
     m_c = np.abs(u_c)
-    m1 = m_c - radius
-    m2 = m_c + radius
-    if mag_range is not None:  # magnitudes also within the voltage limits (outer-only enclosures)
-        m1 = np.maximum(m1, mag_range[0])
-        m2 = np.minimum(m2, mag_range[1])
+    m1, m2, _ = magnitude_ranges(m_c, radius, mag_range)
     out = np.full(red.M, np.inf)
     ok = m1 > 0
     if not ok.all():
         return out
     diff = np.angle(u_c) - anchor["angle"]
     diff = np.abs((diff + np.pi) % (2.0 * np.pi) - np.pi)
-    theta = diff + np.arcsin(np.minimum(1.0, radius / m_c)) if mag_range is None else diff + np.where(
-        radius < m_c, np.arcsin(np.minimum(1.0, radius / m_c)), np.pi)
+    theta = diff + np.arcsin(np.minimum(1.0, radius / m_c))
     sin_bound = np.minimum(1.0, theta)
     dg, dphi = red.terms.variation(m1[:nb], m2[:nb], anchor["m"][:nb], anchor["g"][:nb], anchor["phi"][:nb])
     out[:nb] = dg + dphi + np.abs(anchor["phi"][:nb]) * sin_bound[:nb]
@@ -126,6 +130,36 @@ def jacobian_variation(red: Reduction, anchor: dict, u_c, radius, lo, hi, mag_ra
     d = np.maximum(np.abs(lo[k] / m2[nb:] ** 2 - c0), np.abs(hi[k] / m1[nb:] ** 2 - c0))
     out[nb:] = 3.0 * sigma * d + 2.0 * sigma * c0 * sin_bound[nb:]
     return out * SAFETY
+
+
+def magnitude_ranges(m_c, radius, mag_range=None):
+    """Magnitude ranges for the remainder bounds about a centre of magnitudes ``m_c`` over a disc of ``radius``.
+
+    Returns ``(seg_lo, seg_hi, end_lo)`` (V, shape (M,) each): ``[seg_lo, seg_hi]`` holds the magnitude of
+    every point of every segment from the centre ``u_c`` to a point ``w`` of the disc (Taylor remainders
+    integrate the Jacobian along that segment); ``end_lo`` bounds ``|w|`` from below (the exact remainder
+    forms of constant-power terms only need the end point).
+
+    Without ``mag_range`` these are ``m_c -+ radius``. With ``mag_range = (lo_v, hi_v)``, the hypothesis
+    that ``|w|`` lies within ``[lo_v, hi_v]`` (outer-only enclosures), the *end point* obeys it but the centre
+    need not (it may violate a limit) and a segment may pass closer to 0 V than both its ends: with both ends
+    at least ``L = min(m_c, lo_v)`` from 0 and at most ``radius`` apart, the part of the segment inside the
+    circle of radius ``L`` is a chord of length at most ``radius``, so every point is at least
+    ``sqrt(L^2 - radius^2 / 4)`` from 0; and ``|.|`` is convex, so no point exceeds ``max(m_c, hi_v)``.
+    """
+    m1 = m_c - radius
+    m2 = m_c + radius
+    if mag_range is None:
+        return m1, m2, m1
+    lo_v = np.asarray(mag_range[0], dtype=float)
+    hi_v = np.asarray(mag_range[1], dtype=float)
+    end_lo = np.maximum(m1, lo_v)
+    L = np.minimum(m_c, lo_v)
+    with np.errstate(invalid="ignore"):
+        chord = np.where(radius < 2.0 * L, np.sqrt(np.maximum(L * L - 0.25 * radius * radius, 0.0)), 0.0)
+    seg_lo = np.maximum(m1, chord * (1.0 - 1e-12))
+    seg_hi = np.minimum(m2, np.maximum(m_c, hi_v))
+    return seg_lo, seg_hi, end_lo
 
 
 def remainder_coefficients(red: Reduction, u_c, n_c, radius, w, mag_range=None):
@@ -141,11 +175,7 @@ def remainder_coefficients(red: Reduction, u_c, n_c, radius, w, mag_range=None):
     """
     nb = red.n_base
     m = np.abs(u_c)
-    m1 = m - radius
-    m2 = m + radius
-    if mag_range is not None:
-        m1 = np.maximum(m1, mag_range[0])
-        m2 = np.minimum(m2, mag_range[1])
+    m1, m2, end_lo = magnitude_ranges(m, radius, mag_range)
     kappa2 = np.empty(red.M)
     kappa1 = np.zeros(red.M)
     jump = np.zeros(red.M)
@@ -156,8 +186,11 @@ def remainder_coefficients(red: Reduction, u_c, n_c, radius, w, mag_range=None):
     nc = np.asarray(n_c, dtype=float)[red.charger_candidate]
     mc = m[nb:]
     with np.errstate(divide="ignore", invalid="ignore"):
-        kappa2[nb:] = np.where(m1[nb:] > 0, sigma * nc / (mc ** 2 * m1[nb:]), np.inf) * SAFETY
-        kappa1[nb:] = np.where(m1[nb:] > 0, sigma / (mc * m1[nb:]), np.inf) * SAFETY
+        # a charger branch at n = 0 need not obey the hypothesis (no charger, no operating condition): its
+        # remainder is then |sigma n_c d| / m_c^2, covered by the bound below whenever end_lo <= m_c
+        ends = np.minimum(end_lo[nb:], mc)
+        kappa2[nb:] = np.where(ends > 0, sigma * nc / (mc ** 2 * ends), np.inf) * SAFETY
+        kappa1[nb:] = np.where(ends > 0, sigma / (mc * ends), np.inf) * SAFETY
     return kappa2, kappa1, jump, dist
 
 
@@ -168,8 +201,34 @@ def _rbar(k2, k1, jump, dist, rho, w_branch, nb):
     return out
 
 
-def _outer_radius(red, ref, lo, hi, n_c, u_c, w, w_branch, mag_range, lin, rg, E_apply, rounds=16):
-    """Radius containing every solution whose branch magnitudes lie in ``mag_range`` (see :func:`enclose`)."""
+def _lipschitz(red, m_c, radius, mag_range, hi_branch):
+    """Lipschitz constant of each branch current in its voltage along the segments from the centre to the
+    solutions meeting the hypothesis within ``radius`` (every ``n`` of the box), S, shape (M,). Chargers:
+    ``|sigma n / conj(w) - sigma n / conj(u_c)| = |sigma| n |d| / (|w| m_c)`` exactly (0 at ``n = 0``)."""
+    nb = red.n_base
+    seg_lo, seg_hi, end_lo = magnitude_ranges(m_c, radius, mag_range)
+    out = np.empty(red.M)
+    out[:nb] = red.terms.lipschitz(seg_lo[:nb], seg_hi[:nb])
+    sigma = np.abs(red.charger_unit_va)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[nb:] = np.where(end_lo[nb:] > 0, sigma * hi_branch / (end_lo[nb:] * m_c[nb:]), np.inf) * SAFETY
+    return out
+
+
+def _outer_radius(red, ref, lo, hi, n_c, u_c, w, w_branch, mag_range, lin, rg, E_apply, dDr, rounds=24,
+                  target=None, prior=None):
+    """Radius containing every solution whose branch magnitudes lie in ``mag_range`` (see :func:`enclose`);
+    ``None`` where no finite radius follows. ``target``: stop as soon as the radius is within it (the caller
+    asks whether every such solution lies in a disc). ``prior = (u_p, r_p)``: a disc already known to hold
+    every such solution for every ``n`` of the box (a parent box's), a start much closer than the a-priori
+    radius.
+
+    Each round takes the smaller of two valid bounds for a solution ``d = u - u_c`` with ``|d| <= rho``: the
+    Taylor form ``|d| <= |E_c| rho + |S| w + |Q| rbar(rho) + |R G_c|`` and the mean-value form
+    ``|d| <= P |d| + |S| w + |R G_c|``, ``P = |E_c| + |Q| diag(dD(rho))`` (``dD``: variation of the Jacobian
+    over the segments, :func:`jacobian_variation`), iterated as ``x <- min(x, P x + c)`` from ``x = rho``
+    (each step holds because ``P >= 0``). The Taylor form is sharp near the centre, the mean-value form
+    far from it (its bound grows linearly, not quadratically, with the radius)."""
     nb = red.n_base
     lo_v, hi_v = mag_range
     imax = np.empty(red.M)
@@ -178,35 +237,87 @@ def _outer_radius(red, ref, lo, hi, n_c, u_c, w, w_branch, mag_range, lin, rg, E
     k = red.charger_candidate
     with np.errstate(divide="ignore", invalid="ignore"):
         imax[nb:] = np.where(lo_v[nb:] > 0, sigma * np.asarray(hi, float)[k] / lo_v[nb:], np.inf) * SAFETY
-    if not np.all(np.isfinite(imax)):
+    rho = np.full(red.M, np.inf)
+    if np.all(np.isfinite(imax)):
+        # |u - u_c| = |u0 - u_c - W i| for every solution u, whatever its currents within their bounds
+        rho = (np.abs(red.u0 - u_c) + red.W_abs @ imax) * (1.0 + _gamma(red.M + 4)) * SAFETY
+    if prior is not None:
+        rho = np.minimum(rho, (np.abs(u_c - prior[0]) + prior[1]) * SAFETY)
+    if not np.all(np.isfinite(rho)):
         return None
-    rho = (np.abs(red.u0 - u_c) + red.W_abs @ imax) * (1.0 + _gamma(red.M + 4)) * SAFETY
+    anchor = branch_state(red, u_c, n_c)
+    c = lin + rg
+    # un-preconditioned (Z-bus) form: u - u_c = -W (h(u, n) - h(u_c, n)) - W (h(u_c, n) - h(u_c, n_c)) - G_c
+    G_c = u_c - red.u0 + red.W @ red.currents(u_c, n_c)
+    m_c = np.abs(u_c)
+    h_abs = np.abs(red.currents(u_c, n_c))
+    dn_cur = np.zeros(red.M)
+    dn_cur[nb:] = sigma * w_branch / m_c[nb:]
+    c_z = (red.W_abs @ dn_cur + np.abs(G_c) + _gamma(red.M + 3) * (m_c + np.abs(red.u0) + red.W_abs @ h_abs)) \
+        * (1.0 + _gamma(red.M + 2)) * SAFETY
+    hi_branch = np.asarray(hi, float)[k]
     for _ in range(rounds):
+        new = rho
+        lip = _lipschitz(red, m_c, rho, mag_range, hi_branch)
+        if np.all(np.isfinite(lip)):
+            x = new
+            for _ in range(200):
+                y = np.minimum(x, (red.W_abs @ (lip * x)) * (1.0 + _gamma(red.M + 2)) * SAFETY + c_z)
+                stalled = np.all(y >= x * (1.0 - 1e-3))
+                x = y
+                if stalled or (target is not None and np.all(x <= target)):
+                    break
+            new = x
         k2, k1, jmp, dst = remainder_coefficients(red, u_c, n_c, rho, w, mag_range)
-        if not np.all(np.isfinite(k2)):
-            return None
-        rbar = _rbar(k2, k1, jmp, dst, rho, w_branch, nb)
-        bound = (E_apply(rho) + lin + ref.Q_abs @ rbar + rg) * SAFETY
-        new = np.minimum(rho, bound)
+        if np.all(np.isfinite(k2)):
+            rbar = _rbar(k2, k1, jmp, dst, rho, w_branch, nb)
+            new = np.minimum(new, (E_apply(rho) + lin + ref.Q_abs @ rbar + rg) * SAFETY)
+        dD = jacobian_variation(red, anchor, u_c, rho, lo, hi, mag_range)
+        if np.all(np.isfinite(dD)):
+            x = new
+            scale = dDr + dD
+            for _ in range(200):
+                y = np.minimum(x, (ref.E_abs @ x + ref.Q_abs @ (scale * x)) * SAFETY * SAFETY + c * SAFETY)
+                stalled = np.all(y >= x * (1.0 - 1e-3))
+                x = y
+                if stalled or (target is not None and np.all(x <= target)):
+                    break
+            new = x
         done = np.all(new >= rho * (1.0 - 1e-3))
         rho = new
+        if target is not None and np.all(rho <= target):
+            break
         if done:
             break
-    return rho
+    k2 = remainder_coefficients(red, u_c, n_c, rho, w, mag_range)[0]
+    return rho if np.all(np.isfinite(k2)) else None
 
 
-def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_rounds: int = 8, hypothesis=None):
+def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_rounds: int = 8, hypothesis=None,
+            need_all: bool = False, prior=None):
     """Krawczyk enclosure over the box ``[lo, hi]`` around ``(n_c, u_c)``; ``None`` if it cannot be proven.
 
     ``rows`` selects the monitored quantities to bound (indices into ``red.q0``).
 
-    ``hypothesis = (branch_lo_v, branch_hi_v)``: when Krawczyk's conditions fail, fall back to an *outer-only*
-    enclosure of every solution whose branch voltage magnitudes lie within these bounds (the voltage limits of
-    wye branches at monitored nodes): such a solution has bounded branch currents ``|i_b| <= imax_b``, so
-    ``|u - u_c| <= |u0 - u_c| + |W| imax =: rho_0`` and, by the same fixed-point identity,
-    ``|u - u_c| <= B(rho)`` whenever ``|u - u_c| <= rho``; ``rho <- min(rho, B(rho))`` refines the radius (every
-    magnitude range clipped to the hypothesis). Nothing is claimed about existence (``existence=False``): the
-    bounds hold for every operating point that meets the limits, which is what a relaxation needs.
+    ``hypothesis = (branch_lo_v, branch_hi_v)``: bounds of the branch voltage magnitudes that every operating
+    point meeting the voltage limits obeys (the limits of wye branches at monitored nodes, 0 / the sum of
+    the nodes' upper limits elsewhere). Such a solution ``u`` has bounded branch currents ``|i_b| <= imax_b``,
+    so ``|u - u_c| <= |u0 - u_c| + |W| imax =: rho_0`` (an a-priori radius: ``u = u0 - W i`` for every
+    solution), and, by the fixed-point identity below, ``|u - u_c| <= B(rho)`` whenever ``|u - u_c| <= rho``;
+    ``rho <- min(rho, B(rho))`` refines the radius (remainders over the segment from ``u_c`` to ``u``, whose
+    magnitudes :func:`magnitude_ranges` bounds using the hypothesis at ``u`` only). This holds for *every*
+    solution meeting the hypothesis, however many the power flow has (none: the bounds are vacuous). Then:
+
+    * if Krawczyk succeeded and the refined radius lies within its disc, every solution meeting the limits
+      is Krawczyk's unique one: its bounds hold for all of them (``all_solutions=True``);
+    * otherwise, if Krawczyk failed or ``need_all`` is set, the bounds are computed from the refined radius:
+      an *outer-only* enclosure (``existence=False``, ``all_solutions=True``) that proves nothing about
+      existence and certifies no point, but bounds every operating point that meets the limits, which is
+      what a relaxation and a pruning argument need;
+    * otherwise Krawczyk's bounds are returned with ``all_solutions=False``: they hold for the solution near
+      the centre only (enough to certify a point, never to exclude one).
+
+    Without a hypothesis only Krawczyk's enclosure is tried (``all_solutions=False``).
 
     With ``R`` the reference's approximate inverse, ``E_c = I - R J_c`` (``J_c``: Jacobian at the centre;
     ``|E_c| <= |E_r| + |Q| ||D_c - D_r||`` blockwise) and ``r(d, n)`` the second-order remainder of the branch
@@ -276,15 +387,33 @@ def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_round
             break
         rho = 1.25 * np.maximum(rK, np.where(contract < rho, rK, rho)) + 1e-14 * m_c
     mag_range = None
-    if not ok:
-        if hypothesis is None:
-            return None
-        mag_range = (np.asarray(hypothesis[0], float), np.asarray(hypothesis[1], float))
-        rK = _outer_radius(red, ref, lo, hi, n_c, u_c, w, w_branch, mag_range, lin, rg, E_apply)
-        if rK is None:
-            return None
-        dD = jacobian_variation(red, anchor_c, u_c, rK, lo, hi, mag_range)
-        contraction = np.inf
+    all_solutions = False
+    krawczyk = ok
+    if hypothesis is not None:
+        hyp = (np.asarray(hypothesis[0], float), np.asarray(hypothesis[1], float))
+        r_out = _outer_radius(red, ref, lo, hi, n_c, u_c, w, w_branch, hyp, lin, rg, E_apply, dDr,
+                              target=rho if ok else None, prior=prior)
+        if ok and r_out is not None:
+            # every solution meeting the hypothesis lies in the disc where Krawczyk's solution is unique; a
+            # wider disc still holds only that solution where the contraction condition holds on it (the mean
+            # value form between two solutions: |u1 - u2| <= P |u1 - u2| with P y < y forces u1 = u2)
+            all_solutions = bool(np.all(r_out <= rho))
+            if not all_solutions:
+                wide = np.maximum(rho, r_out) * (1.0 + 1e-9)
+                if np.all(wide < m_c):
+                    dDw = jacobian_variation(red, anchor_c, u_c, wide, lo, hi)
+                    if np.all(np.isfinite(dDw)):
+                        all_solutions = bool(np.all((E_apply(wide) + ref.Q_abs @ (dDw * wide)) * SAFETY < wide))
+        if not all_solutions and (need_all or not ok):
+            if r_out is None:
+                return None
+            ok = False
+            mag_range = hyp
+            rK = r_out
+            contraction = np.inf
+            all_solutions = True
+    elif not ok:
+        return None
     # remainder with the final (smaller) radius r_K: every solution lies in it
     k2, k1, jmp, dst = remainder_coefficients(red, u_c, n_c, rK, w, mag_range)
     if not np.all(np.isfinite(k2)):
@@ -335,7 +464,8 @@ def enclose(red: Reduction, ref: Reference, lo, hi, n_c, u_c, rows, *, max_round
     return Enclosure(center=n_c.copy(), lo=lo.copy(), hi=hi.copy(), rows=rows, q_abs=q_abs, grad=a,
                      upper_grad=upper_grad, lower0=q_abs - eq0, lower_t=Gq, upper0=upper0, upper_t=upper_t,
                      outer_lower0=q_abs - eq_u, outer_upper0=outer_upper0, radius=rK, contraction=contraction,
-                     u_c=np.asarray(u_c).copy(), existence=mag_range is None)
+                     u_c=np.asarray(u_c).copy(), existence=mag_range is None, all_solutions=all_solutions,
+                     krawczyk=krawczyk)
 
 
 def transfer_caps(red: Reduction, lo, hi, branch_lo_v, branch_hi_v):
@@ -388,7 +518,10 @@ def transfer_caps(red: Reduction, lo, hi, branch_lo_v, branch_hi_v):
             continue
         cap = float(np.max((ms * e0 - ms ** 2) / denom))
         # the maximum of (m e0 - m^2) / denom over a grid is not the supremum: bound the gap by the slope
-        slope = (e0 + 2 * m_hi[b]) / denom.min() + abs(m_hi[b] * e0) * beta / denom.min() ** 2
-        cap += slope * (m_hi[b] - m_lo[b]) / 64.0
+        # |f'(m)| <= |e0 - 2m| / denom + beta |m e0 - m^2| / denom^2, and every m is within h / 2 of the grid
+        slope = (e0 + 2 * m_hi[b]) / denom.min() + m_hi[b] * (e0 + m_hi[b]) * beta / denom.min() ** 2
+        cap += slope * (m_hi[b] - m_lo[b]) / 64.0 * SAFETY
         caps[k] = min(caps[k], cap)
-    return caps
+    # a cap below 0 would say that not even n_k = 0 meets the hypothesis; at n_k = 0 a charger branch's own
+    # operating condition does not apply, so only n_k >= 1 is excluded
+    return np.maximum(caps, 0.0)

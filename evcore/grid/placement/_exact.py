@@ -67,11 +67,13 @@ DEFAULT_MARGIN = 1e-8
 
 
 class _Node:
-    __slots__ = ("lo", "hi", "bound", "hint", "up_rows", "low_rows", "depth", "ref")
+    __slots__ = ("lo", "hi", "bound", "hint", "up_rows", "low_rows", "depth", "ref", "prior")
 
-    def __init__(self, lo, hi, bound, hint, up_rows, low_rows, depth, ref):
+    def __init__(self, lo, hi, bound, hint, up_rows, low_rows, depth, ref, prior=None):
         self.lo, self.hi, self.bound, self.hint = lo, hi, bound, hint
         self.up_rows, self.low_rows, self.depth, self.ref = up_rows, low_rows, depth, ref
+        # (u, radius): a disc holding every operating point that meets the limits, for every n of the box
+        self.prior = prior
 
 
 def build_reduction(instance):
@@ -115,6 +117,12 @@ class _Search:
         a, b = red.branch_from, red.branch_to
         wye = b < 0
         self.branch_lo_v = np.where(wye, node_lo[a], 0.0)
+        # operating condition of the instance (checked by the power flow): chargers in operation and
+        # constant-power loads keep terminal_vmin_pu of their base-case terminal voltage; at n_k = 0 a charger
+        # branch carries no current
+        nb = red.n_base
+        self.branch_lo_v[nb:] = np.maximum(self.branch_lo_v[nb:], instance._charger_vmin_v * (1.0 - margin))
+        self.branch_lo_v[:nb] = np.maximum(self.branch_lo_v[:nb], instance._load_vmin_v * (1.0 - margin))
         self.branch_hi_v = np.where(wye, node_hi[a], node_hi[a] + node_hi[np.maximum(b, 0)])
         self.references = []
         self.max_references = max_references
@@ -171,35 +179,43 @@ class _Search:
             self.point_cache[key] = u
         return u
 
-    def enclosure(self, lo, hi, center, rows, ref, outer_only_ok=False):
-        """Enclosure over the box with the given reference, retrying once with a reference at the centre; with
-        ``outer_only_ok`` an outer-only enclosure (valid for every operating point that meets the voltage
-        limits, no existence proof) is accepted."""
+    def enclosure(self, lo, hi, center, rows, ref, need_all=False, prior=None):
+        """Enclosure over the box (:func:`._enclosure.enclose` with the voltage limits as hypothesis), retrying
+        once with a reference at the centre when Krawczyk fails. With ``need_all`` the enclosure returned (if
+        any) bounds every operating point that meets the limits (``all_solutions``): Krawczyk's when every
+        such point is its unique solution, else an outer-only one."""
         from ...errors import SolverError
 
+        hyp = (self.branch_lo_v, self.branch_hi_v)
+        best = None
         for attempt in range(2):
             try:
                 u_c = self.solve_point(center, ref)
             except SolverError:
                 u_c = None
-            hyp = (self.branch_lo_v, self.branch_hi_v) if outer_only_ok and attempt == 1 else None
-            enc = None if u_c is None else enclose(self.red, ref, lo, hi, center, u_c, rows, hypothesis=hyp)
+            enc = None if u_c is None else enclose(self.red, ref, lo, hi, center, u_c, rows, hypothesis=hyp,
+                                                   need_all=need_all, prior=prior)
             self.enclosures += 1
-            if enc is not None:
+            if enc is not None and enc.krawczyk and (enc.all_solutions or not need_all):
                 return enc, ref
             self.enclosure_failures += 1
+            if best is None or (enc is not None and enc.krawczyk):
+                best = enc if enc is not None else best
             if attempt == 0 and u_c is not None and np.abs(ref.n - center).sum() > 0 and self.may_add_reference():
+                # Krawczyk (and the uniqueness of the operating point) may hold with a preconditioner at the centre
                 ref = self.new_reference(center, u_c)
-            elif attempt == 0 and outer_only_ok and u_c is not None:
-                continue  # same reference, outer-only this time
             else:
                 break
-        return None, ref
+        return best, ref
 
-    def classify_point(self, n, rows_up, rows_low, ref):
-        """``"feasible"``, ``"infeasible"`` or ``"undecided"`` for the integer point ``n`` (rigorous)."""
+    def classify_point(self, n, rows_up, rows_low, ref, prior=None):
+        """``"feasible"``, ``"infeasible"`` or ``"undecided"`` for the integer point ``n`` (rigorous).
+
+        Feasible: Krawczyk's enclosure (a solution exists, is unique near the centre's) meets every limit
+        with the margin (the power-flow check follows). Infeasible: an enclosure valid for every solution
+        meeting the voltage limits (``all_solutions``) violates a limit by more than the margin."""
         rows = np.union1d(rows_up, rows_low)
-        enc, ref = self.enclosure(n, n, n, rows, ref)
+        enc, ref = self.enclosure(n, n, n, rows, ref, prior=prior)
         if enc is None:
             return "undecided", None
         pos = {r: i for i, r in enumerate(enc.rows)}
@@ -207,8 +223,12 @@ class _Search:
         il = np.array([pos[r] for r in rows_low], dtype=np.int64)
         up_ok = enc.upper0[iu] <= self.q_upper[rows_up] - self.q_margin[rows_up]
         low_ok = enc.lower0[il] >= self.q_lower[rows_low] + self.q_margin[rows_low]
-        if up_ok.all() and low_ok.all():
+        if enc.existence and up_ok.all() and low_ok.all():
             return "feasible", enc
+        if not enc.all_solutions:
+            enc, ref = self.enclosure(n, n, n, rows, ref, need_all=True, prior=prior)
+            if enc is None:
+                return "undecided", None
         up_bad = enc.lower0[iu] > self.q_upper[rows_up] + self.q_margin[rows_up]
         low_bad = enc.upper0[il] < self.q_lower[rows_low] - self.q_margin[rows_low]
         if up_bad.any() or low_bad.any():
@@ -216,14 +236,14 @@ class _Search:
             return "infeasible", viol
         return "undecided", None
 
-    def offer(self, n, ref, rows_up, rows_low):
+    def offer(self, n, ref, rows_up, rows_low, prior=None):
         """Check a candidate point; make it the incumbent if certified, verified and better."""
         value = float(self.milp.priority @ n)
         if value <= self.incumbent_value:
             return None
         if self.inst.siting_violations(n):
             return "siting"
-        status, info = self.classify_point(n, rows_up, rows_low, ref)
+        status, info = self.classify_point(n, rows_up, rows_low, ref, prior)
         if status != "feasible":
             return status
         check = check_placement(self.inst, n)
@@ -439,11 +459,11 @@ class _Search:
         ref = self.reference_for(center)
         rows = np.union1d(node.up_rows, node.low_rows)
         if (lo == hi).all():
-            status = self.offer(lo.copy(), ref, node.up_rows, node.low_rows)
+            status = self.offer(lo.copy(), ref, node.up_rows, node.low_rows, node.prior)
             if status in ("undecided", "check_failed"):
                 self.unresolved.append(dict(n=lo.copy(), bound=node.bound, reason=status))
             return []
-        enc, ref = self.enclosure(lo, hi, center, rows, ref, outer_only_ok=True)
+        enc, ref = self.enclosure(lo, hi, center, rows, ref, need_all=True, prior=node.prior)
         if enc is None:
             res = self.milp.solve(lo, hi)
             self.milps += 1
@@ -452,8 +472,11 @@ class _Search:
             bound = min(node.bound, res["bound"])
             children = []
             for clo, chi in self.split(node, None, None, hi):
-                children.append(_Node(clo, chi, bound, center, node.up_rows, node.low_rows, node.depth + 1, ref))
+                children.append(_Node(clo, chi, bound, center, node.up_rows, node.low_rows, node.depth + 1, ref,
+                                      node.prior))
             return children
+        # every operating point meeting the limits, for every n of the box, lies within enc.radius of enc.u_c
+        prior = (enc.u_c, enc.radius) if enc.all_solutions else node.prior
         # drop limits proven safe over the box; prune boxes proven infeasible
         pos = {r: i for i, r in enumerate(enc.rows)}
         low_q, high_q = enc.range_over_box()
@@ -488,12 +511,13 @@ class _Search:
             n_out = outer["n"]
             if n_out is None:
                 break
-            self.offer(n_out, ref, keep_up, keep_low)
+            self.offer(n_out, ref, keep_up, keep_low, prior)
             if bound <= self.incumbent_value + self.tolerance():
                 return []
             if round_ + 1 == self.center_rounds or any(np.array_equal(n_out, c) for c in centers):
                 break
-            extra, ref = self.enclosure(lo, hi, n_out, np.union1d(keep_up, keep_low), ref, outer_only_ok=True)
+            extra, ref = self.enclosure(lo, hi, n_out, np.union1d(keep_up, keep_low), ref, need_all=True,
+                                        prior=prior)
             if extra is None:
                 break
             blocks.append((self.cuts(extra, keep_up, keep_low, inner=False), extra.center))
@@ -504,7 +528,7 @@ class _Search:
             inner = self.milp.solve(lo, hi, cuts=self.cuts(enc, keep_up, keep_low, inner=True), center=enc.center)
             self.milps += 1
             if inner is not None and inner["n"] is not None:
-                self.offer(inner["n"], ref, keep_up, keep_low)
+                self.offer(inner["n"], ref, keep_up, keep_low, prior)
                 if bound <= self.incumbent_value + self.tolerance():
                     return []
         # critical limits: the outer cuts tight at the outer optimum
@@ -523,7 +547,7 @@ class _Search:
         hint = n_out if n_out is not None else center
         children = []
         for clo, chi in self.split(node, enc, critical, hi):
-            children.append(_Node(clo, chi, bound, hint, keep_up, keep_low, node.depth + 1, ref))
+            children.append(_Node(clo, chi, bound, hint, keep_up, keep_low, node.depth + 1, ref, prior))
         return children
 
     def inner_pays(self, bound):

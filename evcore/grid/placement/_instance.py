@@ -15,6 +15,14 @@ The reading fixed here where our copy of the paper lost its formulas (the issue'
   quantity already outside its limit in the base case (no chargers) is held to its base-case value
   (plus 1e-6 of it, so that the base case itself stays feasible) and listed in :attr:`relaxed_limits`;
   nothing is dropped;
+* operating condition: a charger in operation, and every load branch of pure constant power (evcore's
+  model 0, GridLAB-D's ``constant_power``), sees at least ``terminal_vmin_pu`` (default 0.8; an EVSE's
+  undervoltage trip) of its base-case terminal voltage (phase-to-ground, or phase-to-phase for a delta or
+  240 V branch); a placement whose power flow breaks it is not feasible. It never binds at a normal
+  operating point (the node limits are far tighter), but it rules out the degenerate power-flow solutions
+  (a phase-to-phase voltage collapsed under a constant power, currents without bound) that no limit on
+  node voltages excludes by itself: every operating point meeting the limits then draws bounded currents,
+  which the exact method's certificate needs (see :mod:`._enclosure`);
 * ``sum n_k >= demand`` (eq. 20), by default the sum of the distinct census-block demands;
 * budget ``sum(land_cost_k x_k + charger_cost n_k) <= budget`` (eq. 24);
 * anti-clustering ``x_a + x_b <= 1`` when the haversine distance (eqs. 26-28, Earth radius 6,371 km) is
@@ -133,6 +141,9 @@ class PlacementInstance:
         Limit transformer and regulator currents (default True).
     connection : str or sequence of str
         ``"auto"``, ``"wye"`` or ``"delta"`` per candidate (or one for all).
+    terminal_vmin_pu : float
+        Lowest terminal voltage of a charger in operation and of a constant-power load, as a fraction of its
+        base-case terminal voltage, (0, 1] (default 0.8).
     name : str
 
     Notes
@@ -162,6 +173,7 @@ class PlacementInstance:
     monitored_nodes: tuple = None
     monitor_transformers: bool = True
     connection: object = "auto"
+    terminal_vmin_pu: float = 0.8
     name: str = "placement"
     _derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -249,6 +261,9 @@ class PlacementInstance:
         for i, c in enumerate(conn):
             if c not in CONNECTIONS:
                 raise InputError("connection", f"must be one of {list(CONNECTIONS)}, got {c!r}", i)
+        terminal_vmin = as_scalar("terminal_vmin_pu", self.terminal_vmin_pu, float)
+        if not 0.0 < terminal_vmin <= 1.0:
+            raise InputError("terminal_vmin_pu", f"must be in (0, 1], got {terminal_vmin!r}")
         if not isinstance(self.name, str):
             raise InputError("name", f"must be a string, got {type(self.name).__name__}")
 
@@ -257,7 +272,8 @@ class PlacementInstance:
                                 demand=demand, rating_kw=float(rating), power_factor=float(pf),
                                 charger_cost=float(ccost), budget=budget, service_radius_m=float(radius),
                                 vmin_pu=float(vmin), vmax_pu=float(vmax),
-                                monitor_transformers=bool(self.monitor_transformers), connection=conn).items():
+                                monitor_transformers=bool(self.monitor_transformers), connection=conn,
+                                terminal_vmin_pu=float(terminal_vmin)).items():
             if isinstance(value, np.ndarray):
                 value = np.array(value)
                 value.setflags(write=False)
@@ -335,6 +351,13 @@ class PlacementInstance:
         d["charger_from"] = np.array(b_from, dtype=np.int64)
         d["charger_to"] = np.array(b_to, dtype=np.int64)
         d["charger_unit_va"] = np.array(unit, dtype=complex)
+        vb = np.asarray(base.voltage_v, dtype=complex)
+        terminal = np.abs(vb[d["charger_from"]] - np.where(d["charger_to"] >= 0, vb[d["charger_to"]], 0.0))
+        d["charger_vmin_v"] = self.terminal_vmin_pu * terminal
+        lf, lt = np.asarray(feeder.load_branch_from), np.asarray(feeder.load_branch_to)
+        load_terminal = np.abs(vb[lf] - np.where(lt >= 0, vb[np.maximum(lt, 0)], 0.0))
+        d["load_vmin_v"] = np.where(np.asarray(feeder.load_branch_model) == 0, self.terminal_vmin_pu * load_terminal,
+                                    0.0)
         d["charger_candidate"] = np.array(owner, dtype=np.int64)
         d["buses"] = tuple(buses)
         d["phases"] = tuple(phases)
@@ -507,6 +530,8 @@ class PlacementInstance:
     _charger_to = property(lambda self: self._derived["charger_to"])
     _charger_unit_va = property(lambda self: self._derived["charger_unit_va"])
     _charger_candidate = property(lambda self: self._derived["charger_candidate"])
+    _charger_vmin_v = property(lambda self: self._derived["charger_vmin_v"])
+    _load_vmin_v = property(lambda self: self._derived["load_vmin_v"])
     _monitor_nodes = property(lambda self: self._derived["monitor_nodes"])
     _monitor_current = property(lambda self: self._derived["monitor_current"])
     _limit_lower = property(lambda self: self._derived["limit_lower"])

@@ -242,6 +242,38 @@ class LoadTerms:
         return kappa, jump * SAFETY, np.where(np.isfinite(dist), dist / SAFETY, 0.0)
 
 
+    def lipschitz(self, m1, m2):
+        """``sup ||D(v)||`` (the real 2x2 Jacobian of ``i = g(|v|) v``) over ``m1 <= |v| <= m2``, S, shape (B,).
+
+        A term ``c m^p v`` has the Jacobian ``dv -> c m^p (dv + p v_hat Re(conj(v_hat) dv))``: it scales the
+        component along ``v`` by ``1 + p`` and the other by 1, so its norm is ``|c| m^p max(1, |1 + p|)``
+        (exactly ``|s| / m^2`` for a constant power). Term by term on every region met, each ``m^p`` taken
+        at the end of the interval where it is largest; ``inf`` where ``m1 <= 0`` reaches a term with
+        ``p < 0``, a jump of ``g`` or model 8's cut-off.
+        """
+        m1 = np.asarray(m1, dtype=float)
+        m2 = np.asarray(m2, dtype=float)
+        out = np.zeros(m1.shape)
+        for r in range(self.lower.shape[1]):
+            lo = np.where(np.isnan(self.lower[:, r]), np.inf, self.lower[:, r])
+            hi = np.where(np.isnan(self.upper[:, r]), -np.inf, self.upper[:, r])
+            a1 = np.maximum(m1, lo)
+            a2 = np.minimum(m2, hi)
+            hit = a1 <= a2
+            if not hit.any():
+                continue
+            c = np.abs(self.coefficient[:, r])
+            p = self.power[:, r]
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                low_end = np.where(a1[:, None] > 0, np.where(hit, a1, 1.0)[:, None] ** p,
+                                   np.where(p < 0, np.inf, np.where(p == 0, 1.0, 0.0)))
+                high_end = np.where(hit, a2, 1.0)[:, None] ** p
+                term = np.where(c > 0, c * np.maximum(low_end, high_end) * np.maximum(1.0, np.abs(1.0 + p)), 0.0)
+            out = np.where(hit, np.maximum(out, term.sum(axis=1)), out)
+        reach = (self.cutoff_v > 0) & (m1 <= self.cutoff_v)
+        reach |= ((self.jump_v >= m1[:, None]) & (self.jump_v <= m2[:, None])).any(axis=1)
+        return np.where(reach, np.inf, out * SAFETY)
+
     def current_bound(self, m_lo, m_hi):
         """``sup |g(m)| m`` (the current's magnitude) over ``m_lo <= m <= m_hi``, A, shape (B,).
 

@@ -4,7 +4,9 @@ The placement's chargers are added to the feeder as constant-power load branches
 switch to impedance at any voltage), the feeder is solved by :func:`evcore.grid.power_flow` to a current
 mismatch of 1e-9 pu, and every limited quantity is compared with its limit with a tolerance of 1e-9 (pu of
 the node base for voltages, of the limit for currents). Nothing of the placement method is reused here
-except the instance's definitions of branches and limits.
+except the instance's definitions of branches and limits. Chargers in operation and constant-power loads
+must also see at least ``terminal_vmin_pu`` of their base-case terminal voltage (the instance's operating
+condition).
 """
 
 from __future__ import annotations
@@ -96,6 +98,22 @@ def check_placement(instance, chargers, *, tolerance_pu: float = 1e-9):
     bad_lo = values < lo - CHECK_TOLERANCE * scale
     violations = [(instance._limit_labels[i], float(values[i]), float(hi[i] if bad_hi[i] else lo[i]))
                   for i in np.flatnonzero(bad_hi | bad_lo)]
+    # operating condition: chargers in operation and constant-power loads keep terminal_vmin_pu of their
+    # base-case terminal voltage (volts)
+    names = instance.feeder.node_names
+
+    def terminal_check(b_from, b_to, need_v, active, label):
+        terminal = np.abs(v[b_from] - np.where(b_to >= 0, v[np.maximum(b_to, 0)], 0.0))
+        for j in np.flatnonzero(active & (terminal < need_v * (1.0 - CHECK_TOLERANCE))):
+            where = names[b_from[j]] + ("-" + names[b_to[j]] if b_to[j] >= 0 else "")
+            violations.append((f"{label(j)} terminal voltage ({where}), V", float(terminal[j]), float(need_v[j])))
+
+    terminal_check(instance._charger_from, instance._charger_to, instance._charger_vmin_v,
+                   chargers[instance._charger_candidate] > 0,
+                   lambda j: f"charger {instance.ids[instance._charger_candidate[j]]}")
+    f = instance.feeder
+    terminal_check(np.asarray(f.load_branch_from), np.asarray(f.load_branch_to), instance._load_vmin_v,
+                   instance._load_vmin_v > 0, lambda j: f"load {f.load_names[f.load_branch_load[j]]}")
     return dict(ok=not violations, voltage_pu=pf.magnitude_pu, monitored=values, violations=violations,
                 mismatch_pu=pf.mismatch_pu, power_flow=pf,
                 message="every limit met" if not violations else f"{len(violations)} limits violated")
