@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,20 +138,16 @@ class PlacementResult(Result):
         Writes the file when ``path`` is given; returns the FeatureCollection.
         """
         from ...errors import InputError
+        from ...io import geojson
 
         if self.latitude_deg is None:
             raise InputError("latitude_deg", "the instance has no coordinates: no GeoJSON")
-        features = []
-        for k, cid in enumerate(self.candidate_ids):
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [float(self.longitude_deg[k]),
-                                                              float(self.latitude_deg[k])]},
-                "properties": {"candidate_id": cid, "bus": self.buses[k], "chargers": int(self.chargers[k]),
-                               "station": bool(self.stations[k]), "priority": float(self.priority[k])},
-            })
-        collection = {"type": "FeatureCollection", "features": features}
+        collection = geojson.point_collection(
+            self.latitude_deg, self.longitude_deg,
+            {"candidate_id": list(self.candidate_ids), "bus": list(self.buses),
+             "phases": [".".join(str(p) for p in ph) for ph in self.phases],
+             "chargers": [int(c) for c in self.chargers], "station": [bool(x) for x in self.stations],
+             "priority": [float(p) for p in self.priority]})
         if path is not None:
-            with open(path, "w", encoding="utf-8") as fh:
-                json.dump(collection, fh, indent=1)
+            geojson.write(collection, path)
         return collection

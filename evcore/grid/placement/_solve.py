@@ -61,7 +61,9 @@ def place(instance, method: str = "exact", *, time_limit=None, max_iterations=No
     -------
     PlacementResult
         Every returned placement is re-checked by evcore's power flow; a method's claimed optimum that
-        fails the check comes back with ``verified=False`` and status ``"infeasible"``.
+        fails the check comes back with ``verified=False`` and status ``"infeasible"``. Only ``"exact"``
+        proves bounds of this model: the baselines' verified answers are ``"feasible"`` with ``bound=None``
+        (their own claim in ``method_status``, their bound in ``certificate["method_bound"]``).
 
     Raises
     ------
@@ -136,10 +138,18 @@ def finalize(instance, raw, method, gap, wall_time) -> PlacementResult:
         status = claimed if claimed in ("time_limit", "iteration_limit") else "infeasible"
     elif not verified:
         status = "infeasible"
+    method_bound = bound
+    if method != "exact":
+        # the baselines' bounds hold for their bilinear model (constant-power loads, nominal-plus-deviation
+        # boxes that are assumed, not proven, HiGHS/SCIP tolerances): their claim is kept as method_status and
+        # certificate["method_bound"], but no bound of evcore's model follows and the status is at best feasible
+        bound = None
     if verified and bound is not None and bound < objective:
         bound = objective  # a bound below a verified placement is no bound (method tolerance)
     the_gap = relative_gap(objective, bound, "max") if (n is not None and verified and bound is not None) else (
         None if bound is None else math.inf)
+    if method != "exact" and status in ("optimal", "gap_reached"):
+        status = "feasible" if verified else "infeasible"
     if verified and status in ("optimal", "gap_reached", "feasible"):
         if the_gap is not None and the_gap <= min(gap, 1e-4):
             status = "optimal" if claimed in ("optimal", "gap_reached") else status
@@ -176,6 +186,8 @@ def finalize(instance, raw, method, gap, wall_time) -> PlacementResult:
                              the_gap if the_gap is not None and math.isfinite(the_gap) else np.nan)])
     certificate = {k: v for k, v in raw.items() if k not in ("chargers", "check", "trace", "status", "bound",
                                                              "objective", "gap")}
+    if method != "exact":
+        certificate["method_bound"] = method_bound
     return PlacementResult(
         status=status, objective=objective, bound=bound, gap=the_gap, iterations=int(raw.get("nodes", 0)),
         wall_time=wall_time, trace=trace, seed=None, method=method,
