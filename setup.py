@@ -3,6 +3,7 @@
 - evcore._runtime: C++ (csrc/runtime.cpp), a clock for Numba kernels
 - evcore.queueing._native: C++ (csrc/queueing.cpp) through pybind11
 - evcore.grid._native: C++ (csrc/grid_pf.cpp) through pybind11
+- evcore.grid.placement._native: C++ (csrc/grid_place.cpp) through pybind11
 - evcore.queueing._erlang: Cython (evcore/queueing/_erlang.pyx)
 """
 
@@ -24,6 +25,8 @@ cpp_extensions = [
         extra_compile_args=["-O3"],
     ),
     Pybind11Extension("evcore.grid._native", ["csrc/grid_pf.cpp"], cxx_std=17, extra_compile_args=["-O3"]),
+    Pybind11Extension("evcore.grid.placement._native", ["csrc/grid_place.cpp"], cxx_std=17,
+                      extra_compile_args=["-O3"]),
 ]
 
 cython_extensions = cythonize(

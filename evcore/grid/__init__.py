@@ -17,6 +17,9 @@ C++ mismatch and Jacobian assembly, OpenDSS's and GridLAB-D's load models. :func
 solves a load profile (e.g. a day in 15-minute steps) reusing the model between steps.
 Sensitivity (:func:`sensitivity_sweep`): the grid-impact (GI) index of candidate charger nodes.
 
+Charger placement (:func:`place`, :class:`PlacementInstance`): grid-aware siting solved to a certified
+global optimum (:mod:`evcore.grid.placement`).
+
 Reference: seed 002 (Grid-ECO), §II-C (grid-impact index, eqs. 3-9) and §III-B (eqs. 11-15).
 
 API changes of issue 13/14 (the earlier fields and calls keep working):
@@ -48,6 +51,7 @@ from .model import ELEMENT_KINDS, LOAD_MODELS, BusCoordinates, Feeder
 from .powerflow import NonConvergenceError, PowerFlowResult, power_flow
 from .profile import PowerFlowProfileResult, power_flow_profile
 from .sensitivity import SensitivityResult, compare_engines, grid_impact_index, sensitivity_sweep
+from .placement import CensusDemandResult, PlacementInstance, PlacementResult, census_demand, place
 
 __all__ = [
     "Feeder",
@@ -63,4 +67,9 @@ __all__ = [
     "SensitivityResult",
     "grid_impact_index",
     "compare_engines",
+    "PlacementInstance",
+    "PlacementResult",
+    "place",
+    "census_demand",
+    "CensusDemandResult",
 ]

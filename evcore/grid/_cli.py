@@ -95,6 +95,14 @@ def register(subparsers, name: str) -> None:
     se.add_argument("--plot", default=None, help="PNG of the GI-index per candidate")
     se.add_argument("--progress", action="store_true")
     se.set_defaults(handler=_run_sensitivity)
+    _add_place(sub, common)
+
+
+def _add_place(sub, common) -> None:
+    """``evcore grid place`` (charger placement; lives in :mod:`evcore.grid.placement._cli`)."""
+    from .placement._cli import register_place
+
+    register_place(sub, common, load_feeder, _taps)
 
 
 def _pf_payload(feeder, result):
@@ -191,6 +199,8 @@ def demo(out_dir: Path) -> dict:
               plot_grid_impact(exact, out_dir / "grid_impact.png")]
     best = exact.candidates[int(exact.gi.argmin())]
     worst = exact.candidates[int(exact.gi.argmax())]
+    placement = _demo_place(out_dir)
+    files += placement["files"]
     return {
         "headline": f"{label}: power flow in {result.iterations} chord-Newton steps, "
                     f"losses {result.losses_va.real / 1e3:.1f} kW; GI sweep over {len(exact.candidates)} nodes",
@@ -200,6 +210,13 @@ def demo(out_dir: Path) -> dict:
                   f"{result.source_power_va.real / 1e3:.1f} kW + j{result.source_power_va.imag / 1e3:.1f} kvar",
                   f"50 kW charger: lowest impact at {best}, highest at {worst}; exact sweep {exact.seconds:.3f} s, "
                   f"linear {linear.seconds:.3f} s, max |V| difference {diff['max_voltage_difference_pu']:.1e} pu, "
-                  f"GI rank correlation {diff['gi_rank_correlation']:.4f}"],
+                  f"GI rank correlation {diff['gi_rank_correlation']:.4f}"] + placement["lines"],
         "files": [str(f) for f in files],
     }
+
+
+def _demo_place(out_dir):
+    """The placement case of the demo (lives in :mod:`evcore.grid.placement._cli`)."""
+    from .placement._cli import demo_place
+
+    return demo_place(Path(out_dir) / "placement")
