@@ -217,6 +217,7 @@ def run(a, executor, options: EngineOptions, *, gap, time_limit, max_iterations,
         return Candidate(lower, nominal if feasible else math.inf, nominal, excess, capacity, prices)
 
     status = "iteration_limit"
+    ceiling = plan_cost_ceiling(a)
     snapshot = take_snapshot()
     while state.iterations < max_iterations:
         try:
@@ -248,6 +249,12 @@ def run(a, executor, options: EngineOptions, *, gap, time_limit, max_iterations,
                     state.best_upper = candidate.upper
                     executor.map(Block.keep_candidate)
                     state.best_plan = Plan(candidate.capacity_kw, [p[1] for p in executor.map(Block.best_plan)])
+            if state.best_lower > ceiling * (1 + 1e-9):
+                from ..errors import InfeasibleError
+
+                raise InfeasibleError(f"the capacity caps and the budget cannot serve every EV: the Lagrangian bound "
+                                      f"{state.best_lower:.6g} of the prices at iteration {state.iterations} exceeds "
+                                      f"{ceiling:.6g}, more than any plan can cost")
             pick = int(np.argmin([c.merit for c in evaluated]))
             merit = evaluated[pick].merit
             certified = _relative_gap(state.best_upper, state.best_lower)
@@ -315,6 +322,15 @@ def run(a, executor, options: EngineOptions, *, gap, time_limit, max_iterations,
     prices = np.concatenate(executor.map(Block.price_columns), axis=1)
     return Outcome(state.best_plan, state.best_lower, status, state.iterations, state.trace, state.omega,
                    recoveries, prices)
+
+
+def plan_cost_ceiling(a) -> float:
+    """More than an optimal plan can cost, if one exists: every capacity at its bound ``upper_kw`` and every
+    EV sent along the dearest arc of its zone. A Lagrangian bound above it proves the instance infeasible."""
+    dearest = np.zeros(a.zones)
+    if a.pairs:
+        np.maximum.at(dearest, a.origin, a.flow_cost_per_kw)
+    return float(a.cost_per_kw @ a.upper_kw) + float(a.recurrences @ a.demand_kw @ dearest)
 
 
 def capacity_term(a, price_total) -> float:

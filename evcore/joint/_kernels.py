@@ -88,7 +88,7 @@ def _capped_simplex_project(values, start, stop, cap):
             if values[p] > theta:
                 above += values[p]
                 m += 1
-        if m == count:
+        if m >= count or m == 0:  # (m > count or 0 only by rounding: theta is already the root)
             break
         count = m
         theta = (above - cap) / m

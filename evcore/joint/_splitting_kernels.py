@@ -56,7 +56,7 @@ def _project_bounded(values, start, stop, cap, max_shift):
             if values[p] > theta:
                 above += values[p]
                 m += 1
-        if m == count:
+        if m >= count or m == 0:  # (m > count or 0 only by rounding: theta is already the root)
             break
         count = m
         theta = (above - cap) / m
@@ -88,7 +88,7 @@ def _shift_for(values, cap, max_shift):
             if values[p] > theta:
                 above += values[p]
                 m += 1
-        if m == count:
+        if m >= count or m == 0:  # (m > count or 0 only by rounding: theta is already the root)
             break
         count = m
         theta = (above - cap) / m

@@ -115,6 +115,17 @@ feasibility_margin :
     return execute(instance, a, executor, options, limits, reporter, started)
 
 
+#: Flow variables up to which an instance whose no-assignment plan breaks caps or budget is checked for
+#: feasibility by an LP before the run (larger ones: only when the run ends without a feasible plan, or
+#: when its prices prove infeasibility, see :func:`evcore.joint._driver.run`).
+_CHECK_FIRST = 200_000
+
+
+def _no_assignment_fits(a) -> bool:
+    plan = a.demand_kw.max(axis=0)
+    return bool(np.all(plan <= a.max_capacity_kw)) and float(a.cost_per_kw @ plan) <= a.budget
+
+
 def _setup(instance, gap, time_limit, max_iterations, progress, threads, blocks, polish, engine):
     """Validate, compile and build what a run needs; a JointResult when there is nothing to iterate."""
     from .central import check_budget
@@ -131,10 +142,11 @@ def _setup(instance, gap, time_limit, max_iterations, progress, threads, blocks,
     reporter = progress_reporter(progress, "joint.admm", time_limit=time_limit, max_iterations=max_iterations)
     ensure_compiled(_kernels)
     ensure_compiled(_splitting_kernels)
-    check_budget(instance)
+    a = kernel_arrays(instance)
+    if a.pairs * a.slots <= _CHECK_FIRST and not _no_assignment_fits(a):
+        check_budget(instance)  # small: the LP that finds the smallest budget is cheap; else see execute()
     started = time.perf_counter()
     reporter.started = started
-    a = kernel_arrays(instance)
     if a.pairs == 0:  # no arc within range: every EV charges where it is, c_i = max_t D_ti is optimal
         from .central import no_assignment_plan
 
@@ -161,6 +173,10 @@ def execute(instance, a, executor, options, limits, reporter, started, fault_hoo
                           started=started, fault_hook=fault_hook)
     finally:
         executor.close()
+    if outcome.plan is None and not _no_assignment_fits(a):
+        from .central import check_budget
+
+        check_budget(instance)  # raises InfeasibleError (saying by how much) when no plan can exist
     result = _result(instance, a, executor.layout, outcome, started, governor)
     if limits["polish"]:
         result = polish_result(instance, result, started)

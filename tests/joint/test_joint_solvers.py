@@ -212,3 +212,11 @@ def test_adaptive_and_fixed_steps_both_certify():
         assert result.status == "gap_reached"
         assert result.lower_bound <= optimum * (1 + 1e-9) <= result.total_cost * (1 + 2e-9)
         assert "eta" in result.trace[-1]
+
+
+def test_free_assignment_terminates_and_certifies():
+    """Zero assignment cost (every arc ties): Michelot's projection must not cycle on rounding."""
+    instance = random_instance(1, zones=6, slots=8).replace(cost_per_ev_km=0.0)
+    result = solve(instance, "admm", gap=1e-3, max_iterations=20_000)
+    assert result.status == "gap_reached"
+    assert result.lower_bound <= solve(instance, "highs").total_cost * (1 + 1e-9)
