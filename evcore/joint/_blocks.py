@@ -130,6 +130,7 @@ class Block:
         self.cost_eff = self.cost.copy()  # k_i (1 + lam) with the budget's multiplier lam
         self.lam = 0.0
         self.binding_budget = bool(np.isfinite(settings.budget))
+        self._budget_work = None
         shape_f, shape_p = (a.slots, a.pairs), (a.slots, a.zones)
         self.flow = _Buffer(shape_f, shape_p)
         self.flow_new = _Buffer(shape_f, shape_p)
@@ -235,8 +236,11 @@ class Block:
 
     def _budget_multiplier(self, load, moved, sigma):
         s = self.settings
+        if self._budget_work is None:  # sorted values, prefix sums, counts: kept between iterations
+            zones, slots = self.a.zones, self.a.slots
+            self._budget_work = (np.empty((zones, slots)), np.empty((zones, slots)), np.empty(zones, np.int64))
         self.lam = kernels.budget_multiplier(self.price, load, moved, sigma, self.cost, self.cap_kw, s.budget,
-                                             self.lam)
+                                             self.lam, *self._budget_work)
         np.multiply(self.cost, 1.0 + self.lam, out=self.cost_eff)
 
     def _swap(self):

@@ -68,33 +68,6 @@ def _project_bounded(values, start, stop, cap, max_shift):
     return theta
 
 
-@njit(cache=True, inline="always")
-def _shift_for(values, cap, max_shift):
-    """theta of :func:`_project_bounded` without changing ``values``."""
-    total = 0.0
-    positive = 0
-    for p in range(values.shape[0]):
-        if values[p] > 0.0:
-            total += values[p]
-            positive += 1
-    if total <= cap or max_shift <= 0.0:
-        return 0.0
-    theta = (total - cap) / positive
-    count = positive
-    while theta < max_shift:
-        above = 0.0
-        m = 0
-        for p in range(values.shape[0]):
-            if values[p] > theta:
-                above += values[p]
-                m += 1
-        if m >= count or m == 0:  # (m > count or 0 only by rounding: theta is already the root)
-            break
-        count = m
-        theta = (above - cap) / m
-    return min(theta, max_shift)
-
-
 # --------------------------------------------------------------------------- flows
 
 
@@ -363,44 +336,74 @@ def price_step_measured(price, iterate_load, moved_kw, step, cost_eff, max_shift
 
 
 @njit(cache=True, parallel=True)
-def _budget_capacities(price, iterate_load, moved_kw, step, cost, cap, lam, capacity):
-    """capacity[i] = the capacity location i buys in the prox at budget multiplier ``lam``:
-    clip(theta_i / step_i, 0, cap_i), theta_i the shift for the capped simplex of k_i (1 + lam)."""
+def _budget_prepare(price, iterate_load, moved_kw, step, descending, prefix, positive):
+    """Per location i (in parallel): the positive entries of ``price + step (iterate_load + 2 moved)``
+    sorted descending into descending[i, :positive[i]], and their prefix sums, so that the shift for any
+    cap is a binary search (:func:`_shift_sorted`)."""
     slots, zones = price.shape
     for i in prange(zones):
         values = np.empty(slots)
+        m = 0
         for t in range(slots):
-            values[t] = price[t, i] + step[i] * (iterate_load[t, i] + 2.0 * moved_kw[t, i])
-        theta = _shift_for(values, cost[i] * (1.0 + lam), step[i] * cap[i])
-        capacity[i] = theta / step[i]
+            v = price[t, i] + step[i] * (iterate_load[t, i] + 2.0 * moved_kw[t, i])
+            if v > 0.0:
+                values[m] = v
+                m += 1
+        ordered = np.sort(values[:m])
+        total = 0.0
+        for k in range(m):
+            descending[i, k] = ordered[m - 1 - k]
+            total += descending[i, k]
+            prefix[i, k] = total
+        positive[i] = m
+
+
+@njit(cache=True, inline="always")
+def _shift_sorted(descending, prefix, m, cap, max_shift):
+    """theta of :func:`_project_bounded` from the sorted positive values: with j the number of values above
+    theta, theta = (prefix_j - cap) / j, j the last index with value_j > (prefix_j - cap) / j."""
+    if m == 0 or prefix[m - 1] <= cap or max_shift <= 0.0:
+        return 0.0
+    low, high = 1, m  # the condition holds at j = 1 (cap > 0) and fails beyond j*
+    while low < high:
+        mid = (low + high + 1) // 2
+        if descending[mid - 1] * mid > prefix[mid - 1] - cap:
+            low = mid
+        else:
+            high = mid - 1
+    theta = (prefix[low - 1] - cap) / low
+    return min(theta, max_shift)
 
 
 @njit(cache=True)
-def _budget_spend(price, iterate_load, moved_kw, step, cost, cap, lam, capacity):
-    _budget_capacities(price, iterate_load, moved_kw, step, cost, cap, lam, capacity)
+def _budget_spend(descending, prefix, positive, step, cost, cap, lam):
+    """sum_i k_i c_i(lam), c_i = clip(theta_i(k_i (1 + lam)) / step_i, 0, cap_i) (fixed order)."""
     total = 0.0
-    for i in range(capacity.shape[0]):  # fixed order: the same sum for any thread count
-        total += cost[i] * capacity[i]
+    for i in range(positive.shape[0]):
+        theta = _shift_sorted(descending[i], prefix[i], positive[i], cost[i] * (1.0 + lam), step[i] * cap[i])
+        total += cost[i] * theta / step[i]
     return total
 
 
 @njit(cache=True)
-def budget_multiplier(price, iterate_load, moved_kw, step, cost, cap, budget, guess):
+def budget_multiplier(price, iterate_load, moved_kw, step, cost, cap, budget, guess, descending, prefix, positive):
     """The budget's multiplier lam >= 0 in the prox of the capacity part: the capacities the locations
-    buy at lam (:func:`_budget_capacities`) cost at most ``budget``, exactly when lam > 0. Spend is
-    piecewise linear and decreasing in lam; Illinois' regula falsi from ``guess`` (the previous lam)."""
-    zones = price.shape[1]
-    capacity = np.empty(zones)
-    spend0 = _budget_spend(price, iterate_load, moved_kw, step, cost, cap, 0.0, capacity)
+    buy at lam (``clip(theta_i / step_i, 0, cap_i)``, theta_i the shift for the capped simplex of
+    k_i (1 + lam)) cost at most ``budget``, exactly when lam > 0. Spend is piecewise linear and decreasing
+    in lam; Illinois' regula falsi from ``guess`` (the previous lam), each trial a binary search per
+    location in its sorted values. ``descending``, ``prefix`` (zones, slots) and ``positive`` (zones,) are
+    work arrays (the caller keeps them between iterations)."""
+    _budget_prepare(price, iterate_load, moved_kw, step, descending, prefix, positive)
+    spend0 = _budget_spend(descending, prefix, positive, step, cost, cap, 0.0)
     if spend0 <= budget:
         return 0.0
     low, f_low = 0.0, spend0 - budget
     high = max(guess, 1e-12) * 2.0
-    f_high = _budget_spend(price, iterate_load, moved_kw, step, cost, cap, high, capacity) - budget
+    f_high = _budget_spend(descending, prefix, positive, step, cost, cap, high) - budget
     while f_high > 0.0:
         low, f_low = high, f_high
         high *= 4.0
-        f_high = _budget_spend(price, iterate_load, moved_kw, step, cost, cap, high, capacity) - budget
+        f_high = _budget_spend(descending, prefix, positive, step, cost, cap, high) - budget
         if high > 1e300:
             return high
     side = 0
@@ -408,7 +411,7 @@ def budget_multiplier(price, iterate_load, moved_kw, step, cost, cap, budget, gu
         lam = (low * f_high - high * f_low) / (f_high - f_low)
         if not (low < lam < high):
             lam = 0.5 * (low + high)
-        f = _budget_spend(price, iterate_load, moved_kw, step, cost, cap, lam, capacity) - budget
+        f = _budget_spend(descending, prefix, positive, step, cost, cap, lam) - budget
         if abs(f) <= 1e-12 * budget:
             return lam
         if high - low <= 1e-15 * high:
@@ -573,7 +576,8 @@ def warm_up():
     groups = np.zeros(1)
     price_step_measured(price, price, price, ones, ones, np.full(zones, np.inf), True, ones, price.copy(),
                         price.copy(), groups, groups.copy())
-    budget_multiplier(price, price, price, ones, ones, ones, 1.0, 0.0)
+    budget_multiplier(price, price, price, ones, ones, ones, 1.0, 0.0, price.T.copy(), price.T.copy(),
+                      np.zeros(zones, np.int64))
     bound_parts(a, price, 0, zones, per_slot)
     dual_ascent_sweep(a, price.copy())
 

@@ -135,18 +135,43 @@ def test_price_steps_match_reference(arrays, capped):
     assert np.isclose(cross.sum(), np.sum((want - price) * moved))
 
 
-def test_budget_multiplier_matches_bisection():
+def test_shift_from_sorted_values_matches_reference():
+    """The budget prox's shift by binary search in sorted values and prefix sums equals Michelot's theta
+    of the plain projection, also with ties, zeros, negative entries, cap 0 and a binding max_shift."""
+    rng = np.random.default_rng(3)
+    for trial in range(300):
+        slots, zones = int(rng.integers(1, 12)), 3
+        values = rng.normal(0, 4, (slots, zones))
+        if trial % 3 == 0:
+            values = np.round(values)  # ties
+        step = np.ones(zones)
+        descending, prefix = np.empty((zones, slots)), np.empty((zones, slots))
+        positive = np.empty(zones, dtype=np.int64)
+        split._budget_prepare(values, np.zeros_like(values), np.zeros_like(values), step, descending, prefix, positive)
+        for i in range(zones):
+            cap = [0.0, rng.uniform(0, 10), 1e9][trial % 3 if i else 1]
+            max_shift = rng.choice([np.inf, rng.uniform(0, 3)])
+            got = split._shift_sorted(descending[i], prefix[i], positive[i], cap, max_shift)
+            _, want = _reference.project_bounded(values[:, i], cap, max_shift)
+            assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_budget_multiplier_matches_bisection(ties):
     rng = np.random.default_rng(0)
     for trial in range(20):
         slots, zones = 6, 5
         price = rng.uniform(0, 3, (slots, zones))
         load = rng.normal(0, 5, (slots, zones))
         moved = rng.normal(0, 1, (slots, zones))
+        if ties:
+            price, load, moved = np.round(price), np.round(load), np.zeros_like(moved)
         step = rng.uniform(0.2, 1, zones)
         cost = rng.uniform(1, 3, zones)
         cap = np.where(rng.uniform(size=zones) < 0.5, np.inf, rng.uniform(0, 5, zones))
         budget = rng.uniform(0.5, 20)
-        lam = split.budget_multiplier(price, load, moved, step, cost, cap, budget, rng.uniform(0, 5))
+        work = (np.empty((zones, slots)), np.empty((zones, slots)), np.empty(zones, np.int64))
+        lam = split.budget_multiplier(price, load, moved, step, cost, cap, budget, rng.uniform(0, 5), *work)
         values = price + step * (load + 2 * moved)
         assert lam == pytest.approx(_reference.budget_multiplier(values, step, cost, cap, budget), rel=1e-7, abs=1e-9)
         spend = sum(cost[i] * _reference.project_bounded(values[:, i], cost[i] * (1 + lam), step[i] * cap[i])[1]
