@@ -211,6 +211,284 @@ def section_scaling(zone_list, best_solver, gap, time_limit, highs_max_zones=Non
     return out
 
 
+# --------------------------------------------------------------------------- cities (issue 16.1)
+
+
+def _city_child(queue, task):
+    """One solve of a benchmark city (pickled by the parent) in a fresh process."""
+    import pickle
+
+    kind, path, options = task
+    try:
+        with open(path, "rb") as f:
+            instance = pickle.load(f)
+        if kind == "ours":
+            out = _run_ours(instance, options)
+        elif kind == "highs":
+            out = _run_highs(instance, options)
+        elif kind == "pdlp":
+            out = _run_pdlp(instance, options)
+        else:  # "iterations": a fixed number of iterations (threads section)
+            out = _run_iterations(instance, options)
+    except Exception as exc:  # reported in the table, the run goes on
+        out = dict(ok=False, error=f"{type(exc).__name__}: {exc}")
+    out["load"] = _loadavg()
+    queue.put(out)
+
+
+def _loadavg():
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except OSError:
+        return float("nan")
+
+
+def _run_ours(instance, options):
+    from evcore._compiled import ensure_compiled
+    from evcore.joint import _kernels, _splitting_kernels
+    from evcore.joint.splitting import solve_splitting
+
+    ensure_compiled(_kernels)
+    ensure_compiled(_splitting_kernels)
+    result = solve_splitting(instance, gap=options["gap"], time_limit=options["time_limit"])
+    threads = result.info.get("threads", [])
+    return dict(ok=True, status=result.status, total=result.total_cost, lower=result.lower_bound, gap=result.gap,
+                seconds=result.wall_time, iterations=result.iterations, violation=max(result.violation.values()),
+                threads="/".join(str(t) for _, t in threads[:6]))
+
+
+def _run_highs(instance, options):
+    from evcore.joint import solve
+
+    result = solve(instance, "highs", solver=options["solver"], time_limit=options["time_limit"])
+    return dict(ok=True, status=result.status, total=result.total_cost, seconds=result.wall_time,
+                violation=max(result.violation.values()))
+
+
+def _run_pdlp(instance, options):
+    """OR-Tools' PDLP (2 threads) on the same LP, to the same relative accuracy (its own relative KKT
+    criteria at ``gap``). The budget row is dropped when it cannot bind (with it, PDLP's relative criteria
+    are met at iteration 0). Feasibility of its answer: the largest violation of (3), (4) and the budget,
+    relative to the largest demand (kW) and the budget."""
+    import numpy as np
+    import scipy.sparse as sp
+    from ortools.pdlp import solvers_pb2
+    from ortools.pdlp.python import pdlp
+
+    from evcore.joint import build_lp
+    from evcore.joint._arrays import kernel_arrays
+
+    a = kernel_arrays(instance)
+    model = build_lp(instance, with_budget=a.budget_binds)
+    qp = pdlp.QuadraticProgram()
+    qp.objective_vector = np.asarray(model.objective, float)
+    qp.constraint_matrix = sp.csc_matrix(model.constraint_matrix)
+    qp.constraint_lower_bounds = np.asarray(model.row_lower, float)
+    qp.constraint_upper_bounds = np.asarray(model.row_upper, float)
+    qp.variable_lower_bounds = np.asarray(model.col_lower, float)
+    qp.variable_upper_bounds = np.asarray(model.col_upper, float)
+    params = solvers_pb2.PrimalDualHybridGradientParams()
+    params.num_threads = options.get("threads", 2)
+    criteria = params.termination_criteria
+    criteria.simple_optimality_criteria.eps_optimal_relative = options["gap"]
+    criteria.simple_optimality_criteria.eps_optimal_absolute = 0.0
+    criteria.time_sec_limit = options["time_limit"]
+    started = time.perf_counter()
+    result = pdlp.primal_dual_hybrid_gradient(qp, params)
+    seconds = time.perf_counter() - started
+    log = result.solve_log
+    x = np.asarray(result.primal_solution)
+    zones = instance.zones
+    capacity = np.maximum(x[:zones], 0.0)
+    flows = np.maximum(x[zones:].reshape(instance.slots, -1), 0.0) if instance.pairs.count else \
+        np.zeros((instance.slots, 0))
+    check = instance.evaluate(capacity, flows)
+    beta = instance.power_per_ev_kw
+    violation = max(check["capacity_kw"] / max(beta * float(instance.demand_ev.max()), 1e-12),
+                    check["supply_ev"] / max(float(instance.demand_ev.max()), 1e-12),
+                    check["budget"] / instance.budget if np.isfinite(instance.budget) else 0.0)
+    from ortools.pdlp import solve_log_pb2
+
+    status = solve_log_pb2.TerminationReason.Name(log.termination_reason)
+    return dict(ok=True, status=status, total=check["total_cost"], seconds=seconds, iterations=int(log.iteration_count),
+                violation=violation, feasible=bool(violation <= 1e-6))
+
+
+def _run_iterations(instance, options):
+    import numba
+
+    from evcore._compiled import ensure_compiled
+    from evcore.joint import _kernels, _splitting_kernels
+    from evcore.joint.splitting import solve_splitting
+
+    ensure_compiled(_kernels)
+    ensure_compiled(_splitting_kernels)
+    solve_splitting(instance, gap=0.0, max_iterations=options["check_every"], threads=1)  # caches warm
+    started, cpu = time.perf_counter(), time.process_time()
+    result = solve_splitting(instance, gap=0.0, max_iterations=options["iterations"], threads=options["threads"],
+                             check_every=options["check_every"])
+    return dict(ok=True, seconds=time.perf_counter() - started, cpu=time.process_time() - cpu,
+                layer=numba.threading_layer(), total=result.total_cost,
+                threads="/".join(str(t) for _, t in result.info.get("threads", [])[:6]))
+
+
+class _BusyCore:
+    """Another process keeping one core busy (the "loaded" condition), for the duration of a with-block."""
+
+    def __init__(self, busy):
+        self.busy = busy
+        self.process = None
+
+    def __enter__(self):
+        if self.busy:
+            import subprocess
+
+            self.process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc):
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+
+def _run_city_task(task, wall_limit, busy, env=None):
+    import os
+
+    saved = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        with _BusyCore(busy):
+            ctx = mp.get_context("spawn")
+            queue = ctx.Queue()
+            process = ctx.Process(target=_city_child, args=(queue, task))
+            started = time.perf_counter()
+            process.start()
+            process.join(wall_limit)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+                return dict(ok=False, error=f"killed after {wall_limit:.0f} s", seconds=time.perf_counter() - started)
+            try:
+                return queue.get(timeout=5)
+            except Exception:
+                return dict(ok=False, error=f"process ended with code {process.exitcode} (out of memory?)")
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _city_file(spec, cache_dir):
+    """Build the city once (not timed) and pickle it for the child processes."""
+    import pickle
+
+    import joint_cities
+
+    path = Path(cache_dir) / f"{spec.name}.pkl"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            pickle.dump(joint_cities.make_city(spec), f)
+    return str(path)
+
+
+def _reference_time(r, limit):
+    """Seconds a reference took to the accuracy asked for, and whether that is only a lower bound."""
+    if r is None:
+        return float("nan"), False
+    if r.get("ok") and r.get("status") in ("optimal", "TERMINATION_REASON_OPTIMAL") and r.get("feasible", True):
+        return r["seconds"], False
+    return max(r.get("seconds", limit), limit), True  # did not get there within its limit
+
+
+def section_cities(names, conditions, gap, time_limit, highs_solvers, highs_limit, pdlp_limit, references,
+                   cache_dir, previous=None):
+    """Every city of the set: evcore's splitting, HiGHS's solvers and PDLP, idle and with a core busy."""
+    import statistics
+
+    import joint_cities
+
+    specs = [joint_cities.by_name(n) for n in names]
+    previous = previous or {}
+    out = {}
+    for condition in conditions:
+        busy = condition == "loaded"
+        rows = []
+        ratios = []
+        for spec in specs:
+            path = _city_file(spec, cache_dir)
+            key = f"{condition}/{spec.name}"
+            entry = dict(previous.get(key, {}))
+            entry["ours"] = _run_city_task(("ours", path, dict(gap=gap, time_limit=time_limit)), time_limit + 600,
+                                           busy)
+            if "highs" in references:
+                for solver in highs_solvers:
+                    entry[f"highs-{solver}"] = _run_city_task(
+                        ("highs", path, dict(solver=solver, time_limit=highs_limit)), highs_limit + 600, busy)
+            if "pdlp" in references:
+                entry["pdlp"] = _run_city_task(("pdlp", path, dict(gap=gap, time_limit=pdlp_limit)), pdlp_limit + 600,
+                                               busy)
+            out[key] = entry
+            ours = entry["ours"]
+            optimum = min((entry[k]["total"] for k in entry if k.startswith("highs") and entry[k].get("ok")
+                           and entry[k].get("status") == "optimal"), default=float("nan"))
+            highs = min((_reference_time(entry[k], highs_limit) for k in entry if k.startswith("highs")),
+                        default=(float("nan"), False))
+            pdlp = _reference_time(entry.get("pdlp"), pdlp_limit)
+            best = min((t for t in (highs, pdlp) if t[0] == t[0]), default=(float("nan"), False))
+            ok = ours.get("ok") and ours.get("status") == "gap_reached"
+            ratio = best[0] / ours["seconds"] if ok else float("nan")
+            if ok:
+                ratios.append(ratio)
+            p = entry.get("pdlp", {})
+            rows.append([spec.name, ours.get("status", ours.get("error")), ours.get("seconds", float("nan")),
+                         ours.get("iterations", "-"), ours.get("gap", float("nan")),
+                         (ours.get("total", float("nan")) - optimum) / optimum, ours.get("threads", "-"),
+                         f"{highs[0]:.1f}{'+' if highs[1] else ''}",
+                         f"{pdlp[0]:.1f}{'+' if pdlp[1] else ''}" if p else "-",
+                         p.get("feasible", "-") if p else "-", f"{ratio:.1f}{'+' if best[1] else ''}",
+                         ours.get("load", float("nan"))])
+        print_table(f"Cities, {condition} (certified gap {gap:g}; reference seconds with + did not reach it within "
+                    f"their limit)", ["city", "status", "seconds", "iterations", "certified gap", "gap to HiGHS",
+                                      "threads", "HiGHS best s", "PDLP s", "PDLP feasible", "best ref / ours",
+                                      "load avg"], rows)
+        if ratios:
+            its = [out[f"{condition}/{s.name}"]["ours"].get("iterations", 0) for s in specs]
+            secs = [out[f"{condition}/{s.name}"]["ours"].get("seconds", float("nan")) for s in specs]
+            print(f"  {condition}: speed-up over the faster reference: median {statistics.median(ratios):.1f}x, worst "
+                  f"{min(ratios):.1f}x over {len(ratios)} cities; seconds median {statistics.median(secs):.1f}, "
+                  f"worst {max(secs):.1f}; iterations median {statistics.median(its):.0f}, worst {max(its)}")
+    return out
+
+
+def section_threads(city, iterations, conditions, cache_dir):
+    """The splitting for a fixed number of iterations: 1 thread, 2 threads (OpenMP waits passive, as evcore
+    sets it, and libgomp's default spinning) and evcore's policy, idle and with a core busy."""
+    import joint_cities
+
+    path = _city_file(joint_cities.by_name(city), cache_dir)
+    configs = [("1 thread", 1, {}), ("2 threads, passive waits", 2, {}),
+               ("2 threads, libgomp default", 2, {"OMP_WAIT_POLICY": ""}), ("policy (evcore._threads)", None, {})]
+    out = {}
+    rows = []
+    for condition in conditions:
+        for label, threads, env in configs:
+            r = _run_city_task(("iterations", path, dict(iterations=iterations, threads=threads, check_every=80)),
+                               3600, condition == "loaded", env)
+            out[f"{condition}/{label}"] = r
+            rows.append([condition, label, r.get("seconds", float("nan")), r.get("cpu", float("nan")),
+                         r.get("threads", r.get("error", "-")), r.get("layer", "-"), r.get("total", float("nan")),
+                         r.get("load", float("nan"))])
+    print_table(f"Threads: {iterations} iterations of the splitting on {city}",
+                ["condition", "threads", "seconds", "CPU seconds", "threads used", "Numba layer", "objective",
+                 "load avg"], rows)
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sections", default="pipeline,central,admm,scaling")
@@ -226,6 +504,14 @@ def main(argv=None):
     parser.add_argument("--json", default=None, help="also write every number here")
     parser.add_argument("--central-json", default=None,
                         help="reuse the HiGHS results of an earlier --json run instead of solving again")
+    parser.add_argument("--cities", default=None, help="cities of benchmarks/joint_cities.py (default: REPORT)")
+    parser.add_argument("--conditions", default="idle,loaded", help="idle and/or loaded (one core kept busy)")
+    parser.add_argument("--references", default="highs,pdlp", help="reference solvers to run (highs, pdlp; '' none)")
+    parser.add_argument("--pdlp-time-limit", type=float, default=900.0)
+    parser.add_argument("--city-highs-solvers", default="ipm", help="HiGHS solvers run on every city (the best one)")
+    parser.add_argument("--cache-dir", default="/tmp/evcore_joint_cities", help="where the built cities are kept")
+    parser.add_argument("--threads-city", default="c80-r3")
+    parser.add_argument("--threads-iterations", type=int, default=400)
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     results = {}
@@ -244,6 +530,17 @@ def main(argv=None):
     if "scaling" in sections:
         results["scaling"] = section_scaling([int(z) for z in args.scaling_zones.split(",")], args.scaling_solver,
                                              args.gap, args.time_limit, args.scaling_highs_max_zones)
+    conditions = [c for c in args.conditions.split(",") if c]
+    if "cities" in sections:
+        import joint_cities
+
+        names = args.cities.split(",") if args.cities else [spec.name for spec in joint_cities.REPORT]
+        highs_solvers = [s for s in args.city_highs_solvers.split(",") if s]
+        results["cities"] = section_cities(names, conditions, args.gap, args.time_limit, highs_solvers,
+                                           args.highs_time_limit, args.pdlp_time_limit,
+                                           set(args.references.split(",")), args.cache_dir)
+    if "threads" in sections:
+        results["threads"] = section_threads(args.threads_city, args.threads_iterations, conditions, args.cache_dir)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
 

@@ -1,240 +1,247 @@
-"""Location blocks of the splitting, and the driver that runs them in-process or on Ray actors.
+"""Location blocks of the splitting: the state one worker holds, and the in-process executor.
 
 A block owns locations ``z0..z1-1``: the flows leaving them (pairs ``out_start[z0]:out_start[z1]``), their
 prices and running averages. One iteration is two exchanges:
 
-1. flow phase: with the prices of remote destinations (boundary prices), update the active own flows and
-   send the extrapolated flows ``2 z' - z`` of arcs that leave the block (boundary flows);
-2. price phase: with the boundary flows arriving from other blocks, update the own prices and send those
+1. flow phase: with the prices of remote destinations (boundary prices), step the own flows and send the
+   extrapolated flows ``2 z' - z`` of arcs that leave the block (boundary flows);
+2. price phase: with the boundary flows arriving from other blocks, step the own prices and send those
    that other blocks' arcs arrive at.
 
-Certificates, restarts and the primal weight are decided by the driver from per-block partial sums
-(see :mod:`evcore.joint.splitting`). The driver snapshots the state at every restart (the last
-consensus state); when a block's process dies the run resumes from that snapshot, deterministically.
+A block holding every location runs whole batches of iterations itself (:meth:`Block.run_local`), with
+PDLP's adaptive step rule when asked. Certificates, restarts and the primal weight are decided by the one
+driver (:mod:`evcore.joint._driver`) from per-block parts; an executor maps a :class:`Block` method over
+the blocks, here (:class:`LocalExecutor`) or on Ray actors (:mod:`evcore.joint._ray`).
 """
 
 from __future__ import annotations
 
-import math
-import sys
-import time
+from typing import NamedTuple
 
 import numpy as np
 
-from . import _kernels
+from . import _splitting_kernels as kernels
 
-__all__ = ["Block", "BlockLayout", "LocalExecutor", "run_blocks", "certify", "restart_due", "balanced_primal_weight",
-           "stop_status"]
+__all__ = ["Block", "BlockLayout", "LocalExecutor", "CandidatePart", "Settings"]
+
+
+class Settings(NamedTuple):
+    """What every block of one run is told (the same for all blocks)."""
+
+    halpern: bool             # reflected Halpern iteration instead of PDHG with running averages
+    cap_kw: np.ndarray        # (zones,) capacity caps the iterates aim at (Cmax shrunk by the run's margin)
+    budget: float             # the budget the iterates aim at (inf: it cannot bind)
+
+
+class CandidatePart(NamedTuple):
+    """One block's share of a candidate plan and of its Lagrangian bound."""
+
+    bound_part: float          # sum over own origins of D min(mu, cheapest arc) (no capacity part)
+    flow_cost: float           # assignment cost of the own flows (currency)
+    capacity_kw: np.ndarray    # own peak loads max(0, max_t load) (kW)
+    price_total: np.ndarray    # own sum_t mu_ti (currency per kW)
 
 
 class BlockLayout:
     """Which block owns what, and who must send what to whom."""
 
-    def __init__(self, problem, blocks: int):
-        zones = problem.zones
+    def __init__(self, a, blocks: int):
+        zones = a.zones
         blocks = max(1, min(int(blocks), zones))
         # Contiguous ranges with about the same number of arcs each.
-        weight = np.diff(problem.out_start).astype(float) + 1.0
+        weight = np.diff(a.out_start).astype(float) + 1.0
         cuts = np.searchsorted(np.cumsum(weight), np.linspace(0, weight.sum(), blocks + 1)[1:-1])
         bounds = np.unique(np.concatenate([[0], cuts, [zones]]))
-        self.ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        self.ranges = [(int(x), int(y)) for x, y in zip(bounds[:-1], bounds[1:]) if y > x]
         owner = np.zeros(zones, dtype=np.int64)
         for b, (z0, z1) in enumerate(self.ranges):
             owner[z0:z1] = b
-        self.zone_owner = owner
-        pair_owner = owner[problem.origin]
-        dest_owner = owner[problem.destination]
+        pair_owner = owner[a.origin]
+        dest_owner = owner[a.destination]
         crossing = pair_owner != dest_owner
+        count = len(self.ranges)
+        self.out_start = np.asarray(a.out_start)
         #: per block: own pairs whose destination is remote (sent after the flow phase)
-        self.send_pairs = [np.flatnonzero(crossing & (pair_owner == b)) for b in range(len(self.ranges))]
+        self.send_pairs = [np.flatnonzero(crossing & (pair_owner == b)) for b in range(count)]
         #: per block: remote pairs arriving at own locations (received before the price phase)
-        self.receive_pairs = [np.flatnonzero(crossing & (dest_owner == b)) for b in range(len(self.ranges))]
+        self.receive_pairs = [np.flatnonzero(crossing & (dest_owner == b)) for b in range(count)]
         #: per block: own locations that remote arcs arrive at (their prices are sent)
-        self.send_zones = [np.unique(problem.destination[crossing & (dest_owner == b)])
-                           for b in range(len(self.ranges))]
+        self.send_zones = [np.unique(a.destination[crossing & (dest_owner == b)]) for b in range(count)]
         #: per block: remote locations its arcs arrive at (their prices are received)
-        self.receive_zones = [np.unique(problem.destination[crossing & (pair_owner == b)])
-                              for b in range(len(self.ranges))]
-        # Global columns of the exchanged pieces, for routing.
-        self._pair_slot = np.full(problem.pairs, -1, dtype=np.int64)
+        self.receive_zones = [np.unique(a.destination[crossing & (pair_owner == b)]) for b in range(count)]
+        self._pair_slot = np.full(a.pairs, -1, dtype=np.int64)
         offset = 0
-        for b, pairs in enumerate(self.send_pairs):
+        for pairs in self.send_pairs:
             self._pair_slot[pairs] = offset + np.arange(pairs.size)
             offset += pairs.size
         self._zone_slot = np.full(zones, -1, dtype=np.int64)
         offset = 0
-        for b, zs in enumerate(self.send_zones):
+        for zs in self.send_zones:
             self._zone_slot[zs] = offset + np.arange(zs.size)
             offset += zs.size
 
     @property
-    def count(self):
+    def count(self) -> int:
         return len(self.ranges)
+
+    def block_args(self, b):
+        """Constructor arguments of block ``b`` after the instance arrays and settings."""
+        z0, z1 = self.ranges[b]
+        return z0, z1, self.send_pairs[b], self.receive_pairs[b], self.send_zones[b], self.receive_zones[b]
 
     def route_flows(self, sent):
         """From each block's sent boundary flows to each block's received ones."""
-        allsent = np.concatenate(sent, axis=1) if sent else None
+        if self.count == 1:
+            return [None]
+        allsent = np.concatenate(sent, axis=1)
         return [allsent[:, self._pair_slot[p]] for p in self.receive_pairs]
 
     def route_prices(self, sent):
-        allsent = np.concatenate(sent, axis=1) if sent else None
+        if self.count == 1:
+            return [None]
+        allsent = np.concatenate(sent, axis=1)
         return [allsent[:, self._zone_slot[z]] for z in self.receive_zones]
 
 
-class Block:
-    """The state and updates of one location block (plain numpy arrays, Numba kernels)."""
+class _Buffer:
+    """A flow buffer (slots, pairs) and its flags (slots, zones): which (slot, origin) blocks may be non-zero."""
 
-    def __init__(self, problem, z0, z1, send_pairs, receive_pairs, send_zones, receive_zones, scheme="average"):
-        self.problem = problem
-        #: "average": PDHG with running averages; "halpern": reflected Halpern iteration anchored at the last
-        #: restart point (``flow_sum``/``price_sum`` then hold the anchor, ``flow_new``/``price_new`` T(z))
-        self.halpern = scheme == "halpern"
+    __slots__ = ("values", "nz")
+
+    def __init__(self, shape_flow, shape_blocks):
+        self.values = np.zeros(shape_flow)
+        self.nz = np.zeros(shape_blocks, dtype=np.bool_)
+
+
+class Block:
+    """The state and updates of one location block (numpy arrays, Numba kernels)."""
+
+    def __init__(self, a, settings, z0, z1, send_pairs, receive_pairs, send_zones, receive_zones):
+        self.a = a
+        self.settings = settings
         self.z0, self.z1 = int(z0), int(z1)
-        self.p0, self.p1 = int(problem.out_start[z0]), int(problem.out_start[z1])
-        self.send_pairs, self.receive_pairs = send_pairs, np.ascontiguousarray(receive_pairs, dtype=np.int64)
-        # Without travel delays a slot's loads come from that slot's flows only: scatter from active blocks.
-        self.scatter = not np.any(problem.delay)
-        self.degree = np.maximum(problem.row_norm - 1.0, 1.0)  # Pock-Chambolle: price step eta omega / degree
-        self.moved = None  # K dz of a tentative adaptive step (allocated on first use)
+        self.p0, self.p1 = int(a.out_start[z0]), int(a.out_start[z1])
+        self.send_pairs = send_pairs
+        self.receive_pairs = np.ascontiguousarray(receive_pairs, dtype=np.int64)
         self.send_zones, self.receive_zones = send_zones, receive_zones
-        shape_f = (problem.slots, problem.pairs)
-        shape_p = (problem.slots, problem.zones)
-        self.flow = np.zeros(shape_f)
-        self.flow_new = np.zeros(shape_f)
-        self.flow_sum = None  # running sum or Halpern anchor, on first use (see _flow_buffer)
-        self.flow_bar = None  # extrapolated flows of the fixed-step path, on first use
-        self.iterate_load = None  # D + K z of the current flows (adaptive path), kept up to date by K dz
+        self.whole = self.z0 == 0 and self.z1 == a.zones  # holds every location: no neighbours
+        self.cap_kw = np.ascontiguousarray(settings.cap_kw, dtype=float)
+        self.cost = np.ascontiguousarray(a.cost_per_kw, dtype=float)
+        self.cost_eff = self.cost.copy()  # k_i (1 + lam) with the budget's multiplier lam
+        self.lam = 0.0
+        self.binding_budget = bool(np.isfinite(settings.budget))
+        self._budget_work = None
+        shape_f, shape_p = (a.slots, a.pairs), (a.slots, a.zones)
+        self.flow = _Buffer(shape_f, shape_p)
+        self.flow_new = _Buffer(shape_f, shape_p)
+        self._bar = None   # extrapolated flows (fixed-step path), on first use
+        self._sum = None   # running sum or Halpern anchor, on first use
         self.price = np.zeros(shape_p)
         self.price_new = np.zeros(shape_p)
         self.price_sum = np.zeros(shape_p)
         self.load = np.zeros(shape_p)
-        self.active = np.zeros(shape_p, dtype=np.bool_)
+        self.moved = None          # K dz of a tentative adaptive step
+        self.iterate_load = None   # D + K z of the current flows (adaptive path), kept up to date by K dz
         self.count = 0
-        self.restart_flow = self.flow[:, self.p0:self.p1].copy()
+        self.restart_flow = self.flow.values[:, self.p0:self.p1].copy()
         self.restart_price = self.price[:, self.z0:self.z1].copy()
         self.best = None
         self.candidate = None
 
-    # --- state ------------------------------------------------------------------------------
+    # --- buffers -----------------------------------------------------------------------------
+    @property
+    def bar(self):
+        if self._bar is None:
+            self._bar = _Buffer((self.a.slots, self.a.pairs), (self.a.slots, self.a.zones))
+        return self._bar
+
+    @property
+    def sum(self):
+        """Running sum of the flows (PDHG) or the Halpern anchor; the in-process adaptive path without
+        averages never needs it, which keeps its memory to two flow arrays."""
+        if self._sum is None:
+            self._sum = _Buffer((self.a.slots, self.a.pairs), (self.a.slots, self.a.zones))
+            if self.settings.halpern:
+                self._sum.values[:] = self.flow.values
+                self._sum.nz[:] = self.flow.nz
+        return self._sum
+
+    def _flag(self, buffer):
+        kernels.nonzero_blocks(self.a, buffer.values, self.z0, self.z1, buffer.nz)
+
+    # --- state -------------------------------------------------------------------------------
     def load_state(self, flow_own, price_own, boundary_prices):
         """Start from a (restart) state: own flows and prices, and the remote prices this block reads."""
-        self.flow[:] = 0.0
-        self.flow_new[:] = 0.0
-        self.flow[:, self.p0:self.p1] = flow_own
+        for buffer in (self.flow, self.flow_new, self._bar):
+            if buffer is not None:
+                buffer.values[:] = 0.0
+                buffer.nz[:] = False
+        self.flow.values[:, self.p0:self.p1] = flow_own
+        self._flag(self.flow)
         self.price[:, self.z0:self.z1] = price_own
         if boundary_prices is not None:
             self.price[:, self.receive_zones] = boundary_prices
-        self.active[:] = False
         self._reset_average()
         return True
 
     def own_state(self):
-        return self.flow[:, self.p0:self.p1].copy(), self.price[:, self.z0:self.z1].copy()
-
-    def _flow_buffer(self, name):
-        """``flow_sum`` or ``flow_bar``, allocated on first use: the in-process adaptive path needs neither,
-        which keeps its memory to three flow arrays."""
-        buffer = getattr(self, name)
-        if buffer is None:
-            buffer = np.zeros((self.problem.slots, self.problem.pairs))
-            setattr(self, name, buffer)
-        return buffer
+        return self.flow.values[:, self.p0:self.p1].copy(), self.price[:, self.z0:self.z1].copy()
 
     def _reset_average(self):
         self.iterate_load = None
-        if self.halpern:
-            self._flow_buffer("flow_sum")[:] = self.flow
+        if self.settings.halpern:
+            self.sum.values[:] = self.flow.values
+            self.sum.nz[:] = self.flow.nz
             self.price_sum[:] = self.price
         else:
-            if self.flow_sum is not None:
-                self.flow_sum[:] = 0.0
+            if self._sum is not None:
+                self._sum.values[:] = 0.0
+                self._sum.nz[:] = False
             self.price_sum[:] = 0.0
         self.count = 0
-        self.restart_flow = self.flow[:, self.p0:self.p1].copy()
+        self.restart_flow = self.flow.values[:, self.p0:self.p1].copy()
         self.restart_price = self.price[:, self.z0:self.z1].copy()
 
-    def refresh_active(self):
-        """Recompute the active (slot, origin) blocks; a block leaving the set is cleared in every buffer."""
-        pr = self.problem
-        new = np.zeros_like(self.active)
-        anchor = self._flow_buffer("flow_sum") if self.halpern else self.flow
-        _kernels.block_active(self.flow, anchor, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
-                              pr.delay, pr.out_start, self.z0, self.z1, new)
-        dropped = self.active & ~new
-        if dropped.any():
-            _kernels.clear_blocks(self.flow, dropped, pr.out_start)
-            _kernels.clear_blocks(self.flow_new, dropped, pr.out_start)
-            if self.flow_bar is not None:
-                _kernels.clear_blocks(self.flow_bar, dropped, pr.out_start)
-        self.active = new
-
-    # --- one iteration ----------------------------------------------------------------------
-    def flow_phase(self, boundary_prices, refresh, step):
-        pr = self.problem
+    # --- one iteration (fixed steps) ----------------------------------------------------------
+    def flow_phase(self, boundary_prices, step):
         if boundary_prices is not None:
             self.price[:, self.receive_zones] = boundary_prices
-        if refresh:
-            self.refresh_active()
-        self._flow_buffer("flow_sum")
-        self._flow_buffer("flow_bar")
-        if self.halpern:
-            weight = (self.count + 1.0) / (self.count + 2.0)
-            _kernels.block_flow_step(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
-                                     pr.delay, pr.out_start, pr.demand_kw, self.active, self.z0, self.z1, step,
-                                     self.flow_new, self.flow_sum, self.flow_bar, weight)
-        else:
-            _kernels.block_flow_step(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
-                                     pr.delay, pr.out_start, pr.demand_kw, self.active, self.z0, self.z1, step,
-                                     self.flow_new, self.flow_sum, self.flow_bar)
-        return self.flow_bar[:, self.send_pairs].copy()
+        weight = (self.count + 1.0) / (self.count + 2.0) if self.settings.halpern else -1.0
+        bar, total = self.bar, self.sum
+        kernels.flow_step(self.a, self.flow.values, self.price, self.z0, self.z1, step, weight, self.flow_new.values,
+                          bar.values, total.values, self.flow.nz, self.flow_new.nz, bar.nz, total.nz)
+        return bar.values[:, self.send_pairs].copy()
 
     def price_phase(self, boundary_flows, sigma):
-        pr = self.problem
+        a = self.a
+        bar = self.bar
         if boundary_flows is not None:
-            self.flow_bar[:, self.receive_pairs] = boundary_flows
-        if self.scatter:
-            _kernels.block_loads_active(self.flow_bar, pr.demand_kw, pr.out_start, pr.destination, self.active,
-                                        self.receive_pairs, self.z0, self.z1, self.load)
+            bar.values[:, self.receive_pairs] = boundary_flows
+        if a.has_delays:
+            kernels.loads(a, bar.values, self.z0, self.z1, self.load)
         else:
-            _kernels.block_loads(self.flow_bar, pr.demand_kw, pr.out_start, pr.in_order, pr.in_start, pr.delay,
-                                 self.z0, self.z1, self.load)
-        if self.halpern:  # z was already moved in place; prices likewise, T(mu) kept in price_new
+            kernels.loads_scatter(a, bar.values, bar.nz, self.receive_pairs, self.z0, self.z1, self.load)
+        if self.binding_budget:  # one block holds every location (checked by the driver)
+            self._budget_multiplier(self.load, np.zeros_like(self.load), sigma)
+        max_shift = sigma * self.cap_kw
+        if self.settings.halpern:  # z was already moved in place; prices likewise, T(mu) kept in price_new
             weight = (self.count + 1.0) / (self.count + 2.0)
-            _kernels.project_price_columns(self.price, self.load, sigma, pr.cost_per_kw, self.z0, self.z1,
-                                           self.price_new, self.price_sum, weight)
+            kernels.price_step(self.price, self.load, sigma, self.cost_eff, max_shift, self.z0, self.z1, weight,
+                               self.price_new, self.price_sum)
             self.count += 1
             return self.price[:, self.send_zones].copy()
-        _kernels.project_price_columns(self.price, self.load, sigma, pr.cost_per_kw, self.z0, self.z1,
-                                       self.price_new, self.price_sum)
+        kernels.price_step(self.price, self.load, sigma, self.cost_eff, max_shift, self.z0, self.z1, -1.0,
+                           self.price_new, self.price_sum)
         return self._swap()
 
-    def tentative_step(self, step, sigma, first):
-        """One block holding every location, no delays: a tentative step into flow_new/price_new, returning
-        (sum dz^2, sum degree dmu^2, dmu^T K dz). The first attempt of an iteration adds the current
-        iterate to the running sums (so the average is over the iterates since the restart)."""
-        pr = self.problem
-        if self.moved is None:
-            self.moved = np.zeros_like(self.load)
-        if self.iterate_load is None:
-            self.iterate_load = np.zeros_like(self.load)
-            self.exact_iterate_load()
-        sums = self._flow_buffer("flow_sum") if first else self.moved  # moved: a placeholder, not written
-        flow_sq = _kernels.block_flow_step_measured(self.flow, self.price, pr.recurrences, pr.flow_cost_per_kw,
-                                                    pr.destination, pr.delay, pr.out_start, pr.demand_kw, self.active,
-                                                    step, first, self.flow_new, sums, self.moved)
-        # loads of the extrapolation 2 z' - z = z + 2 dz, without a pass over the flows
-        np.multiply(self.moved, 2.0, out=self.load)
-        self.load += self.iterate_load
-        price_sq, cross = _kernels.project_price_columns_measured(self.price, self.load, sigma, pr.cost_per_kw, first,
-                                                                  self.moved, self.degree, self.price_new,
-                                                                  self.price_sum)
-        return flow_sq, price_sq, cross
-
-    def exact_iterate_load(self):
-        """Recompute ``iterate_load`` = D + K z from the flows (active blocks; the others are zero)."""
-        pr = self.problem
-        _kernels.block_loads_active(self.flow, pr.demand_kw, pr.out_start, pr.destination, self.active,
-                                    self.receive_pairs, self.z0, self.z1, self.iterate_load)
+    def _budget_multiplier(self, load, moved, sigma):
+        s = self.settings
+        if self._budget_work is None:  # sorted values, prefix sums, counts: kept between iterations
+            zones, slots = self.a.zones, self.a.slots
+            self._budget_work = (np.empty((zones, slots)), np.empty((zones, slots)), np.empty(zones, np.int64))
+        self.lam = kernels.budget_multiplier(self.price, load, moved, sigma, self.cost, self.cap_kw, s.budget,
+                                             self.lam, *self._budget_work)
+        np.multiply(self.cost, 1.0 + self.lam, out=self.cost_eff)
 
     def _swap(self):
         self.flow, self.flow_new = self.flow_new, self.flow
@@ -244,29 +251,28 @@ class Block:
         self.count += 1
         return self.price[:, self.send_zones].copy()
 
-    def run_local(self, iterations, refresh_every, first_iteration, eta, omega, adaptive=False, averages=True):
-        """Several iterations of a block that has no neighbours (one block holding every location).
+    # --- whole batches (a block holding every location) ---------------------------------------
+    def run_local(self, iterations, eta, omega, adaptive, averages):
+        """Several iterations of a block that has no neighbours.
 
         The steps are ``eta / (2 omega)`` for the flows and ``eta omega / degree`` for the prices. With
         ``adaptive``, PDLP's adaptive step rule: a step is kept only if eta <= ||dz||^2_omega /
-        (2 |dmu^T K dz|) (norms in the preconditioned variables), and eta follows that local bound.
+        (2 |dmu^T K dz|) (norms in the preconditioned variables), and eta follows that local bound (its
+        attempt counter restarts with every batch, so a batch's steps depend only on the state).
         Returns the eta to use next.
         """
-        attempts = first_iteration
-        for k in range(iterations):
-            refresh = (first_iteration + k) % refresh_every == 0 or self.count == 0
-            if not adaptive:
-                self.flow_phase(None, refresh, eta / (2.0 * omega))
-                self.price_phase(None, eta * omega / self.degree)
-                continue
-            if refresh:
-                self.refresh_active()
-                if self.iterate_load is not None:
-                    self.exact_iterate_load()  # no drift from the running updates
+        degree = self.a.degree
+        if not adaptive:
+            for _ in range(iterations):
+                self.flow_phase(None, eta / (2.0 * omega))
+                self.price_phase(None, eta * omega / degree)
+            return eta
+        attempts = 0
+        for _ in range(iterations):
             first = averages  # add the iterate to the running sums once per iteration
             while True:
                 attempts += 1
-                flow_sq, price_sq, cross = self.tentative_step(eta / (2.0 * omega), eta * omega / self.degree, first)
+                flow_sq, price_sq, cross = self.tentative_step(eta / (2.0 * omega), eta * omega / degree, first)
                 first = False
                 weighted = 2.0 * omega * flow_sq + price_sq / omega
                 limit = weighted / (2.0 * abs(cross)) if cross != 0.0 else np.inf
@@ -278,44 +284,82 @@ class Block:
                     break
         return eta
 
-    # --- certificates and restarts ----------------------------------------------------------
+    def tentative_step(self, step, sigma, first):
+        """A tentative step into flow_new/price_new; returns (sum dz^2, sum degree dmu^2, dmu^T K dz)."""
+        a = self.a
+        if self.moved is None:
+            self.moved = np.zeros_like(self.load)
+            self._flow_sq = np.zeros(a.slots)
+            groups = (a.zones + kernels.PRICE_GROUP - 1) // kernels.PRICE_GROUP
+            self._price_sq = np.zeros(groups)
+            self._cross = np.zeros(groups)
+        if self.iterate_load is None:
+            self.iterate_load = np.zeros_like(self.load)
+            self.exact_iterate_load()
+        total = self.sum if first else self.flow_new  # flow_new: a placeholder, not written
+        kernels.flow_step_measured(a, self.flow.values, self.price, step, first, self.flow_new.values, total.values,
+                                   self.moved, self.flow.nz, self.flow_new.nz, total.nz, self._flow_sq)
+        if a.has_delays:
+            kernels.load_change(a, self.flow_new.values, self.flow.values, self.moved)
+        if self.binding_budget:
+            self._budget_multiplier(self.iterate_load, self.moved, sigma)
+        kernels.price_step_measured(self.price, self.iterate_load, self.moved, sigma, self.cost_eff,
+                                    sigma * self.cap_kw, first, a.degree, self.price_new, self.price_sum,
+                                    self._price_sq, self._cross)
+        return float(np.sum(self._flow_sq)), float(np.sum(self._price_sq)), float(np.sum(self._cross))
+
+    def exact_iterate_load(self):
+        """Recompute ``iterate_load`` = D + K z from the flows (no drift from the running updates)."""
+        if self.iterate_load is None:
+            return True
+        a = self.a
+        if a.has_delays:
+            kernels.loads(a, self.flow.values, 0, a.zones, self.iterate_load)
+        else:
+            kernels.loads_scatter(a, self.flow.values, self.flow.nz, self.receive_pairs, 0, a.zones,
+                                  self.iterate_load)
+        return True
+
+    # --- certificates and restarts -------------------------------------------------------------
     def candidate_prepare(self, which):
-        if which == "current" and self.halpern:  # T(z), the feasible point of the last step
-            flow, price = self.flow_new.copy(), self.price_new.copy()
+        """Take the "current" iterate or the running "average" as the candidate; returns its boundary
+        (flows of own arcs leaving the block, prices of own locations remote arcs reach)."""
+        if which == "current" and self.settings.halpern:  # T(z), the feasible point of the last step
+            flow, price = self.flow_new.values.copy(), self.price_new.copy()
         elif which == "current":  # one block: read only until the next iteration, no copy of the flows
-            flow = self.flow if self.receive_pairs.size == 0 else self.flow.copy()
+            flow = self.flow.values if self.whole else self.flow.values.copy()
             price = self.price.copy()
         else:
             n = max(self.count, 1)
-            flow, price = self._flow_buffer("flow_sum") / n, self.price_sum / n
+            flow, price = self.sum.values / n, self.price_sum / n
             price[:, self.receive_zones] = 0.0
         self.candidate = (flow, price)
         return flow[:, self.send_pairs].copy(), price[:, self.send_zones].copy()
 
     def candidate_finish(self, boundary_flows, boundary_prices):
-        pr = self.problem
+        a = self.a
         flow, price = self.candidate
         if boundary_flows is not None:
             flow[:, self.receive_pairs] = boundary_flows
         if boundary_prices is not None:
             price[:, self.receive_zones] = boundary_prices
-        _kernels.block_loads(flow, pr.demand_kw, pr.out_start, pr.in_order, pr.in_start, pr.delay, self.z0, self.z1,
-                             self.load)
+        kernels.loads(a, flow, self.z0, self.z1, self.load)
         capacity = np.maximum(self.load[:, self.z0:self.z1].max(axis=0), 0.0)
-        own_flow = flow[:, self.p0:self.p1]
-        upper = float(pr.cost_per_kw[self.z0:self.z1] @ capacity)
+        flow_cost = 0.0
         if self.p1 > self.p0:
-            upper += float(pr.recurrences @ own_flow @ pr.flow_cost_per_kw[self.p0:self.p1])
-        lower = float(_kernels.block_bound(price, pr.demand_kw, pr.recurrences, pr.flow_cost_per_kw, pr.destination,
-                                           pr.delay, pr.out_start, self.z0, self.z1))
+            flow_cost = float(a.recurrences @ flow[:, self.p0:self.p1] @ a.flow_cost_per_kw[self.p0:self.p1])
+        per_slot = np.zeros(a.slots)
+        kernels.bound_parts(a, price, self.z0, self.z1, per_slot)
         self.candidate = (flow, price, capacity)
-        return lower, upper, float(pr.cost_per_kw[self.z0:self.z1] @ capacity)
+        return CandidatePart(float(np.sum(per_slot)), flow_cost, capacity, price[:, self.z0:self.z1].sum(axis=0))
 
-    def candidate_capacity(self):
-        """Own capacities of the last evaluated candidate (its peak loads)."""
-        return self.candidate[2].copy()
+    def candidate_flows(self):
+        """Own flows (slots, own pairs) of the last evaluated candidate."""
+        flow = self.candidate[0]
+        return flow if self.whole else flow[:, self.p0:self.p1].copy()
 
     def keep_candidate(self):
+        """Remember the candidate as the best plan's share of this block."""
         flow, _, capacity = self.candidate
         self.best = (capacity.copy(), flow[:, self.p0:self.p1].copy())
         return True
@@ -330,7 +374,9 @@ class Block:
         own_price = price[:, self.z0:self.z1]
         dx = float(np.sum((own_flow - self.restart_flow) ** 2))
         dy = float(np.sum((own_price - self.restart_price) ** 2))
-        self.flow[:, self.p0:self.p1] = own_flow
+        if flow is not self.flow.values:
+            self.flow.values[:, self.p0:self.p1] = own_flow
+        self._flag(self.flow)
         self.price[:, self.z0:self.z1] = own_price
         self.price[:, self.receive_zones] = price[:, self.receive_zones]
         self._reset_average()
@@ -339,282 +385,30 @@ class Block:
     def price_columns(self):
         return self.price[:, self.z0:self.z1].copy()
 
+    def sync(self):
+        """Recompute derived state exactly (the adaptive path's running loads); called at checks."""
+        return self.exact_iterate_load()
+
 
 class LocalExecutor:
-    """Blocks held in this process (the default backend)."""
+    """Blocks held in this process (the default backend): ``map`` calls a :class:`Block` method on each."""
 
-    def __init__(self, problem, layout, scheme="average"):
+    def __init__(self, a, settings, layout):
         self.layout = layout
-        self.scheme = scheme
-        self.blocks = [Block(problem, z0, z1, layout.send_pairs[b], layout.receive_pairs[b], layout.send_zones[b],
-                             layout.receive_zones[b], scheme) for b, (z0, z1) in enumerate(layout.ranges)]
+        self.settings = settings
+        self.blocks = [Block(a, settings, *layout.block_args(b)) for b in range(layout.count)]
 
-    def call(self, name, args_per_block=None):
+    def map(self, method, args_per_block=None):
+        """``[method(block, *args) for each block]`` (``method`` is a :class:`Block` method)."""
         args_per_block = args_per_block or [()] * len(self.blocks)
-        return [getattr(block, name)(*args) for block, args in zip(self.blocks, args_per_block)]
+        return [method(block, *args) for block, args in zip(self.blocks, args_per_block)]
+
+    @property
+    def in_process(self) -> bool:
+        return True
 
     def recover(self, snapshot):  # pragma: no cover - an in-process block cannot die on its own
         raise RuntimeError("local blocks cannot be recovered")
 
     def close(self):
         self.blocks = []  # free the iterates before the result is built
-
-
-def certify(problem, layout, prices, capacity, sweeps=1):
-    """Sharpen both sides of the certificate from the current state.
-
-    Lower: ``sweeps`` sweeps of exact per-location dual ascent from ``prices`` (closed form, never
-    lowers the Lagrangian bound). Upper (without travel delays): keep ``capacity`` (the capacities
-    of the latest plan), solve every slot's flow problem exactly
-    (:func:`evcore.joint.central.slot_flows_kw`) and lower each capacity to its new peak load.
-    Returns (lower, upper, plan parts per block; upper is inf and parts None when not computed).
-    """
-    from .central import slot_flows_kw
-
-    price = np.array(prices, dtype=float)
-    for _ in range(sweeps):
-        _kernels.dual_ascent_sweep(price, problem.demand_kw, problem.recurrences, problem.flow_cost_per_kw,
-                                   problem.origin, problem.destination, problem.delay, problem.out_start,
-                                   problem.in_order, problem.in_start, problem.cost_per_kw)
-    lower = float(_kernels.block_bound(price, problem.demand_kw, problem.recurrences, problem.flow_cost_per_kw,
-                                       problem.destination, problem.delay, problem.out_start, 0, problem.zones))
-    if np.any(problem.delay):
-        return lower, np.inf, None
-    flows = slot_flows_kw(problem.demand_kw, problem.flow_cost_per_kw, problem.recurrences, problem.origin,
-                          problem.destination, capacity)
-    load = np.empty_like(problem.demand_kw)
-    _kernels.block_loads(flows, problem.demand_kw, problem.out_start, problem.in_order, problem.in_start,
-                         problem.delay, 0, problem.zones, load)
-    capacity = np.minimum(capacity, np.maximum(load.max(axis=0), 0.0))
-    upper = float(problem.cost_per_kw @ capacity) + problem.flow_cost(flows)
-    if len(layout.ranges) == 1:  # the plan owns these flows: no copy
-        return lower, upper, [(capacity, flows)]
-    parts = [(capacity[z0:z1].copy(), flows[:, problem.out_start[z0]:problem.out_start[z1]].copy())
-             for z0, z1 in layout.ranges]
-    return lower, upper, parts
-
-
-def run_blocks(problem, executor, *, gap, time_limit, max_iterations, check_every, progress, started,
-               refresh_every=10, max_recoveries=3, fault_hook=None, label="admm", eta=None,
-               restart_beta=(0.2, 0.8, 0.36), certify_within=2.5, certify_every=3, adaptive_steps=True,
-               averages=False):
-    """The splitting over location blocks (capacity eliminated). Returns a dict with the best plan,
-    the best lower bound, status, iterations, trace, omega and the recoveries made.
-
-    Once the certified gap is within ``certify_within`` times the target, :func:`certify` sharpens
-    it at every ``certify_every``-th check (a rule on iterations, so runs are deterministic). ``adaptive_steps`` uses PDLP's adaptive step
-    rule (:meth:`Block.run_local`) when one in-process block holds every location and the scheme
-    averages; otherwise the steps are the fixed, provably convergent ones. On that adaptive path the
-    restart candidate is the current iterate only unless ``averages`` (the running average never won a
-    restart on the synthetic cities, and skipping it saves a pass over the flows per iteration)."""
-    layout = executor.layout
-    cost_norm = math.sqrt(float(problem.cost_per_kw @ problem.cost_per_kw)
-                          + float(np.sum((problem.recurrences[:, None] * problem.flow_cost_per_kw[None, :]) ** 2)))
-    omega = cost_norm / max(float(np.linalg.norm(problem.demand_kw)), 1e-12)
-    single = layout.count == 1
-    # Halpern's iterate is not a plan; its T(z) is. PDHG also tries the running average.
-    candidates = ("current",) if getattr(executor, "scheme", "average") == "halpern" else ("current", "average")
-    eta = step_scale(problem) if eta is None else eta
-    adaptive = bool(adaptive_steps) and single and candidates == ("current", "average") and isinstance(
-        executor, LocalExecutor) and not np.any(problem.delay)
-    if adaptive and not averages:
-        candidates = ("current",)
-    driver = dict(iterations=0, since_restart=0, merit_at_restart=np.inf, last_merit=np.inf, omega=omega, eta=eta,
-                  best_upper=np.inf, best_lower=-np.inf, best_plan=None, trace=[], boundary_prices=None)
-    snapshot = None
-    recoveries = 0
-
-    def take_snapshot():
-        if isinstance(executor, LocalExecutor):  # in-process blocks cannot die: nothing to resume from
-            return dict(driver=_copy_driver(driver), states=None)
-        states = executor.call("own_state")
-        return dict(driver=_copy_driver(driver), states=states)
-
-    def restore(snap):
-        driver.clear()
-        driver.update(_copy_driver(snap["driver"]))
-        executor.recover(snap)
-
-    def exchange_candidate(which):
-        sent = executor.call("candidate_prepare", [(which,)] * layout.count)
-        flows = layout.route_flows([s[0] for s in sent]) if not single else [None]
-        prices = layout.route_prices([s[1] for s in sent]) if not single else [None]
-        parts = executor.call("candidate_finish", list(zip(flows, prices)))
-        upper = sum(p[1] for p in parts)
-        if sum(p[2] for p in parts) > problem.budget * (1 + 1e-12):  # over budget: not a feasible plan
-            upper = np.inf
-        return sum(p[0] for p in parts), upper, prices
-
-    status = "iteration_limit"
-    snapshot = take_snapshot()
-    while driver["iterations"] < max_iterations:
-        try:
-            if fault_hook is not None:
-                fault_hook(driver["iterations"], executor)
-            omega = driver["omega"]
-            step = eta / (omega * 2.0)
-            sigma = eta * omega / np.maximum(problem.row_norm - 1.0, 1.0)
-            count = min(check_every, max_iterations - driver["iterations"])
-            if single:
-                driver["eta"] = executor.call("run_local", [(count, refresh_every, driver["iterations"], driver["eta"],
-                                                             omega, adaptive, averages)])[0]
-            else:
-                for k in range(count):
-                    it = driver["iterations"] + k
-                    refresh = it % refresh_every == 0 or k == 0 and driver["since_restart"] == 0
-                    boundary = driver["boundary_prices"] or [None] * layout.count
-                    sent = executor.call("flow_phase", [(boundary[b], refresh, step) for b in range(layout.count)])
-                    received = layout.route_flows(sent)
-                    sent = executor.call("price_phase", [(received[b], sigma) for b in range(layout.count)])
-                    driver["boundary_prices"] = layout.route_prices(sent)
-            driver["iterations"] += count
-            driver["since_restart"] += count
-            merits = []
-            evaluated = []
-            plan_upper, plan_capacity = np.inf, None
-            for which in candidates:
-                lower, upper, prices = exchange_candidate(which)
-                if certify_within and upper < plan_upper:  # the capacities the certificate would polish
-                    plan_upper, plan_capacity = upper, np.concatenate(executor.call("candidate_capacity"))
-                if lower > driver["best_lower"]:
-                    driver["best_lower"] = lower
-                if upper < driver["best_upper"]:
-                    driver["best_upper"] = upper
-                    executor.call("keep_candidate")
-                    driver["best_plan"] = executor.call("best_plan")
-                merits.append(_relative_gap(upper, lower))
-                evaluated.append(prices)
-            certified = _relative_gap(driver["best_upper"], driver["best_lower"])
-            checks = driver["iterations"] // max(check_every, 1)
-            if (plan_capacity is not None and certified <= certify_within * gap and certified > gap
-                    and checks - driver.get("certified_at", -certify_every) >= certify_every):
-                lower, upper, parts = certify(problem, layout, np.concatenate(executor.call("price_columns"), axis=1),
-                                              plan_capacity)
-                driver["best_lower"] = max(driver["best_lower"], lower)
-                if upper < driver["best_upper"]:
-                    driver["best_upper"], driver["best_plan"] = upper, parts
-                driver["certified_at"] = checks
-                certified = _relative_gap(driver["best_upper"], driver["best_lower"])
-            seconds = time.perf_counter() - started
-            driver["trace"].append(dict(iteration=driver["iterations"], seconds=seconds, upper=driver["best_upper"],
-                                        lower=driver["best_lower"], gap=certified, omega=omega, eta=driver["eta"],
-                                        violation=float("nan")))
-            if progress:
-                print(f"[joint {label}] it {driver['iterations']:6d}  {seconds:7.2f}s  upper {driver['best_upper']:.8g}"
-                      f"  lower {driver['best_lower']:.8g}  gap {certified:.2e}  omega {omega:.3g}", file=sys.stderr,
-                      flush=True)
-            stop = stop_status(certified, gap, seconds, time_limit)
-            if stop:
-                status = stop
-                break
-            pick = int(np.argmin(merits))
-            merit = merits[pick]
-            if restart_due(merit, driver["merit_at_restart"], driver["last_merit"], driver["since_restart"],
-                           driver["iterations"], restart_beta):
-                if pick == 0:  # the last evaluated candidate is the average; evaluate the current again
-                    _, _, evaluated[0] = exchange_candidate("current")
-                dists = executor.call("restart_to_candidate")
-                driver["omega"] = balanced_primal_weight(omega, math.sqrt(sum(d[0] for d in dists)),
-                                                         math.sqrt(sum(d[1] for d in dists)))
-                driver["boundary_prices"] = None if single else evaluated[pick]
-                driver["trace"][-1]["restart"] = candidates[pick]
-                driver["merit_at_restart"] = merit
-                driver["since_restart"] = 0
-                driver["last_merit"] = merit
-                snapshot = take_snapshot()
-            else:
-                driver["last_merit"] = merit
-        except Exception as exc:  # a dead block (Ray actor): resume from the last consensus state
-            if not _is_worker_failure(exc):
-                raise
-            if recoveries >= max_recoveries:
-                from ..errors import SolverError
-
-                raise SolverError(f"a worker of the distributed splitting failed {recoveries + 1} times; stopped at "
-                                  f"iteration {driver['iterations']} (last consensus state at iteration "
-                                  f"{snapshot['driver']['iterations']})", type(exc).__name__) from exc
-            recoveries += 1
-            if progress:
-                print(f"[joint {label}] worker lost ({type(exc).__name__}); resuming from the consensus state of "
-                      f"iteration {snapshot['driver']['iterations']}", file=sys.stderr, flush=True)
-            restore(snapshot)
-    prices = np.concatenate(executor.call("price_columns"), axis=1)
-    return dict(driver, status=status, recoveries=recoveries, prices=prices)
-
-
-def stop_status(certified, gap, seconds, time_limit):
-    """"gap_reached", "time_limit" or None (go on)."""
-    if certified <= gap:
-        return "gap_reached"
-    if time_limit is not None and seconds >= time_limit:
-        return "time_limit"
-    return None
-
-
-def restart_due(merit, merit_at_restart, last_merit, since_restart, iterations, beta=(0.2, 0.8, 0.36)):
-    """PDLP's adaptive restart test: the merit fell by the sufficient factor, or by the necessary one and
-    stopped falling, or the run went ``beta[2]`` of its iterations without a restart."""
-    sufficient, necessary, artificial = beta
-    return (merit <= sufficient * merit_at_restart or (merit <= necessary * merit_at_restart and merit > last_merit)
-            or since_restart >= artificial * iterations)
-
-
-def balanced_primal_weight(omega, primal_move, dual_move):
-    """PDLP's primal weight after a restart: halfway (in logs) towards dual move / primal move."""
-    if primal_move > 1e-10 and dual_move > 1e-10:
-        return math.exp(0.5 * math.log(dual_move / primal_move) + 0.5 * math.log(omega))
-    return omega
-
-
-def step_scale(problem, iterations=60, seed=0):
-    """0.95 / ||diag(deg)^-1/2 K / sqrt(2)||, by power iteration, for the eliminated splitting.
-
-    K maps flows to loads (-1 at the origin's row, +1 at the destination's arrival row). Pock and
-    Chambolle's diagonal steps (1/2 per flow, 1/deg per row) guarantee that norm <= 1; it is often
-    smaller, and scaling both steps by its inverse keeps PDHG convergent with longer steps.
-    """
-    import scipy.sparse as sp
-
-    pairs, zones = problem.pairs, problem.zones
-    # Without delays K is block diagonal over slots, every block the same: one slot is enough.
-    slots = problem.slots if np.any(problem.delay) else 1
-    if pairs == 0:
-        return 0.99
-    t = np.repeat(np.arange(slots), pairs)
-    p = np.tile(np.arange(pairs), slots)
-    arrive = (t + problem.delay[p]) % slots
-    rows = np.concatenate([t * zones + problem.origin[p], arrive * zones + problem.destination[p]])
-    cols = np.concatenate([t * pairs + p, t * pairs + p])
-    vals = np.concatenate([-np.ones(t.size), np.ones(t.size)])
-    scale = np.tile(1.0 / np.sqrt(np.maximum(problem.row_norm - 1.0, 1.0)), slots)
-    matrix = sp.csr_array((vals * scale[rows] / np.sqrt(2.0), (rows, cols)), shape=(slots * zones, slots * pairs))
-    x = np.random.default_rng(seed).standard_normal(slots * pairs)
-    norm = 0.0
-    for _ in range(iterations):
-        y = matrix.T @ (matrix @ x)
-        norm = float(np.linalg.norm(y))
-        if norm == 0.0:
-            return 0.99
-        x = y / norm
-    return 0.95 / max(np.sqrt(norm), 1e-12)
-
-
-def _copy_driver(driver):
-    out = dict(driver)
-    out["trace"] = list(driver["trace"])
-    return out
-
-
-def _relative_gap(upper, lower):
-    if not np.isfinite(upper) or not np.isfinite(lower):
-        return float("inf")
-    return max(upper - lower, 0.0) / max(abs(upper), 1e-12)
-
-
-def _is_worker_failure(exc) -> bool:
-    try:
-        import ray.exceptions as rex
-    except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, (rex.RayActorError, rex.WorkerCrashedError, rex.ActorDiedError)) if hasattr(
-        rex, "ActorDiedError") else isinstance(exc, (rex.RayActorError, rex.WorkerCrashedError))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import inspect
 import logging
-from contextlib import contextmanager
 
 from .._validate import as_scalar, check_choice, check_flag, check_gap, check_limits, check_options, check_seed, \
     check_threads
+from .._threads import kernel_threads
 from ..errors import InputError, require
 from ..progress import progress_reporter
 from ._result import JointResult
@@ -104,16 +104,20 @@ def solve(instance: JointInstance, method: str = "highs", *, time_limit=None, ma
     threads = check_threads(options.pop("threads", None))
     options.pop("backend", None)
     _check_common(options)
-    if method == "highs":
+    if method in ("highs", "admm"):  # the splitting applies evcore._threads' policy itself
         options["threads"] = threads
-    elif max_iterations is not None:
+    if method != "highs" and max_iterations is not None:
         options["max_iterations"] = max_iterations
     if method == "admm" and backend == "ray":
         require("ray", "ray", 'the Ray backend of joint (backend="ray")')
         if "ray_address" in options:
             options["address"] = options.pop("ray_address")
-    with _kernel_threads(instance, None if method == "highs" else threads):
-        return _function(method, backend)(instance, time_limit=time_limit, progress=progress, **options)
+    function = _function(method, backend)
+    if method == "admm":  # the splitting applies the thread policy itself, re-measured during the run
+        return function(instance, time_limit=time_limit, progress=progress, **options)
+    with kernel_threads(None if method == "highs" else threads,
+                        work=instance.slots * max(instance.pairs.count, instance.zones), min_parallel_work=_PARALLEL_FROM):
+        return function(instance, time_limit=time_limit, progress=progress, **options)
 
 
 def _check_common(options: dict) -> None:
@@ -133,25 +137,5 @@ def _check_common(options: dict) -> None:
         check_choice("scheme", options["scheme"], ("average", "halpern"))
 
 
-@contextmanager
-def _kernel_threads(instance, threads):
-    """Numba threads for the kernels: ``threads`` if given; else one thread for small instances (thread
-    start-up and contention on a shared machine cost more than they bring there), all for large ones."""
-    import numba
-
-    before = numba.get_num_threads()
-    size = instance.slots * max(instance.pairs.count, instance.zones)
-    wanted = threads if threads is not None else (1 if size < _PARALLEL_FROM else before)
-    if wanted > numba.config.NUMBA_NUM_THREADS:
-        logger.warning("joint: threads=%d but Numba has %d (set NUMBA_NUM_THREADS to allow more); using %d",
-                       wanted, numba.config.NUMBA_NUM_THREADS, numba.config.NUMBA_NUM_THREADS)
-        wanted = numba.config.NUMBA_NUM_THREADS
-    numba.set_num_threads(int(wanted))
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
-
-
-#: Flow variables from which the kernels run on all Numba threads by default.
+#: Flow variables from which paper-admm's kernels may run on several Numba threads (evcore._threads policy).
 _PARALLEL_FROM = 200_000

@@ -8,7 +8,8 @@ from evcore.joint import solve
 
 from _joint_data import random_instance, two_zone_instance
 
-CASES = [dict(seed=0), dict(seed=1, delays=True), dict(seed=2, cap=np.full(6, 900.0)), dict(seed=3, budget=None)]
+CASES = [dict(seed=0), dict(seed=1, delays=True), dict(seed=2, cap=np.full(6, 900.0)), dict(seed=3, budget=None),
+         dict(seed=4, delays=True, cap=np.full(6, 900.0)), dict(seed=5, delays=True, budget=None)]
 
 
 def _instance(case):
@@ -24,7 +25,7 @@ def _instance(case):
     return instance
 
 
-@pytest.mark.parametrize("case", CASES, ids=["plain", "delays", "caps", "budget"])
+@pytest.mark.parametrize("case", CASES, ids=["plain", "delays", "caps", "budget", "caps-delays", "budget-delays"])
 def test_admm_certified_gap_and_valid_bound(case):
     instance = _instance(case)
     central = solve(instance, "highs")
@@ -51,7 +52,7 @@ def test_admm_limits_return_best_plan_with_status():
 def test_admm_progress_lines(capsys):
     solve(random_instance(2, zones=5, slots=4), "admm", progress=True, max_iterations=80)
     err = capsys.readouterr().err
-    assert "gap" in err and "lower" in err and "upper" in err
+    assert "gap" in err and "bound" in err and "objective" in err
 
 
 def test_admm_solves_hand_instance_and_reports_budget_shortfall():
@@ -119,20 +120,103 @@ def test_splitting_schemes_reach_the_certified_gap(scheme):
 
 
 def test_certify_gives_a_valid_bound_and_a_feasible_plan():
-    from evcore.joint._blocks import BlockLayout, certify
-    from evcore.joint.splitting import SplittingProblem
+    from evcore.joint._arrays import kernel_arrays
+    from evcore.joint._blocks import BlockLayout
+    from evcore.joint._driver import certify
 
     instance = random_instance(9, zones=7, slots=10)
     optimum = solve(instance, "highs").total_cost
-    problem = SplittingProblem.from_instance(instance)
-    layout = BlockLayout(problem, 2)
-    capacity = 1.05 * problem.demand_kw.max(axis=0)  # serves every slot without flows
-    lower, upper, parts = certify(problem, layout, np.zeros((problem.slots, problem.zones)), capacity)
+    a = kernel_arrays(instance)
+    layout = BlockLayout(a, 2)
+    capacity = 1.05 * a.demand_kw.max(axis=0)  # serves every slot without flows
+    lower, upper, plan = certify(a, np.zeros((a.slots, a.zones)), capacity, layout)
     assert lower <= optimum * (1 + 1e-9) <= upper * (1 + 2e-9)
-    plan_capacity = np.concatenate([p[0] for p in parts])
-    flows = np.concatenate([p[1] for p in parts], axis=1)
-    load = problem.demand_kw.copy()
-    np.add.at(load, (slice(None), problem.origin), -flows)
-    np.add.at(load, (slice(None), problem.destination), flows)
-    assert np.all(load <= plan_capacity[None, :] + 1e-6) and np.all(plan_capacity <= capacity + 1e-9)
-    assert np.isclose(upper, problem.cost_per_kw @ plan_capacity + problem.flow_cost(flows))
+    flows = np.concatenate(plan.flow_parts, axis=1)
+    load = a.demand_kw.copy()
+    np.add.at(load, (slice(None), a.origin), -flows)
+    np.add.at(load, (slice(None), a.destination), flows)
+    assert np.all(load <= plan.capacity_kw[None, :] + 1e-6) and np.all(plan.capacity_kw <= capacity + 1e-9)
+    assert np.isclose(upper, a.cost_per_kw @ plan.capacity_kw + a.flow_cost(flows))
+
+
+@pytest.mark.parametrize("delays", [False, True])
+def test_restricted_plan_is_feasible_and_no_worse_than_the_optimum(delays):
+    """The repair LP near an optimal plan: exactly within caps and budget, and optimal again."""
+    from evcore.joint._arrays import kernel_arrays
+    from evcore.joint._repair import restricted_plan
+
+    instance = _instance(dict(seed=3, budget=None, delays=delays))
+    central = solve(instance, "highs")
+    a = kernel_arrays(instance)
+    perturbed = central.flows * instance.power_per_ev_kw * (1 - 1e-5)  # less flow: a little beyond the budget
+    capacity, flows, cost = restricted_plan(a, perturbed)
+    check = instance.evaluate(capacity, flows / instance.power_per_ev_kw)
+    assert check["budget"] <= 1e-6 * instance.budget and check["capacity_kw"] <= 1e-6
+    assert cost >= central.total_cost * (1 - 1e-9)
+    assert cost == pytest.approx(check["total_cost"], rel=1e-12)
+
+
+@pytest.mark.parametrize("options, field", [(dict(check_every=0), "check_every"), (dict(check_every=2.5), "check_every"),
+                                            (dict(scheme="newton"), "scheme"), (dict(eta=-1.0), "eta"),
+                                            (dict(eta=float("nan")), "eta"), (dict(certify_every=0), "certify_every"),
+                                            (dict(restart_beta=(0.9, 0.2, 0.3)), "restart_beta"),
+                                            (dict(certify_within=float("inf")), "certify_within"),
+                                            (dict(adaptive_steps="yes"), "adaptive_steps"), (dict(blocks=0), "blocks"),
+                                            (dict(feasibility_margin=0.7), "feasibility_margin"),
+                                            (dict(max_iterations=-1), "max_iterations"),
+                                            (dict(time_limit=float("nan")), "time_limit"), (dict(gap=-1.0), "gap"),
+                                            (dict(threads=0), "threads")])
+def test_bad_engine_options_are_refused(options, field):
+    from evcore.joint.splitting import solve_splitting
+
+    with pytest.raises(InputError, match=field):
+        solve_splitting(random_instance(1, zones=4, slots=4), **options)
+
+
+def test_budget_that_binds_needs_one_block():
+    from evcore.joint.splitting import solve_splitting
+
+    with pytest.raises(InputError, match="blocks"):
+        solve_splitting(_instance(dict(seed=3, budget=None)), blocks=2, max_iterations=20)
+
+
+def test_same_answer_for_any_thread_count():
+    """Stopped at an iteration limit, the splitting gives bit-for-bit the same plan and bound with 1 and 2
+    Numba threads (fixed-order reductions everywhere)."""
+    from _fuzz import run_in_subprocess
+
+    code = """
+        import json, sys
+        sys.path.insert(0, {path!r})
+        from _joint_data import random_instance
+        from evcore.joint import synthetic_city
+        from evcore.joint.splitting import solve_splitting
+        out = []
+        for instance in (synthetic_city(zones=12, slots=96, seed=3), random_instance(2, zones=6, slots=8, delays=True)):
+            r = solve_splitting(instance, gap=0.0, max_iterations=400, check_every=40, threads={threads})
+            out.append([r.total_cost, r.lower_bound, float(r.flows.sum()), r.capacity_kw.tolist()])
+        print(json.dumps(out))
+    """
+    import os
+
+    here = os.path.dirname(__file__)
+    runs = [run_in_subprocess(code.format(path=here, threads=n), env={"NUMBA_NUM_THREADS": str(n)}) for n in (1, 2)]
+    assert runs[0] == runs[1]
+
+
+def test_adaptive_and_fixed_steps_both_certify():
+    instance = random_instance(13, zones=8, slots=12)
+    optimum = solve(instance, "highs").total_cost
+    for adaptive in (True, False):
+        result = solve(instance, "admm", gap=1e-3, adaptive_steps=adaptive)
+        assert result.status == "gap_reached"
+        assert result.lower_bound <= optimum * (1 + 1e-9) <= result.total_cost * (1 + 2e-9)
+        assert "eta" in result.trace.dtype.names
+
+
+def test_free_assignment_terminates_and_certifies():
+    """Zero assignment cost (every arc ties): Michelot's projection must not cycle on rounding."""
+    instance = random_instance(1, zones=6, slots=8).replace(cost_per_ev_km=0.0)
+    result = solve(instance, "admm", gap=1e-3, max_iterations=20_000)
+    assert result.status == "gap_reached"
+    assert result.lower_bound <= solve(instance, "highs").total_cost * (1 + 1e-9)
