@@ -131,6 +131,8 @@ class State(NamedTuple):
         Scratch: best two destinations of each job for the ejection neighbourhood.
     move : int64 (MOVE_SLOTS,)
         Scratch: the chosen move.
+    source : bool (agents,)
+        Scratch: agents whose jobs the current step may move first.
     """
 
     assignment: np.ndarray
@@ -151,6 +153,7 @@ class State(NamedTuple):
     outward_value: np.ndarray
     outward_agent: np.ndarray
     move: np.ndarray
+    source: np.ndarray
 
 
 class Settings(NamedTuple):
@@ -162,6 +165,7 @@ class Settings(NamedTuple):
     stall_iterations: int
     perturbation: int
     max_candidates: int
+    sample_agents: int  # random source agents per step besides the overloaded ones (>= agents: all)
     ejection: bool
     penalty_increase: float
     penalty_decrease: float
@@ -356,16 +360,31 @@ def prepare_outward(problem, candidates, state, iteration):
 
 
 @njit(cache=True)
+def choose_sources(problem, state, sample):
+    """Mark the agents whose jobs this step moves first: every overloaded agent and ``sample``
+    random draws (all agents when ``sample >= agents``)."""
+    agents = state.source.shape[0]
+    if sample >= agents:
+        state.source[:] = True
+        return
+    for i in range(agents):
+        state.source[i] = _is_over(state.loads[i], problem.capacity[i])
+    for _ in range(sample):
+        state.source[random_below(state.rng, agents)] = True
+
+
+@njit(cache=True)
 def best_move(problem, candidates, state, ejection):
     """Best admissible move under the penalised value; ties are broken at random.
 
     A move is admissible when it uses candidate pairs only and is not tabu (it would send a
     job back to an agent it left less than a tenure ago). A tabu shift or swap is admissible
     anyway when it yields a feasible assignment cheaper than the best one (aspiration).
-    Enumeration order (which the twin repeats): shifts by job and candidate rank; swaps by job
-    ``a``, candidate agent, then ``b`` in that agent's member list (pairs with ``a < b``);
-    ejections (when ``ejection``) by job, candidate agent ``B`` it would overload, then
-    ``B``'s members.
+    Only moves whose (first) job sits on a *source* agent (``state.source``, see
+    :func:`choose_sources`) are examined. Enumeration order (which the twin repeats): shifts by
+    job and candidate rank; swaps by job ``a``, candidate agent, then ``b`` in that agent's
+    member list (pairs seen from both sides counted once, with ``a < b``); ejections (when
+    ``ejection``) by job, candidate agent ``B`` it would overload, then ``B``'s members.
 
     Returns
     -------
@@ -385,8 +404,11 @@ def best_move(problem, candidates, state, ejection):
     chosen = np.inf
     ties = 0
     move[0] = NO_MOVE
+    source = state.source
     for job in range(jobs):
         agent = assignment[job]
+        if not source[agent]:
+            continue
         for t in range(candidates.agent_count[job]):
             to_agent = candidates.agent_list[job, t]
             if to_agent == agent:
@@ -406,13 +428,16 @@ def best_move(problem, candidates, state, ejection):
                 _set_move(move, SHIFT, job, to_agent, -1, -1)
     for job_a in range(jobs):
         agent_a = assignment[job_a]
+        if not source[agent_a]:
+            continue
         for t in range(candidates.agent_count[job_a]):
             agent_b = candidates.agent_list[job_a, t]
             if agent_b == agent_a:
                 continue
+            both = source[agent_b]  # then the pair is also seen from job_b's side: count it once
             for s in range(state.member_count[agent_b]):
                 job_b = state.members[agent_b, s]
-                if job_b <= job_a or not candidates.candidate[agent_a, job_b]:
+                if (both and job_b <= job_a) or not candidates.candidate[agent_a, job_b]:
                     continue
                 change_a = resource[agent_a, job_b] - resource[agent_a, job_a]
                 change_b = resource[agent_b, job_a] - resource[agent_b, job_b]
@@ -433,6 +458,8 @@ def best_move(problem, candidates, state, ejection):
     prepare_outward(problem, candidates, state, iteration)
     for job_1 in range(jobs):
         agent_a = assignment[job_1]
+        if not source[agent_a]:
+            continue
         for t in range(candidates.agent_count[job_1]):
             agent_b = candidates.agent_list[job_1, t]
             if agent_b == agent_a or tabu_until[agent_b, job_1] > iteration:
@@ -651,6 +678,7 @@ def tabu_search(problem, candidates, state, settings, limits):
             counters[RESTARTS] += 1
             values[SEGMENT_BEST_COST] = np.inf
 
+        choose_sources(problem, state, settings.sample_agents)
         best_move(problem, candidates, state, settings.ejection)
         if state.move[0] == NO_MOVE:
             # Everything is tabu (tiny instances): forget the tabu list.
@@ -684,6 +712,64 @@ def tabu_search(problem, candidates, state, settings, limits):
             for i in range(agents):
                 if _is_over(loads[i], capacity[i]):
                     penalty[i] *= 1.0 + settings.penalty_increase
+
+
+# --- the knapsack (Lagrangian) bound -------------------------------------------------------------
+
+
+@njit(cache=True)
+def knapsack_relaxation(profit, weight, capacity, chosen):
+    """Each agent's 0-1 knapsack: the most profit its capacity can hold, and which jobs.
+
+    The Lagrangian relaxation of the assignment rows leaves one knapsack per agent: agent ``i``
+    takes jobs of positive ``profit[i, j]`` (job price minus cost) within its capacity. Solved
+    exactly by dynamic programming over integer weights.
+
+    Parameters
+    ----------
+    profit : numpy.ndarray, shape (agents, jobs)
+        ``-inf`` (or any value ``<= 0``) for pairs never worth taking.
+    weight : numpy.ndarray of int64, shape (agents, jobs)
+        Non-negative integer resources.
+    capacity : numpy.ndarray of int64, shape (agents,)
+    chosen : numpy.ndarray of bool, shape (agents, jobs)
+        Output: the jobs each agent's optimal knapsack takes.
+
+    Returns
+    -------
+    numpy.ndarray, shape (agents,)
+        Optimal knapsack profit of each agent.
+    """
+    agents, jobs = profit.shape
+    best = np.zeros(agents)
+    items = np.empty(jobs, np.int64)
+    for i in range(agents):
+        chosen[i, :] = False
+        cap = capacity[i]
+        count = 0
+        for j in range(jobs):
+            if profit[i, j] > 0.0 and weight[i, j] <= cap:
+                items[count] = j
+                count += 1
+        value = np.zeros(cap + 1)
+        keep = np.zeros((count, cap + 1), np.bool_)
+        for t in range(count):
+            j = items[t]
+            w = weight[i, j]
+            p = profit[i, j]
+            for room in range(cap, w - 1, -1):
+                candidate_value = value[room - w] + p
+                if candidate_value > value[room]:
+                    value[room] = candidate_value
+                    keep[t, room] = True
+        best[i] = value[cap]
+        room = cap
+        for t in range(count - 1, -1, -1):
+            if keep[t, room]:
+                j = items[t]
+                chosen[i, j] = True
+                room -= weight[i, j]
+    return best
 
 
 # --- building the tuples (shared by best.py, the tests and warm_up) -------------------------------
@@ -730,7 +816,8 @@ def make_state(problem: Problem, assignment, penalty, rng_state: int, elite_size
                   elite=np.zeros((elite_size, jobs), np.int64), elite_cost=np.full(elite_size, np.inf),
                   counters=counters, values=values, rng=np.array([rng_state], np.uint64),
                   trace=np.zeros((trace_rows, TRACE_COLUMNS)), outward_value=np.zeros((jobs, 2)),
-                  outward_agent=np.zeros((jobs, 2), np.int64), move=np.zeros(MOVE_SLOTS, np.int64))
+                  outward_agent=np.zeros((jobs, 2), np.int64), move=np.zeros(MOVE_SLOTS, np.int64),
+                  source=np.ones(agents, np.bool_))
     rebuild_members(state)
     return state
 
@@ -744,9 +831,12 @@ def warm_up():
     problem = make_problem(cost, resource, np.full(agents, 2.0), allowed, np.zeros((agents, jobs)))
     candidates = make_candidates(problem, np.inf, agents)
     state = make_state(problem, np.zeros(jobs, np.int64), np.ones(agents), 88172645463325252, 2, 4)
-    settings = Settings(1, 2, 5, 50, 1, agents, True, 0.1, 0.05, 1e-3, 1.0, 0.0, 1e-9)
+    settings = Settings(1, 2, 5, 50, 1, agents, 1, True, 0.1, 0.05, 1e-3, 1.0, 0.0, 1e-9)
     limits = Limits(now(), np.inf, np.inf, 20, -np.inf, -np.inf, 0.0)
+    choose_sources(problem, state, 1)
     best_move(problem, candidates, state, True)
     relink_toward(problem, candidates, state, np.ones(jobs, np.int64), 1)
     offer_elite(state.elite, state.elite_cost, state.assignment, 1.0)
     tabu_search(problem, candidates, state, settings, limits)
+    knapsack_relaxation(np.ones((agents, jobs)), np.ones((agents, jobs), np.int64), np.full(agents, 2, np.int64),
+                        np.zeros((agents, jobs), np.bool_))

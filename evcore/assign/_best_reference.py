@@ -65,7 +65,7 @@ def _delta(cost, resource, capacity, penalty, assignment, moved) -> float:
 
 
 def best_move_reference(cost, resource, capacity, penalty, assignment, members, agent_lists, tabu_until, iteration,
-                        best_cost, rng: XorShiftReference, ejection: bool):
+                        best_cost, rng: XorShiftReference, ejection: bool, source=None):
     """The move ``best_move`` picks: ``(kind, a, b, c, d, delta)``.
 
     kind 0 none, 1 shift ``(job, agent)``, 2 swap ``(job_a, job_b)``, 3 ejection
@@ -73,9 +73,11 @@ def best_move_reference(cost, resource, capacity, penalty, assignment, members, 
     kernel's order; ``agent_lists[j]`` job j's candidate agents. A tabu shift or swap is
     admissible only if it gives a feasible assignment cheaper than ``best_cost``; ejections
     need both shifts non-tabu; among equally good moves (within 1e-9) the k-th one seen replaces
-    the choice with chance 1/k.
+    the choice with chance 1/k. Only moves whose first job sits on a ``source`` agent count
+    (default: every agent).
     """
     agents, jobs = len(cost), len(assignment)
+    source = [True] * agents if source is None else list(source)
     candidate = [[False] * jobs for _ in range(agents)]
     for j, agent_list in enumerate(agent_lists):
         for i in agent_list:
@@ -98,6 +100,8 @@ def best_move_reference(cost, resource, capacity, penalty, assignment, members, 
         return _cost(cost, moved) < best_cost - _TIE and _feasible(resource, capacity, moved)
 
     for job in range(jobs):
+        if not source[assignment[job]]:
+            continue
         for to_agent in agent_lists[job]:
             if to_agent == assignment[job]:
                 continue
@@ -107,11 +111,13 @@ def best_move_reference(cost, resource, capacity, penalty, assignment, members, 
                      lambda: tabu_until[to_agent][job] <= iteration or aspires(moved), (1, job, to_agent, -1, -1))
     for job_a in range(jobs):
         agent_a = assignment[job_a]
+        if not source[agent_a]:
+            continue
         for agent_b in agent_lists[job_a]:
             if agent_b == agent_a:
                 continue
             for job_b in members[agent_b]:
-                if job_b <= job_a or not candidate[agent_a][job_b]:
+                if (source[agent_b] and job_b <= job_a) or not candidate[agent_a][job_b]:
                     continue
                 moved = list(assignment)
                 moved[job_a], moved[job_b] = agent_b, agent_a
@@ -144,6 +150,8 @@ def best_move_reference(cost, resource, capacity, penalty, assignment, members, 
         outward.append(best)
     for job_1 in range(jobs):
         agent_a = assignment[job_1]
+        if not source[agent_a]:
+            continue
         for agent_b in agent_lists[job_1]:
             if agent_b == agent_a or tabu_until[agent_b][job_1] > iteration:
                 continue
@@ -181,3 +189,19 @@ def relink_toward_reference(cost, resource, capacity, candidate, penalty, assign
         current[job] = guide[job]
         taken += 1
     return current, taken
+
+
+def knapsack_reference(profit, weight, capacity):
+    """Each agent's best knapsack profit by enumerating every subset of its profitable jobs (tiny)."""
+    import itertools
+
+    values = []
+    for i in range(len(profit)):
+        items = [j for j in range(len(profit[i])) if profit[i][j] > 0 and weight[i][j] <= capacity[i]]
+        best_value = 0.0
+        for size in range(1, len(items) + 1):
+            for subset in itertools.combinations(items, size):
+                if sum(weight[i][j] for j in subset) <= capacity[i]:
+                    best_value = max(best_value, sum(profit[i][j] for j in subset))
+        values.append(best_value)
+    return values

@@ -262,6 +262,19 @@ def test_bad_arguments():
 # --- compiled kernels against their plain-Python twins ---------------------------------------------
 
 
+def test_sources_are_the_overloaded_agents_and_random_draws():
+    instance, problem, _, state, _ = _search_state(3)
+    rng_before = int(state.rng[0])
+    k.choose_sources(problem, state, 2)
+    twin = ref.XorShiftReference(rng_before)
+    expected = [bool(load - cap > 1e-9) for load, cap in zip(state.loads, problem.capacity)]
+    for _ in range(2):
+        expected[twin.below(instance.agents)] = True
+    assert state.source.tolist() == expected and int(state.rng[0]) == twin.state
+    k.choose_sources(problem, state, instance.agents)
+    assert state.source.all()
+
+
 def test_random_numbers_match_twin():
     rng = np.array([12345], np.uint64)
     twin = ref.XorShiftReference(12345)
@@ -308,11 +321,16 @@ def test_best_move_matches_twin(seed):
     lists = [candidates.agent_list[j, : candidates.agent_count[j]].tolist() for j in range(instance.jobs)]
     twin_rng = ref.XorShiftReference(int(state.rng[0]))
     ejection = seed % 3 != 0
+    if seed % 4 >= 2:  # a step that examines some agents only
+        k.choose_sources(problem, state, 2)
+    else:
+        state.source[:] = True
+    twin_rng = ref.XorShiftReference(int(state.rng[0]))
     delta = k.best_move(problem, candidates, state, ejection)
     *move, twin_delta = ref.best_move_reference(
         problem.cost.tolist(), problem.resource.tolist(), problem.capacity.tolist(), state.penalty.tolist(),
         state.assignment.tolist(), members, lists, state.tabu_until.tolist(), 5, float(state.values[k.BEST_COST]),
-        twin_rng, ejection)
+        twin_rng, ejection, state.source.tolist())
     assert state.move.tolist() == move
     assert delta == pytest.approx(twin_delta, abs=1e-9)
     assert int(state.rng[0]) == twin_rng.state
@@ -339,7 +357,7 @@ def test_incremental_bookkeeping_stays_exact_over_a_long_search():
     problem = k.make_problem(instance.kernel_cost(), instance.resource, instance.capacity, instance.allowed, reduced)
     candidates = k.make_candidates(problem, np.inf, 5)
     state = k.make_state(problem, np.zeros(instance.jobs, np.int64), np.ones(instance.agents), 99, 4, 64)
-    settings = k.Settings(3, 9, 150, 2**62, 3, 5, True, 0.1, 0.05, 1e-3, 1.0, -np.inf, 1e-9)
+    settings = k.Settings(3, 9, 150, 2**62, 3, 5, 2, True, 0.1, 0.05, 1e-3, 1.0, -np.inf, 1e-9)
     for stop in range(50, 3001, 50):
         k.tabu_search(problem, candidates, state, settings,
                       k.Limits(0.0, np.inf, np.inf, stop, -np.inf, -np.inf, 0.0))
