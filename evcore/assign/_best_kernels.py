@@ -167,6 +167,7 @@ class Settings(NamedTuple):
     max_candidates: int
     sample_agents: int  # random source agents per step besides the overloaded ones (>= agents: all)
     ejection: bool
+    descent: bool  # improving moves only; weights adapt at local optima (else: tabu, weights adapt per move)
     penalty_increase: float
     penalty_decrease: float
     penalty_floor: float
@@ -679,7 +680,18 @@ def tabu_search(problem, candidates, state, settings, limits):
             values[SEGMENT_BEST_COST] = np.inf
 
         choose_sources(problem, state, settings.sample_agents)
-        best_move(problem, candidates, state, settings.ejection)
+        delta = best_move(problem, candidates, state, settings.ejection)
+        if settings.descent and not delta < -TIE_TOLERANCE:
+            # A local optimum of the penalised value: reshape it (the breakout step).
+            if counters[OVERLOADED] == 0:
+                for i in range(agents):
+                    penalty[i] = max(settings.penalty_floor, penalty[i] * (1.0 - settings.penalty_decrease))
+            else:
+                for i in range(agents):
+                    if _is_over(loads[i], capacity[i]):
+                        penalty[i] *= 1.0 + settings.penalty_increase
+            counters[ITERATION] = iteration + 1
+            continue
         if state.move[0] == NO_MOVE:
             # Everything is tabu (tiny instances): forget the tabu list.
             state.tabu_until[:, :] = 0
@@ -706,9 +718,10 @@ def tabu_search(problem, candidates, state, settings, limits):
                     tighten_candidates(problem, candidates, values[BEST_COST] - settings.improvement_step
                                        - settings.lower_bound + settings.fixing_slack, settings.max_candidates)
             # Feasible: relax every weight so that the walk dares to cross the boundary again.
-            for i in range(agents):
-                penalty[i] = max(settings.penalty_floor, penalty[i] * (1.0 - settings.penalty_decrease))
-        else:
+            if not settings.descent:
+                for i in range(agents):
+                    penalty[i] = max(settings.penalty_floor, penalty[i] * (1.0 - settings.penalty_decrease))
+        elif not settings.descent:
             for i in range(agents):
                 if _is_over(loads[i], capacity[i]):
                     penalty[i] *= 1.0 + settings.penalty_increase
@@ -831,7 +844,7 @@ def warm_up():
     problem = make_problem(cost, resource, np.full(agents, 2.0), allowed, np.zeros((agents, jobs)))
     candidates = make_candidates(problem, np.inf, agents)
     state = make_state(problem, np.zeros(jobs, np.int64), np.ones(agents), 88172645463325252, 2, 4)
-    settings = Settings(1, 2, 5, 50, 1, agents, 1, True, 0.1, 0.05, 1e-3, 1.0, 0.0, 1e-9)
+    settings = Settings(1, 2, 5, 50, 1, agents, 1, True, False, 0.1, 0.05, 1e-3, 1.0, 0.0, 1e-9)
     limits = Limits(now(), np.inf, np.inf, 20, -np.inf, -np.inf, 0.0)
     choose_sources(problem, state, 1)
     best_move(problem, candidates, state, True)

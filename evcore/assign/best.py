@@ -122,6 +122,7 @@ class BestParameters:
     elite_size: int = 10
     max_candidates: int | None = None
     sample_agents: int | None = None
+    descent: bool = False
     ejection: bool = True
     reduced_cost_fixing: bool = True
     target: float | None = None
@@ -143,7 +144,7 @@ class BestParameters:
         decrease = as_scalar("penalty_decrease", self.penalty_decrease)
         if not 0 < decrease < 1:
             raise InputError("penalty_decrease", f"must lie in (0, 1), got {decrease!r}")
-        for name in ("reduced_cost_fixing", "ejection"):
+        for name in ("reduced_cost_fixing", "ejection", "descent"):
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_)):
                 raise InputError(name, f"must be True or False, got {value!r}")
@@ -435,11 +436,12 @@ def solve_best(instance: GAPInstance, *, time_limit: float | None = None, max_it
     if stall is None:
         stall = max(20_000, 200 * jobs) if time_limit is None and max_iterations is None else 2**62
     search_settings = kernels.Settings(
-        tenure_min=max(1, tenure // 2), tenure_max=max(1, tenure // 2) + tenure,
+        tenure_min=0 if settings.descent else max(1, tenure // 2),
+        tenure_max=0 if settings.descent else max(1, tenure // 2) + tenure,
         restart_iterations=settings.restart_iterations or max(100, 3 * jobs), stall_iterations=stall,
         perturbation=max(2, jobs // 20), max_candidates=max_candidates,
         sample_agents=agents if settings.sample_agents is None else min(settings.sample_agents, agents),
-        ejection=settings.ejection,
+        ejection=settings.ejection, descent=settings.descent,
         penalty_increase=settings.penalty_increase, penalty_decrease=settings.penalty_decrease,
         penalty_floor=1e-3 * unit_price, improvement_step=1.0 if integer_costs else 0.0,
         lower_bound=lower_bound if fixing else -math.inf, fixing_slack=_fixing_slack(instance, relaxation))

@@ -357,7 +357,7 @@ def test_incremental_bookkeeping_stays_exact_over_a_long_search():
     problem = k.make_problem(instance.kernel_cost(), instance.resource, instance.capacity, instance.allowed, reduced)
     candidates = k.make_candidates(problem, np.inf, 5)
     state = k.make_state(problem, np.zeros(instance.jobs, np.int64), np.ones(instance.agents), 99, 4, 64)
-    settings = k.Settings(3, 9, 150, 2**62, 3, 5, 2, True, 0.1, 0.05, 1e-3, 1.0, -np.inf, 1e-9)
+    settings = k.Settings(3, 9, 150, 2**62, 3, 5, 2, True, False, 0.1, 0.05, 1e-3, 1.0, -np.inf, 1e-9)
     for stop in range(50, 3001, 50):
         k.tabu_search(problem, candidates, state, settings,
                       k.Limits(0.0, np.inf, np.inf, stop, -np.inf, -np.inf, 0.0))
