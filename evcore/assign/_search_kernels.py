@@ -1,35 +1,48 @@
 """Numba kernels of the GAP metaheuristics: HASP (seed 003) and its rivals tabu, bees, DE-SK.
 
-Array contract (built once by :mod:`evcore.assign.search`): ``problem`` is the tuple
-``(cost, resource, capacity, allowed, option_start, options)`` where ``cost`` is
-``GAPInstance.kernel_cost()`` (agents, jobs), ``resource`` (agents, jobs), ``capacity``
-(agents,), ``allowed`` bool (agents, jobs), and job ``j`` may go to agents
-``options[option_start[j]:option_start[j + 1]]``, listed by increasing cost. Assignments are
-int64 (jobs,); ``loads`` float64 (agents,) always matches the assignment it travels with.
+Kernel inputs are named tuples (no positional bundles):
 
-Searches score assignments by the penalised value of :mod:`evcore.assign._kernels`
-(cost plus ``penalty[i]`` per unit of overload at agent ``i``) and move with its delta and
-apply kernels; an assignment only becomes the reported best after ``is_feasible`` accepts it.
-Every main loop stops at an iteration limit, at a stall limit (no better feasible assignment
-for that many iterations) or when ``now_jit()`` passes ``deadline``, and returns a stop code:
-:data:`STOP_STALLED`, :data:`STOP_ITERATIONS` or :data:`STOP_DEADLINE`. Improvements of the
-best feasible objective are recorded in ``trace`` (k, 2): (seconds since ``start``, objective).
-Randomness: Numba's generator, seeded by the caller with ``evcore.heuristics.seed_rng``.
+- ``arrays``, a :class:`GAPArrays` built once per instance by
+  :func:`evcore.assign.search.kernel_arrays`: ``cost`` (``GAPInstance.kernel_cost()``,
+  agents x jobs), ``resource``, ``capacity``, ``allowed``, the CSR lists of each job's allowed
+  agents by increasing cost (``options[option_start[j]:option_start[j + 1]]``), the placement
+  order ``job_order``, two penalty scales and the repair budget;
+- ``settings``, the method's own named tuple (:class:`HASPSettings` ...);
+- ``state``, the method's arrays (:class:`HASPState` ...), preallocated by the caller and
+  updated in place, so a run paused for a progress report resumes exactly where it stopped;
+- ``control``, the shared :class:`evcore.heuristics.SearchControl` (random stream, trace,
+  step/stall counters, limits).
+
+Assignments are int64 (jobs,); ``loads`` float64 (agents,) always matches the assignment it
+travels with. Searches score assignments by the penalised value of :mod:`evcore.assign._kernels`
+(cost plus ``penalty[i]`` per unit of overload at agent ``i``) and move with its delta and apply
+kernels; an assignment becomes the reported best only after ``is_feasible`` accepts it.
+
+Each method has a ``*_start`` kernel (initial solutions) and a ``*_run`` kernel (the main
+loop, returning a stop code of :mod:`evcore.heuristics`). Plain-Python twins of every kernel
+here live in :mod:`evcore.assign._reference`; tests check that both follow the same trajectory.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
-from ..heuristics._kernels import (
+from ..heuristics import (
+    RUNNING,
+    end_step,
     insert_unique,
     minimisation_fitness,
-    random_index,
+    random_below,
+    random_float,
+    record_best,
     roulette_select,
-    seed_rng,
+    stop_reason,
     uniform_crossover,
 )
+from ..heuristics._search import BEST, STEP
 from ..heuristics.clock import now_jit
 from ._kernels import (
     CAPACITY_TOLERANCE,
@@ -44,97 +57,149 @@ from ._kernels import (
     total_overload,
 )
 
-STOP_STALLED = 0
-STOP_ITERATIONS = 1
-STOP_DEADLINE = 2
-#: Returned by :func:`stop_reason` when the loop goes on.
-RUNNING = -1
-
 #: A move must lower the penalised value by more than this to count as an improvement.
 IMPROVEMENT_TOLERANCE = 1e-9
+
+
+class GAPArrays(NamedTuple):
+    """An instance as the kernels see it (see the module docstring)."""
+
+    cost: np.ndarray
+    resource: np.ndarray
+    capacity: np.ndarray
+    allowed: np.ndarray
+    option_start: np.ndarray
+    options: np.ndarray
+    job_order: np.ndarray  # jobs with the largest relative resource use first (placed first)
+    big_penalty: float  # per unit of overload: more than any cost difference can buy back
+    typical_penalty: float  # per unit of overload: about what a unit of capacity is worth
+    repair_moves: int  # moves the capacity repair may make
+
+
+class HASPSettings(NamedTuple):
+    population_size: int
+    alpha: float
+    mutation_rate: float
+    mutation_swaps: int
+
+
+class HASPState(NamedTuple):
+    population: np.ndarray  # (population_size, jobs)
+    values: np.ndarray  # (population_size,) penalised values, inf = empty slot
+    fitness: np.ndarray  # (population_size,)
+    loads: np.ndarray  # (agents,)
+    child: np.ndarray  # (jobs,)
+    penalty: np.ndarray  # (agents,)
+    best: np.ndarray  # (jobs,) best feasible assignment
+
+
+class TabuSettings(NamedTuple):
+    tenure_min: int
+    tenure_max: int
+    penalty_factor: float
+    min_penalty: float
+    max_penalty: float
+
+
+class TabuState(NamedTuple):
+    assignment: np.ndarray  # (jobs,) current point
+    loads: np.ndarray  # (agents,)
+    tabu_until: np.ndarray  # (agents, jobs) step until which a job may not return to an agent
+    penalty: np.ndarray  # (agents,) adaptive weights
+    zero_cost: np.ndarray  # (agents, jobs) zeros: overload-only deltas
+    no_penalty: np.ndarray  # (agents,) zeros: cost-only deltas
+    unit_penalty: np.ndarray  # (agents,) ones
+    best: np.ndarray  # (jobs,)
+
+
+class BeesSettings(NamedTuple):
+    scouts: int
+    selected_sites: int
+    elite_sites: int
+    elite_recruits: int
+    other_recruits: int
+    initial_patch: int
+    patch_shrink: float
+    abandon_after: int
+    scout_alpha: float
+    local_search: bool
+
+
+class BeesState(NamedTuple):
+    sites: np.ndarray  # (scouts, jobs)
+    values: np.ndarray  # (scouts,)
+    patch: np.ndarray  # (scouts,) int64: random moves per forager
+    stagnant: np.ndarray  # (scouts,) int64: cycles without improvement
+    loads: np.ndarray  # (agents,)
+    forager: np.ndarray  # (jobs,)
+    best_forager: np.ndarray  # (jobs,)
+    zero_cost: np.ndarray  # (agents, jobs)
+    unit_penalty: np.ndarray  # (agents,)
+    penalty: np.ndarray  # (agents,)
+    best: np.ndarray  # (jobs,)
+
+
+class DESettings(NamedTuple):
+    population_size: int
+    scale: float
+    crossover_rate: float
+    local_search_rate: float
+    alpha: float
+
+
+class DEState(NamedTuple):
+    positions: np.ndarray  # (population_size, jobs) in [0, 1)
+    values: np.ndarray  # (population_size,)
+    trial: np.ndarray  # (jobs,)
+    assignment: np.ndarray  # (jobs,)
+    loads: np.ndarray  # (agents,)
+    penalty: np.ndarray  # (agents,)
+    best: np.ndarray  # (jobs,)
 
 
 # --- bookkeeping -----------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def record_trace(trace, count, start, objective):
-    """Append (seconds since ``start``, ``objective``) to ``trace``; returns the new count.
+def keep_if_best(arrays, control, assignment, loads, best):
+    """Copy ``assignment`` to ``best`` if it is feasible and cheaper than the best so far.
 
-    A full trace keeps overwriting its last row, so it always ends with the final best.
+    ``loads`` is recomputed. Returns whether it improved (and then records it in the trace).
     """
-    row = count if count < trace.shape[0] else trace.shape[0] - 1
-    trace[row, 0] = now_jit() - start
-    trace[row, 1] = objective
-    return min(count + 1, trace.shape[0])
+    if not is_feasible(arrays.resource, arrays.capacity, arrays.allowed, assignment, loads):
+        return False
+    objective = total_cost(arrays.cost, assignment)
+    if not objective < control.values[BEST]:
+        return False
+    best[:] = assignment
+    record_best(control, objective)
+    return True
 
 
 @njit(cache=True)
-def keep_if_best(problem, assignment, loads, best_assignment, best, trace, count, start):
-    """Copy ``assignment`` to ``best_assignment`` if it is feasible and cheaper than ``best[0]``.
-
-    ``best`` is a length-1 array holding the best feasible objective (``inf`` at first);
-    ``loads`` is recomputed. Returns ``(improved, trace count)``.
-    """
-    cost, resource, capacity, allowed, _, _ = problem
-    if not is_feasible(resource, capacity, allowed, assignment, loads):
-        return False, count
-    objective = total_cost(cost, assignment)
-    if not objective < best[0]:
-        return False, count
-    best[0] = objective
-    best_assignment[:] = assignment
-    return True, record_trace(trace, count, start, objective)
-
-
-@njit(cache=True)
-def random_allowed_agent(problem, job):
+def random_allowed_agent(arrays, rng, job):
     """A uniform agent among those allowed for ``job``."""
-    _, _, _, _, option_start, options = problem
-    start = option_start[job]
-    return options[start + random_index(option_start[job + 1] - start)]
-
-
-@njit(cache=True, inline="always")
-def stop_reason(step, max_steps, deadline, stall, stall_limit):
-    """Why a main loop should stop before its next step, or :data:`RUNNING` to go on.
-
-    Checked in this order: the step limit, the deadline (``now_jit()`` is only read when the
-    limit is not reached), the stall limit.
-    """
-    if step >= max_steps:
-        return STOP_ITERATIONS
-    if now_jit() >= deadline:
-        return STOP_DEADLINE
-    if stall >= stall_limit:
-        return STOP_STALLED
-    return RUNNING
+    start = arrays.option_start[job]
+    return arrays.options[start + random_below(rng, arrays.option_start[job + 1] - start)]
 
 
 # --- construction, repair, local search -----------------------------------------------------
 
 
 @njit(cache=True)
-def grasp_construct(problem, job_order, alpha, assignment, loads):
+def grasp_construct(arrays, rng, alpha, assignment, loads):
     """GRASP construction with a cost-based restricted candidate list (RCL).
 
-    Jobs are placed in ``job_order``. For each, the candidates are its allowed agents with room
-    left; the RCL holds those with ``cost <= c_min + alpha * (c_max - c_min)`` and one is drawn
-    uniformly (``alpha = 0``: greedy, ``alpha = 1``: random among agents with room). A job no
-    agent has room for goes where it overloads least (capacity repair fixes it afterwards).
-
-    Parameters
-    ----------
-    job_order : numpy.ndarray of int, shape (jobs,)
-    alpha : float in [0, 1]
-    assignment : numpy.ndarray of int64, shape (jobs,)
-        Overwritten.
-    loads : numpy.ndarray, shape (agents,)
-        Overwritten with the loads of the result.
+    Jobs are placed in ``arrays.job_order``. For each, the candidates are its allowed agents
+    with room left; the RCL holds those with ``cost <= c_min + alpha * (c_max - c_min)`` and one
+    is drawn uniformly (``alpha = 0``: greedy, ``alpha = 1``: random among agents with room). A
+    job no agent has room for goes where it overloads least (capacity repair fixes it later).
+    ``assignment`` and ``loads`` are overwritten.
     """
-    cost, resource, capacity, _, option_start, options = problem
+    cost, resource, capacity = arrays.cost, arrays.resource, arrays.capacity
+    option_start, options = arrays.option_start, arrays.options
     loads[:] = 0.0
-    for job in job_order:
+    for job in arrays.job_order:
         low = np.inf
         high = -np.inf
         least_overload = np.inf
@@ -157,7 +222,7 @@ def grasp_construct(problem, job_order, alpha, assignment, loads):
                 if (loads[agent] + resource[agent, job] <= capacity[agent] + CAPACITY_TOLERANCE
                         and cost[agent, job] <= threshold):
                     size += 1
-            pick = random_index(size)
+            pick = random_below(rng, size)
             for p in range(option_start[job], option_start[job + 1]):
                 agent = options[p]
                 if (loads[agent] + resource[agent, job] <= capacity[agent] + CAPACITY_TOLERANCE
@@ -171,13 +236,14 @@ def grasp_construct(problem, job_order, alpha, assignment, loads):
 
 
 @njit(cache=True)
-def best_move_from(problem, penalty, assignment, loads, agent):
+def best_move_from(arrays, penalty, assignment, loads, agent):
     """Best shift or swap that takes a job off ``agent``, by penalised delta.
 
     Returns ``(delta, job, to_agent, partner)``: a shift when ``partner < 0``, else a swap of
     ``job`` with ``partner``. ``job < 0`` when ``agent`` holds no movable job.
     """
-    cost, resource, capacity, allowed, option_start, options = problem
+    cost, resource, capacity, allowed = arrays.cost, arrays.resource, arrays.capacity, arrays.allowed
+    option_start, options = arrays.option_start, arrays.options
     jobs = assignment.shape[0]
     best = np.inf
     best_job = -1
@@ -202,29 +268,24 @@ def best_move_from(problem, penalty, assignment, loads, agent):
 
 
 @njit(cache=True)
-def repair_capacity(problem, penalty, assignment, loads, max_moves):
+def repair_capacity(arrays, penalty, assignment, loads):
     """Move jobs off overloaded agents at least cost until every capacity holds.
 
     Repeatedly takes the most overloaded agent and moves one of its jobs to an agent with room
     for it, choosing the cheapest such shift. When no job fits anywhere, it makes the shift or
     swap with the best penalised delta (``penalty`` should be large, so this is the move that
-    removes the most overload), and gives up when even that does not help.
-
-    Parameters
-    ----------
-    penalty : numpy.ndarray, shape (agents,)
-    assignment, loads : numpy.ndarray
-        Updated in place (``loads`` must match ``assignment`` on entry).
-    max_moves : int
+    removes the most overload), and gives up when even that does not help. At most
+    ``arrays.repair_moves`` moves. ``assignment`` and ``loads`` are updated in place.
 
     Returns
     -------
     bool
         True when no agent is overloaded at the end.
     """
-    cost, resource, capacity, _, option_start, options = problem
+    cost, resource, capacity = arrays.cost, arrays.resource, arrays.capacity
+    option_start, options = arrays.option_start, arrays.options
     agents = capacity.shape[0]
-    for _ in range(max_moves):
+    for _ in range(arrays.repair_moves):
         worst = -1
         worst_overload = CAPACITY_TOLERANCE
         for agent in range(agents):
@@ -250,7 +311,7 @@ def repair_capacity(problem, penalty, assignment, loads, max_moves):
         if best_job >= 0:
             apply_shift(resource, loads, assignment, best_job, best_to)
             continue
-        delta, job, to_agent, partner = best_move_from(problem, penalty, assignment, loads, worst)
+        delta, job, to_agent, partner = best_move_from(arrays, penalty, assignment, loads, worst)
         if job < 0 or not delta < -IMPROVEMENT_TOLERANCE:
             return False
         if partner < 0:
@@ -261,19 +322,15 @@ def repair_capacity(problem, penalty, assignment, loads, max_moves):
 
 
 @njit(cache=True)
-def swap_local_search(problem, penalty, assignment, loads):
+def swap_local_search(arrays, penalty, assignment, loads):
     """The Swap local search: shift and swap moves until none improves the penalised value.
 
     Each pass tries, for every job, its best shift to another allowed agent, then every pair of
     jobs on different agents for an exchange (first improvement). Stops after a pass without
-    improvement.
-
-    Returns
-    -------
-    int
-        Number of moves applied.
+    improvement. Returns the number of moves applied.
     """
-    cost, resource, capacity, allowed, option_start, options = problem
+    cost, resource, capacity, allowed = arrays.cost, arrays.resource, arrays.capacity, arrays.allowed
+    option_start, options = arrays.option_start, arrays.options
     jobs = assignment.shape[0]
     moves = 0
     improved = True
@@ -305,16 +362,16 @@ def swap_local_search(problem, penalty, assignment, loads):
 
 
 @njit(cache=True)
-def swap_mutation(problem, assignment, loads, swaps):
+def swap_mutation(arrays, rng, assignment, loads, swaps):
     """Exchange the agents of ``swaps`` random pairs of jobs (pairs on different agents whose
     exchange keeps both pairs allowed; up to 20 draws per swap). Returns the swaps made."""
-    _, resource, _, allowed, _, _ = problem
+    resource, allowed = arrays.resource, arrays.allowed
     jobs = assignment.shape[0]
     made = 0
     for _ in range(swaps):
         for _ in range(20):
-            job = random_index(jobs)
-            partner = random_index(jobs)
+            job = random_below(rng, jobs)
+            partner = random_below(rng, jobs)
             agent = assignment[job]
             other = assignment[partner]
             if agent != other and allowed[other, job] and allowed[agent, partner]:
@@ -325,165 +382,130 @@ def swap_mutation(problem, assignment, loads, swaps):
 
 
 @njit(cache=True)
-def improve(problem, penalty, assignment, loads, max_repair_moves):
+def improve(arrays, penalty, assignment, loads):
     """Capacity repair then the Swap local search; returns the penalised value."""
-    cost, resource, capacity, _, _, _ = problem
-    repair_capacity(problem, penalty, assignment, loads, max_repair_moves)
-    swap_local_search(problem, penalty, assignment, loads)
-    return penalized_value(cost, resource, capacity, penalty, assignment, loads)
-
-
-@njit(cache=True)
-def grasp_population(problem, penalty, job_order, alpha, population, values, loads, max_repair_moves,
-                     best_assignment, best, trace, count, start, deadline):
-    """Fill ``population`` (P, jobs) with distinct GRASP + repair + Swap solutions.
-
-    Up to ``3 P`` constructions; slots left empty keep value ``inf``. Returns the trace count.
-    """
-    size = population.shape[0]
-    values[:] = np.inf
-    candidate = np.empty(population.shape[1], np.int64)
-    for attempt in range(3 * size):
-        if attempt > 0 and now_jit() >= deadline:
-            break
-        grasp_construct(problem, job_order, alpha, candidate, loads)
-        value = improve(problem, penalty, candidate, loads, max_repair_moves)
-        _, count = keep_if_best(problem, candidate, loads, best_assignment, best, trace, count, start)
-        insert_unique(population, values, candidate, value)
-        if np.isfinite(values).all():
-            break
-    return count
+    repair_capacity(arrays, penalty, assignment, loads)
+    swap_local_search(arrays, penalty, assignment, loads)
+    return penalized_value(arrays.cost, arrays.resource, arrays.capacity, penalty, assignment, loads)
 
 
 # --- HASP -------------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def hasp_search(problem, penalty, job_order, population_size, alpha, mutation_rate, mutation_swaps,
-                max_generations, stall_generations, max_repair_moves, start, deadline, trace, best_assignment):
-    """Hybrid assignment search procedure (seed 003): GRASP population, GA operators, Swap search.
+def hasp_start(arrays, settings, state, control):
+    """Fill the population with distinct GRASP + repair + Swap solutions (up to ``3 P`` tries;
+    empty slots keep value ``inf``)."""
+    population, values, loads = state.population, state.values, state.loads
+    size = population.shape[0]
+    values[:] = np.inf
+    candidate = np.empty(population.shape[1], np.int64)
+    for attempt in range(3 * size):
+        if attempt > 0 and now_jit() >= control.deadline:
+            break
+        grasp_construct(arrays, control.rng, settings.alpha, candidate, loads)
+        value = improve(arrays, state.penalty, candidate, loads)
+        keep_if_best(arrays, control, candidate, loads, state.best)
+        insert_unique(population, values, candidate, value)
+        if np.isfinite(values).all():
+            break
+
+
+@njit(cache=True)
+def hasp_run(arrays, settings, state, control):
+    """Hybrid assignment search procedure (seed 003): GA operators and the Swap search.
 
     Each generation draws two parents by fitness-proportional selection, mixes them by uniform
     crossover, mutates the child with probability ``mutation_rate`` by ``mutation_swaps``
     assignment swaps, repairs its capacities, improves it with the Swap local search and puts
     it in place of the worst member if better and not a duplicate (steady-state update).
-
-    Returns
-    -------
-    generations : int
-    trace_count : int
-    stop : int
-        Stop code.
-    best : float
-        Best feasible objective (``inf`` if none; then ``best_assignment`` is untouched).
+    Returns the stop code.
     """
-    agents = problem[2].shape[0]
-    jobs = job_order.shape[0]
-    population = np.zeros((population_size, jobs), np.int64)
-    values = np.empty(population_size)
-    fitness = np.empty(population_size)
-    loads = np.empty(agents)
-    child = np.empty(jobs, np.int64)
-    best = np.full(1, np.inf)
-    count = grasp_population(problem, penalty, job_order, alpha, population, values, loads, max_repair_moves,
-                             best_assignment, best, trace, 0, start, deadline)
-    stall = 0
-    generation = 0
+    rng = control.rng
+    population, values, fitness, child, loads = (state.population, state.values, state.fitness, state.child,
+                                                 state.loads)
     while True:
-        stop = stop_reason(generation, max_generations, deadline, stall, stall_generations)
+        stop = stop_reason(control)
         if stop != RUNNING:
-            break
-        generation += 1
+            return stop
         minimisation_fitness(values, fitness)
-        first = roulette_select(fitness)
-        second = roulette_select(fitness)
+        first = roulette_select(rng, fitness)
+        second = roulette_select(rng, fitness)
         for _ in range(5):  # prefer two different parents
             if second != first:
                 break
-            second = roulette_select(fitness)
-        uniform_crossover(population[first], population[second], child)
-        compute_loads(problem[1], child, loads)
-        if np.random.random() < mutation_rate:
-            swap_mutation(problem, child, loads, mutation_swaps)
-        value = improve(problem, penalty, child, loads, max_repair_moves)
-        improved, count = keep_if_best(problem, child, loads, best_assignment, best, trace, count, start)
-        stall = 0 if improved else stall + 1
+            second = roulette_select(rng, fitness)
+        uniform_crossover(rng, population[first], population[second], child)
+        compute_loads(arrays.resource, child, loads)
+        if random_float(rng) < settings.mutation_rate:
+            swap_mutation(arrays, rng, child, loads, settings.mutation_swaps)
+        value = improve(arrays, state.penalty, child, loads)
+        improved = keep_if_best(arrays, control, child, loads, state.best)
         insert_unique(population, values, child, value)
-    return generation, count, stop, best[0]
+        end_step(control, improved)
 
 
 # --- tabu search ------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def reaches_new_best(problem, zero_cost, no_penalty, unit_penalty, loads, assignment, job, to_agent, partner,
-                     current_cost, current_overload, best):
+def reaches_new_best(arrays, state, job, to_agent, partner, current_cost, current_overload, best):
     """Aspiration test: does the move give a feasible assignment cheaper than ``best``?
 
     The move is a shift of ``job`` to ``to_agent`` when ``partner < 0``, else a swap of ``job``
-    and ``partner``. The cost change is the penalised delta with ``no_penalty`` (zeros), the
-    overload change the penalised delta of ``zero_cost`` with ``unit_penalty`` (ones).
+    and ``partner``. The cost change is the penalised delta with no penalty, the overload
+    change the penalised delta of zero costs with unit penalties.
     """
-    cost, resource, capacity, _, _, _ = problem
+    resource, capacity, loads, assignment = arrays.resource, arrays.capacity, state.loads, state.assignment
     if partner < 0:
-        cost_change = shift_delta(cost, resource, capacity, no_penalty, loads, assignment, job, to_agent)
-        overload_change = shift_delta(zero_cost, resource, capacity, unit_penalty, loads, assignment, job, to_agent)
+        cost_change = shift_delta(arrays.cost, resource, capacity, state.no_penalty, loads, assignment, job, to_agent)
+        overload_change = shift_delta(state.zero_cost, resource, capacity, state.unit_penalty, loads, assignment, job,
+                                      to_agent)
     else:
-        cost_change = swap_delta(cost, resource, capacity, no_penalty, loads, assignment, job, partner)
-        overload_change = swap_delta(zero_cost, resource, capacity, unit_penalty, loads, assignment, job, partner)
+        cost_change = swap_delta(arrays.cost, resource, capacity, state.no_penalty, loads, assignment, job, partner)
+        overload_change = swap_delta(state.zero_cost, resource, capacity, state.unit_penalty, loads, assignment, job,
+                                     partner)
     return (current_cost + cost_change < best - IMPROVEMENT_TOLERANCE
             and current_overload + overload_change <= CAPACITY_TOLERANCE)
 
 
 @njit(cache=True)
-def tabu_search(problem, penalty, min_penalty, max_penalty, penalty_factor, job_order, tenure_min, tenure_max,
-                max_iterations, stall_iterations, max_repair_moves, start, deadline, trace, best_assignment):
+def tabu_start(arrays, settings, state, control):
+    """The greedy solution (GRASP with ``alpha = 0``) after capacity repair at the largest penalty."""
+    repair_penalty = np.full(arrays.capacity.shape[0], settings.max_penalty)
+    grasp_construct(arrays, control.rng, 0.0, state.assignment, state.loads)
+    repair_capacity(arrays, repair_penalty, state.assignment, state.loads)
+    keep_if_best(arrays, control, state.assignment, state.loads, state.best)
+    compute_loads(arrays.resource, state.assignment, state.loads)
+
+
+@njit(cache=True)
+def tabu_run(arrays, settings, state, control):
     """Tabu search over shift and swap moves with adaptive per-agent penalties.
 
-    Starts from the greedy GRASP solution (``alpha = 0``) after capacity repair. Each iteration
-    makes the best admissible move of the whole shift + swap neighbourhood, even if it worsens
-    the penalised value. After job ``j`` leaves agent ``a``, moving ``j`` back to ``a`` is tabu
-    for a tenure drawn in ``[tenure_min, tenure_max]``, unless the move reaches a feasible
-    assignment cheaper than the best one (aspiration). Strategic oscillation: each agent's
-    penalty grows by ``penalty_factor`` while it is overloaded and shrinks otherwise, within
-    ``[min_penalty, max_penalty]``, so the search crosses the capacity boundary both ways.
-
-    Parameters
-    ----------
-    penalty : numpy.ndarray, shape (agents,)
-        Initial penalties, updated in place.
-
-    Returns
-    -------
-    iterations, trace_count, stop, best : int, int, int, float
-        As :func:`hasp_search`.
+    Each step makes the best admissible move of the whole shift + swap neighbourhood, even if
+    it worsens the penalised value. After job ``j`` leaves agent ``a``, moving ``j`` back to
+    ``a`` is tabu for a tenure drawn in ``[tenure_min, tenure_max]``, unless the move reaches a
+    feasible assignment cheaper than the best one (aspiration). Strategic oscillation: each
+    agent's penalty grows by ``penalty_factor`` while it is overloaded and shrinks otherwise,
+    within ``[min_penalty, max_penalty]``, so the search crosses the capacity boundary both
+    ways. Returns the stop code.
     """
-    cost, resource, capacity, allowed, option_start, options = problem
+    cost, resource, capacity, allowed = arrays.cost, arrays.resource, arrays.capacity, arrays.allowed
+    option_start, options = arrays.option_start, arrays.options
+    assignment, loads, penalty, tabu_until = state.assignment, state.loads, state.penalty, state.tabu_until
+    rng = control.rng
     agents = capacity.shape[0]
-    jobs = job_order.shape[0]
-    assignment = np.empty(jobs, np.int64)
-    loads = np.empty(agents)
-    best = np.full(1, np.inf)
-    tabu_until = np.zeros((agents, jobs), np.int64)
-    # Cost and overload changes of a move come from the shared delta kernels with these.
-    zero_cost = np.zeros((agents, jobs))
-    no_penalty = np.zeros(agents)
-    unit_penalty = np.ones(agents)
-    repair_penalty = np.full(agents, max_penalty)
-    grasp_construct(problem, job_order, 0.0, assignment, loads)
-    repair_capacity(problem, repair_penalty, assignment, loads, max_repair_moves)
-    count = 0
-    _, count = keep_if_best(problem, assignment, loads, best_assignment, best, trace, count, start)
-    compute_loads(resource, assignment, loads)
-    stall = 0
-    iteration = 0
+    jobs = assignment.shape[0]
+    span = settings.tenure_max - settings.tenure_min + 1
     while True:
-        stop = stop_reason(iteration, max_iterations, deadline, stall, stall_iterations)
+        stop = stop_reason(control)
         if stop != RUNNING:
-            break
-        iteration += 1
+            return stop
+        iteration = control.counters[STEP] + 1
         current_cost = total_cost(cost, assignment)
         current_overload = total_overload(loads, capacity)
+        best_value = control.values[BEST]
         best_delta = np.inf
         best_job = -1
         best_to = -1
@@ -496,8 +518,7 @@ def tabu_search(problem, penalty, min_penalty, max_penalty, penalty_factor, job_
                     continue
                 delta = shift_delta(cost, resource, capacity, penalty, loads, assignment, job, to_agent)
                 if delta < best_delta and (tabu_until[to_agent, job] <= iteration or reaches_new_best(
-                        problem, zero_cost, no_penalty, unit_penalty, loads, assignment, job, to_agent, -1,
-                        current_cost, current_overload, best[0])):
+                        arrays, state, job, to_agent, -1, current_cost, current_overload, best_value)):
                     best_delta, best_job, best_to, best_partner = delta, job, to_agent, -1
             for partner in range(job + 1, jobs):
                 other = assignment[partner]
@@ -506,165 +527,149 @@ def tabu_search(problem, penalty, min_penalty, max_penalty, penalty_factor, job_
                 delta = swap_delta(cost, resource, capacity, penalty, loads, assignment, job, partner)
                 if delta < best_delta and ((tabu_until[other, job] <= iteration
                                             and tabu_until[agent, partner] <= iteration)
-                                           or reaches_new_best(problem, zero_cost, no_penalty, unit_penalty, loads,
-                                                               assignment, job, other, partner, current_cost,
-                                                               current_overload, best[0])):
+                                           or reaches_new_best(arrays, state, job, other, partner, current_cost,
+                                                               current_overload, best_value)):
                     best_delta, best_job, best_to, best_partner = delta, job, other, partner
-        if best_job < 0:  # everything tabu: let the oldest restrictions lapse
+        if best_job < 0:  # everything tabu: let the restrictions lapse
             tabu_until[:] = 0
-            stall += 1
+            end_step(control, False)
             continue
         from_agent = assignment[best_job]
-        tabu_until[from_agent, best_job] = iteration + tenure_min + random_index(tenure_max - tenure_min + 1)
+        tabu_until[from_agent, best_job] = iteration + settings.tenure_min + random_below(rng, span)
         if best_partner < 0:
             apply_shift(resource, loads, assignment, best_job, best_to)
         else:
-            tabu_until[best_to, best_partner] = iteration + tenure_min + random_index(tenure_max - tenure_min + 1)
+            tabu_until[best_to, best_partner] = iteration + settings.tenure_min + random_below(rng, span)
             apply_swap(resource, loads, assignment, best_job, best_partner)
         improved = False
         if total_overload(loads, capacity) == 0.0:
-            improved, count = keep_if_best(problem, assignment, loads, best_assignment, best, trace, count, start)
-        stall = 0 if improved else stall + 1
+            improved = keep_if_best(arrays, control, assignment, loads, state.best)
         for agent in range(agents):
             if loads[agent] > capacity[agent] + CAPACITY_TOLERANCE:
-                penalty[agent] = min(max_penalty, penalty[agent] * penalty_factor)
+                penalty[agent] = min(settings.max_penalty, penalty[agent] * settings.penalty_factor)
             else:
-                penalty[agent] = max(min_penalty, penalty[agent] / penalty_factor)
-    return iteration, count, stop, best[0]
+                penalty[agent] = max(settings.min_penalty, penalty[agent] / settings.penalty_factor)
+        end_step(control, improved)
 
 
 # --- bees algorithm ---------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def neighbourhood_move(problem, zero_cost, unit_penalty, assignment, loads, moves):
+def neighbourhood_move(arrays, rng, state, assignment, loads, moves):
     """``moves`` random moves, each a shift to a random allowed agent or a swap of two jobs'
-    agents, drawn (up to 20 tries each) among moves that do not add overload.
-
-    Overload change = penalised delta of ``zero_cost`` (zeros) with ``unit_penalty`` (ones).
-    """
-    _, resource, capacity, allowed, _, _ = problem
+    agents, drawn (up to 20 tries each) among moves that do not add overload."""
+    resource, capacity, allowed = arrays.resource, arrays.capacity, arrays.allowed
     jobs = assignment.shape[0]
     for _ in range(moves):
         for _ in range(20):
-            job = random_index(jobs)
-            if np.random.random() < 0.5:
-                to_agent = random_allowed_agent(problem, job)
-                if shift_delta(zero_cost, resource, capacity, unit_penalty, loads, assignment, job,
+            job = random_below(rng, jobs)
+            if random_float(rng) < 0.5:
+                to_agent = random_allowed_agent(arrays, rng, job)
+                if shift_delta(state.zero_cost, resource, capacity, state.unit_penalty, loads, assignment, job,
                                to_agent) <= CAPACITY_TOLERANCE:
                     apply_shift(resource, loads, assignment, job, to_agent)
                     break
             else:
-                partner = random_index(jobs)
+                partner = random_below(rng, jobs)
                 agent = assignment[job]
                 other = assignment[partner]
                 if (agent != other and allowed[other, job] and allowed[agent, partner]
-                        and swap_delta(zero_cost, resource, capacity, unit_penalty, loads, assignment, job,
-                                       partner) <= CAPACITY_TOLERANCE):
+                        and swap_delta(state.zero_cost, resource, capacity, state.unit_penalty, loads, assignment,
+                                       job, partner) <= CAPACITY_TOLERANCE):
                     apply_swap(resource, loads, assignment, job, partner)
                     break
 
 
 @njit(cache=True)
-def scout_site(problem, penalty, job_order, scout_alpha, initial_patch, sites, values, patch, site, loads,
-               best_assignment, best, trace, count, start):
-    """A scout samples ``sites[site]`` anew (GRASP with ``scout_alpha``): its value, a full patch.
-
-    ``loads`` is overwritten. Returns :func:`keep_if_best`'s ``(improved, trace count)``.
-    """
-    cost, resource, capacity, _, _, _ = problem
-    grasp_construct(problem, job_order, scout_alpha, sites[site], loads)
-    values[site] = penalized_value(cost, resource, capacity, penalty, sites[site], loads)
-    patch[site] = initial_patch
-    return keep_if_best(problem, sites[site], loads, best_assignment, best, trace, count, start)
+def scout_site(arrays, settings, state, control, site):
+    """A scout samples ``sites[site]`` anew: GRASP with ``scout_alpha`` (then the Swap local
+    search when ``settings.local_search``); its value, a full patch. Returns whether the best
+    feasible assignment improved."""
+    sites, loads = state.sites, state.loads
+    grasp_construct(arrays, control.rng, settings.scout_alpha, sites[site], loads)
+    if settings.local_search:
+        swap_local_search(arrays, state.penalty, sites[site], loads)
+    state.values[site] = penalized_value(arrays.cost, arrays.resource, arrays.capacity, state.penalty, sites[site],
+                                         loads)
+    state.patch[site] = settings.initial_patch
+    state.stagnant[site] = 0
+    return keep_if_best(arrays, control, sites[site], loads, state.best)
 
 
 @njit(cache=True)
-def bees_search(problem, penalty, job_order, scouts, selected_sites, elite_sites, elite_recruits, other_recruits,
-                initial_patch, patch_shrink, abandon_after, scout_alpha, max_cycles, stall_cycles, start, deadline,
-                trace, best_assignment):
+def bees_start(arrays, settings, state, control):
+    """Every scout samples a site."""
+    for site in range(state.sites.shape[0]):
+        scout_site(arrays, settings, state, control, site)
+
+
+@njit(cache=True)
+def bees_run(arrays, settings, state, control):
     """The bees algorithm (Pham et al.) on assignments, scored by the penalised value.
 
-    ``scouts`` bees sample sites (GRASP with ``scout_alpha``). Each cycle the best
-    ``selected_sites`` are searched: ``elite_recruits`` foragers for each of the best
-    ``elite_sites``, ``other_recruits`` for the rest; a forager applies as many random
-    neighbourhood moves (shift or swap, not adding overload) as the site's patch size, and the
-    best forager replaces the site when better. A site that does not improve shrinks its patch
-    by ``patch_shrink`` and is abandoned (re-scouted) after ``abandon_after`` such cycles. The
-    other sites are re-scouted every cycle.
-
-    Returns
-    -------
-    cycles, trace_count, stop, best : int, int, int, float
-        As :func:`hasp_search`.
+    Each cycle the best ``selected_sites`` sites (stable order of their values) are searched:
+    ``elite_recruits`` foragers for each of the best ``elite_sites``, ``other_recruits`` for
+    the rest; a forager makes as many random neighbourhood moves (shift or swap, not adding
+    overload) as the site's patch size. With ``local_search`` the best forager of the site is
+    then improved by the Swap local search (the cost-guided step HASP and DE-SK also take);
+    without it foragers are blind to cost and only selection pulls toward cheap sites. The best
+    forager replaces the site when better. A site that does not improve shrinks its patch by
+    ``patch_shrink`` and is abandoned (re-scouted) after ``abandon_after`` such cycles. The
+    other sites are re-scouted every cycle. Returns the stop code.
     """
-    cost, resource, capacity, _, _, _ = problem
-    agents = capacity.shape[0]
-    jobs = job_order.shape[0]
-    sites = np.empty((scouts, jobs), np.int64)
-    values = np.empty(scouts)
-    patch = np.empty(scouts, np.int64)
-    stagnant = np.zeros(scouts, np.int64)
-    loads = np.empty(agents)
-    forager = np.empty(jobs, np.int64)
-    best_forager = np.empty(jobs, np.int64)
-    zero_cost = np.zeros((agents, jobs))
-    unit_penalty = np.ones(agents)
-    best = np.full(1, np.inf)
-    count = 0
-    stall = 0
-    cycle = 0
-    for site in range(scouts):
-        _, count = scout_site(problem, penalty, job_order, scout_alpha, initial_patch, sites, values, patch, site,
-                              loads, best_assignment, best, trace, count, start)
+    cost, resource, capacity = arrays.cost, arrays.resource, arrays.capacity
+    sites, values, patch, stagnant = state.sites, state.values, state.patch, state.stagnant
+    forager, best_forager, loads, penalty = state.forager, state.best_forager, state.loads, state.penalty
+    rng = control.rng
+    scouts = sites.shape[0]
     while True:
-        stop = stop_reason(cycle, max_cycles, deadline, stall, stall_cycles)
+        stop = stop_reason(control)
         if stop != RUNNING:
-            break
-        cycle += 1
+            return stop
         improved = False
-        order = np.argsort(values)
+        order = np.argsort(values, kind="mergesort")
         for rank in range(scouts):
             site = order[rank]
-            if rank < selected_sites:
-                recruits = elite_recruits if rank < elite_sites else other_recruits
+            if rank < settings.selected_sites:
+                recruits = settings.elite_recruits if rank < settings.elite_sites else settings.other_recruits
                 best_value = np.inf
                 for _ in range(recruits):
                     forager[:] = sites[site]
                     compute_loads(resource, forager, loads)
-                    neighbourhood_move(problem, zero_cost, unit_penalty, forager, loads, patch[site])
+                    neighbourhood_move(arrays, rng, state, forager, loads, patch[site])
                     value = penalized_value(cost, resource, capacity, penalty, forager, loads)
                     if value < best_value:
                         best_value = value
                         best_forager[:] = forager
+                if settings.local_search:
+                    compute_loads(resource, best_forager, loads)
+                    swap_local_search(arrays, penalty, best_forager, loads)
+                    best_value = penalized_value(cost, resource, capacity, penalty, best_forager, loads)
                 if best_value < values[site] - IMPROVEMENT_TOLERANCE:
                     sites[site] = best_forager
                     values[site] = best_value
                     stagnant[site] = 0
-                    found, count = keep_if_best(problem, best_forager, loads, best_assignment, best, trace, count,
-                                                start)
+                    found = keep_if_best(arrays, control, best_forager, loads, state.best)
                     improved = improved or found
                     continue
                 stagnant[site] += 1
-                patch[site] = max(1, int(patch[site] * patch_shrink))
-                if stagnant[site] <= abandon_after:
+                patch[site] = max(1, int(patch[site] * settings.patch_shrink))
+                if stagnant[site] <= settings.abandon_after:
                     continue
             # Unselected or abandoned: a scout samples a new site.
-            stagnant[site] = 0
-            found, count = scout_site(problem, penalty, job_order, scout_alpha, initial_patch, sites, values, patch,
-                                      site, loads, best_assignment, best, trace, count, start)
+            found = scout_site(arrays, settings, state, control, site)
             improved = improved or found
-        stall = 0 if improved else stall + 1
-    return cycle, count, stop, best[0]
+        end_step(control, improved)
 
 
 # --- DE-SK ------------------------------------------------------------------------------------
 
 
 @njit(cache=True)
-def decode_positions(problem, position, assignment):
+def decode_positions(arrays, position, assignment):
     """Discrete mapping: job ``j`` takes its ``floor(position[j] * n_j)``-th cheapest allowed agent."""
-    _, _, _, _, option_start, options = problem
+    option_start, options = arrays.option_start, arrays.options
     for job in range(assignment.shape[0]):
         size = option_start[job + 1] - option_start[job]
         rank = min(int(position[job] * size), size - 1)
@@ -672,9 +677,9 @@ def decode_positions(problem, position, assignment):
 
 
 @njit(cache=True)
-def encode_assignment(problem, assignment, position):
+def encode_assignment(arrays, assignment, position):
     """Inverse of :func:`decode_positions`: the middle of each chosen agent's interval."""
-    _, _, _, _, option_start, options = problem
+    option_start, options = arrays.option_start, arrays.options
     for job in range(assignment.shape[0]):
         size = option_start[job + 1] - option_start[job]
         for rank in range(size):
@@ -684,103 +689,127 @@ def encode_assignment(problem, assignment, position):
 
 
 @njit(cache=True)
-def de_search(problem, penalty, job_order, population_size, scale, crossover_rate, local_search_rate, alpha,
-              max_generations, stall_generations, max_repair_moves, start, deadline, trace, best_assignment):
+def de_start(arrays, settings, state, control):
+    """The initial population encodes repaired GRASP solutions (``alpha``)."""
+    assignment, loads = state.assignment, state.loads
+    for member in range(state.positions.shape[0]):
+        grasp_construct(arrays, control.rng, settings.alpha, assignment, loads)
+        repair_capacity(arrays, state.penalty, assignment, loads)
+        state.values[member] = penalized_value(arrays.cost, arrays.resource, arrays.capacity, state.penalty,
+                                               assignment, loads)
+        encode_assignment(arrays, assignment, state.positions[member])
+        keep_if_best(arrays, control, assignment, loads, state.best)
+
+
+@njit(cache=True)
+def de_run(arrays, settings, state, control):
     """DE-SK: differential evolution on [0, 1)^jobs with a discrete mapping and local search.
 
     Vectors decode to assignments by :func:`decode_positions` (smaller coordinates, cheaper
-    agents). The initial population encodes GRASP solutions. Each generation builds, for every
-    target, the DE/rand/1/bin trial ``x_r1 + scale * (x_r2 - x_r3)`` (wrapped into [0, 1))
-    mixed with the target at ``crossover_rate``; the decoded trial is repaired and, with
-    probability ``local_search_rate``, improved by the Swap local search, then written back
-    into the vector (Lamarckian). The trial replaces its target when not worse.
-
-    Returns
-    -------
-    generations, trace_count, stop, best : int, int, int, float
-        As :func:`hasp_search`.
+    agents). Each generation builds, for every target, the DE/rand/1/bin trial
+    ``x_r1 + scale * (x_r2 - x_r3)`` (wrapped into [0, 1)) mixed with the target at
+    ``crossover_rate``; the decoded trial is repaired and, with probability
+    ``local_search_rate``, improved by the Swap local search, then written back into the vector
+    (Lamarckian). The trial replaces its target when not worse. Returns the stop code.
     """
-    cost, resource, capacity, _, _, _ = problem
-    agents = capacity.shape[0]
-    jobs = job_order.shape[0]
-    positions = np.empty((population_size, jobs))
-    values = np.empty(population_size)
-    trial = np.empty(jobs)
-    assignment = np.empty(jobs, np.int64)
-    loads = np.empty(agents)
-    best = np.full(1, np.inf)
-    count = 0
-    for member in range(population_size):
-        grasp_construct(problem, job_order, alpha, assignment, loads)
-        repair_capacity(problem, penalty, assignment, loads, max_repair_moves)
-        values[member] = penalized_value(cost, resource, capacity, penalty, assignment, loads)
-        encode_assignment(problem, assignment, positions[member])
-        _, count = keep_if_best(problem, assignment, loads, best_assignment, best, trace, count, start)
-    stall = 0
-    generation = 0
+    positions, values, trial, assignment, loads = (state.positions, state.values, state.trial, state.assignment,
+                                                   state.loads)
+    rng = control.rng
+    size = positions.shape[0]
+    jobs = positions.shape[1]
     while True:
-        stop = stop_reason(generation, max_generations, deadline, stall, stall_generations)
+        stop = stop_reason(control)
         if stop != RUNNING:
-            break
-        generation += 1
+            return stop
         improved = False
-        for target in range(population_size):
-            r1 = random_index(population_size)
+        for target in range(size):
+            r1 = random_below(rng, size)
             while r1 == target:
-                r1 = random_index(population_size)
-            r2 = random_index(population_size)
+                r1 = random_below(rng, size)
+            r2 = random_below(rng, size)
             while r2 == target or r2 == r1:
-                r2 = random_index(population_size)
-            r3 = random_index(population_size)
+                r2 = random_below(rng, size)
+            r3 = random_below(rng, size)
             while r3 == target or r3 == r1 or r3 == r2:
-                r3 = random_index(population_size)
-            forced = random_index(jobs)
+                r3 = random_below(rng, size)
+            forced = random_below(rng, jobs)
             for job in range(jobs):
-                if job == forced or np.random.random() < crossover_rate:
-                    value = positions[r1, job] + scale * (positions[r2, job] - positions[r3, job])
+                if job == forced or random_float(rng) < settings.crossover_rate:
+                    value = positions[r1, job] + settings.scale * (positions[r2, job] - positions[r3, job])
                     trial[job] = value - np.floor(value)
                 else:
                     trial[job] = positions[target, job]
-            decode_positions(problem, trial, assignment)
-            compute_loads(resource, assignment, loads)
-            repair_capacity(problem, penalty, assignment, loads, max_repair_moves)
-            if np.random.random() < local_search_rate:
-                swap_local_search(problem, penalty, assignment, loads)
-            value = penalized_value(cost, resource, capacity, penalty, assignment, loads)
+            decode_positions(arrays, trial, assignment)
+            compute_loads(arrays.resource, assignment, loads)
+            repair_capacity(arrays, state.penalty, assignment, loads)
+            if random_float(rng) < settings.local_search_rate:
+                swap_local_search(arrays, state.penalty, assignment, loads)
+            value = penalized_value(arrays.cost, arrays.resource, arrays.capacity, state.penalty, assignment, loads)
             if value <= values[target]:
-                encode_assignment(problem, assignment, positions[target])
+                encode_assignment(arrays, assignment, positions[target])
                 values[target] = value
-            found, count = keep_if_best(problem, assignment, loads, best_assignment, best, trace, count, start)
+            found = keep_if_best(arrays, control, assignment, loads, state.best)
             improved = improved or found
-        stall = 0 if improved else stall + 1
-    return generation, count, stop, best[0]
+        end_step(control, improved)
 
 
-# --- compile on a tiny instance ---------------------------------------------------------------
+# --- state allocation (plain Python) and warm-up ----------------------------------------------
 
 
-def tiny_problem():
-    """A 2-agent, 4-job problem tuple (for warm-up and smoke tests)."""
+def hasp_state(arrays, settings) -> HASPState:
+    """Fresh HASP arrays (penalty: the large repair penalty)."""
+    agents, jobs = arrays.cost.shape
+    size = settings.population_size
+    return HASPState(np.zeros((size, jobs), np.int64), np.full(size, np.inf), np.zeros(size), np.zeros(agents),
+                     np.zeros(jobs, np.int64), np.full(agents, arrays.big_penalty), np.zeros(jobs, np.int64))
+
+
+def tabu_state(arrays, settings) -> TabuState:
+    """Fresh tabu arrays (penalty: the typical unit value of capacity, then adaptive)."""
+    agents, jobs = arrays.cost.shape
+    return TabuState(np.zeros(jobs, np.int64), np.zeros(agents), np.zeros((agents, jobs), np.int64),
+                     np.full(agents, arrays.typical_penalty), np.zeros((agents, jobs)), np.zeros(agents),
+                     np.ones(agents), np.zeros(jobs, np.int64))
+
+
+def bees_state(arrays, settings) -> BeesState:
+    """Fresh bees arrays."""
+    agents, jobs = arrays.cost.shape
+    scouts = settings.scouts
+    return BeesState(np.zeros((scouts, jobs), np.int64), np.full(scouts, np.inf), np.zeros(scouts, np.int64),
+                     np.zeros(scouts, np.int64), np.zeros(agents), np.zeros(jobs, np.int64), np.zeros(jobs, np.int64),
+                     np.zeros((agents, jobs)), np.ones(agents), np.full(agents, arrays.big_penalty),
+                     np.zeros(jobs, np.int64))
+
+
+def de_state(arrays, settings) -> DEState:
+    """Fresh DE-SK arrays."""
+    agents, jobs = arrays.cost.shape
+    size = settings.population_size
+    return DEState(np.zeros((size, jobs)), np.full(size, np.inf), np.zeros(jobs), np.zeros(jobs, np.int64),
+                   np.zeros(agents), np.full(agents, arrays.big_penalty), np.zeros(jobs, np.int64))
+
+
+def tiny_arrays() -> GAPArrays:
+    """A 2-agent, 4-job problem (for warm-up and smoke tests)."""
     cost = np.array([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0]])
-    resource = np.ones((2, 4))
-    capacity = np.array([2.0, 2.0])
-    allowed = np.ones((2, 4), np.bool_)
     order = np.argsort(cost, axis=0, kind="stable")
-    option_start = np.arange(0, 9, 2, dtype=np.int64)
-    options = np.ascontiguousarray(order.T.ravel()).astype(np.int64)
-    return cost, resource, capacity, allowed, option_start, options
+    return GAPArrays(cost, np.ones((2, 4)), np.array([2.0, 2.0]), np.ones((2, 4), np.bool_),
+                     np.arange(0, 9, 2, dtype=np.int64), np.ascontiguousarray(order.T.ravel()).astype(np.int64),
+                     np.arange(4, dtype=np.int64), 10.0, 1.0, 26)
 
 
 def warm_up():
     """Compile every kernel of this module on a tiny instance (benchmarks/bench_compile.py)."""
-    problem = tiny_problem()
-    jobs = 4
-    penalty = np.full(2, 10.0)
-    order = np.arange(jobs, dtype=np.int64)
-    trace = np.zeros((8, 2))
-    best = np.zeros(jobs, np.int64)
-    seed_rng(0)
-    hasp_search(problem, penalty, order, 4, 0.3, 0.5, 1, 3, 3, 10, 0.0, np.inf, trace, best)
-    tabu_search(problem, penalty.copy(), 1.0, 100.0, 1.1, order, 2, 4, 3, 3, 10, 0.0, np.inf, trace, best)
-    bees_search(problem, penalty, order, 5, 3, 1, 2, 1, 2, 0.8, 2, 1.0, 3, 3, 0.0, np.inf, trace, best)
-    de_search(problem, penalty, order, 4, 0.5, 0.9, 0.5, 0.3, 3, 3, 10, 0.0, np.inf, trace, best)
+    from ..heuristics import search_control
+
+    arrays = tiny_arrays()
+    runs = ((HASPSettings(4, 0.3, 0.5, 1), hasp_state, hasp_start, hasp_run),
+            (TabuSettings(2, 4, 1.1, 0.25, 10.0), tabu_state, tabu_start, tabu_run),
+            (BeesSettings(4, 2, 1, 2, 1, 2, 0.8, 2, 0.5, True), bees_state, bees_start, bees_run),
+            (DESettings(4, 0.5, 0.9, 0.5, 0.3), de_state, de_start, de_run))
+    for settings, make_state, start, run in runs:
+        state = make_state(arrays, settings)
+        control = search_control(0, max_steps=3, stall_limit=3)
+        start(arrays, settings, state, control)
+        run(arrays, settings, state, control)

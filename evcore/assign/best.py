@@ -37,7 +37,7 @@ from ..heuristics.clock import now
 from ..solvers import solve
 from . import _best_kernels as kernels
 from ._kernels import compute_loads, total_cost
-from ._result import GAPResult
+from ._result import GAPResult, gap_result
 from .exact import gap_model
 from .model import GAPInstance
 
@@ -209,9 +209,9 @@ def solve_best(instance: GAPInstance, *, time_limit: float | None = None, seed=0
         relaxation = _relaxation(instance)
     except InfeasibleError:
         cheapest = np.argmin(np.where(instance.allowed, instance.cost, np.inf), axis=0).astype(np.int64)
-        return GAPResult(objective=math.inf, assignment=cheapest, feasible=False, method="best",
-                         status="no_feasible", bound=math.inf, gap=None, wall_time=time.perf_counter() - started_wall,
-                         iterations=0, trace=np.zeros((0, 2)), seed=reported_seed)
+        return gap_result(instance, cheapest, method="best", status="infeasible",
+                          wall_time=time.perf_counter() - started_wall, iterations=0, trace=np.zeros((0, 2)),
+                          seed=reported_seed)
 
     allowed_costs = instance.cost[instance.allowed]
     integer_costs = bool(np.all(allowed_costs == np.round(allowed_costs)))
@@ -284,15 +284,14 @@ def solve_best(instance: GAPInstance, *, time_limit: float | None = None, seed=0
     if feasible and bound is not None and objective <= proven_target:
         status = "optimal"
     elif not feasible:
-        status = "no_feasible"
+        status = "infeasible"
     else:
         status = {kernels.STOPPED_BY_TIME: "time_limit", kernels.STOPPED_BY_ITERATIONS: "iteration_limit"}.get(
             reason, "feasible")
     gap = max(objective - bound, 0.0) / max(abs(objective), 1e-9) if feasible and bound is not None else None
-    return GAPResult(objective=objective if feasible else math.inf, assignment=best_assignment.copy(),
-                     feasible=feasible, method="best", status=status, bound=bound, gap=gap,
-                     wall_time=time.perf_counter() - started_wall, iterations=int(counters[kernels.ITERATION]),
-                     trace=trace[: counters[kernels.TRACE_LENGTH]].copy(), seed=reported_seed)
+    return gap_result(instance, best_assignment.copy(), method="best", status=status, bound=bound,
+                      wall_time=time.perf_counter() - started_wall, iterations=int(counters[kernels.ITERATION]),
+                      trace=trace[: counters[kernels.TRACE_LENGTH]].copy(), seed=reported_seed)
 
 
 def _print_progress(counters, values, bound, seconds) -> None:

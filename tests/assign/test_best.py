@@ -60,10 +60,10 @@ def test_answer_is_feasible_and_objective_re_evaluates(seed):
     assert result.feasible and instance.is_feasible(result.assignment)
     assert result.objective == instance.evaluate(result.assignment)[0]
     assert result.method == "best" and result.assignment.dtype == np.int64
-    trace = result.trace
-    assert trace.shape[1] == 2 and trace.shape[0] >= 1
-    assert np.all(np.diff(trace[:, 1]) < 0) and np.all(np.diff(trace[:, 0]) >= 0)
-    assert trace[-1, 1] == result.objective
+    trace = result.trace  # the contract's structured trace (columns seconds, objective)
+    assert trace.shape[0] >= 1
+    assert np.all(np.diff(trace["objective"]) < 0) and np.all(np.diff(trace["seconds"]) >= 0)
+    assert trace["objective"][-1] == result.objective
 
 
 def test_same_seed_and_iteration_limit_same_answer_however_the_run_is_split(capsys, monkeypatch):
@@ -105,7 +105,7 @@ def test_reduced_cost_fixing_does_not_lose_the_optimum():
 def test_infeasible_instance_reports_no_feasible():
     instance = GAPInstance(np.ones((2, 3)), np.ones((2, 3)), np.ones(2))  # 3 unit jobs, 2 unit slots
     result = solve_best(instance)
-    assert result.status == "no_feasible" and not result.feasible and result.objective == np.inf
+    assert result.status == "infeasible" and not result.feasible and result.objective == np.inf
 
 
 def test_solve_gap_dispatches_to_best():
