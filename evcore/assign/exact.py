@@ -123,6 +123,10 @@ def solve_exact(instance: GAPInstance, *, time_limit: float | None = None, max_i
     cheapest = np.argmin(np.where(instance.allowed, instance.cost, np.inf), axis=0)
     try:
         result = solve(model, options, start=start_vector)
+    except InfeasibleError as exc:
+        prove_feasibility(instance)  # a sharper reason when the capacities or the LP already show it
+        raise InfeasibleError(f"no assignment of the {instance.job_label}s respects the {instance.agent_label}s' "
+                              "capacities (HiGHS proved the MIP infeasible)", exc.status) from None
     except SolverError as exc:
         outcome = getattr(exc, "outcome", None)
         if outcome is None:

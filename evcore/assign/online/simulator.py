@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validate import check_count, check_number, check_seed, frozen_array
+from ..._validate import check_count, check_number, check_options, check_seed, frozen_array
 from ...errors import InputError
 from ..solve import METHODS
 from .city import City
@@ -36,6 +36,9 @@ __all__ = ["DaySimulation", "simulate_day", "MAX_STEPS"]
 
 #: Most simulation steps one day may take (``hours / step_h``).
 MAX_STEPS = 1_000_000
+#: Dispatcher parameters simulate_day passes on (the others it sets itself).
+_DISPATCHER_OPTIONS = ("min_free_probability", "turned_away_cost", "lateness_cost_per_h", "time_limit",
+                       "solver_options")
 
 
 @dataclass(frozen=True, eq=False)
@@ -213,6 +216,7 @@ def simulate_day(city: City, *, evs: int = 300, seed=0, method: str = "hasp", ho
     background_rate = _BackgroundRate(background_utilization * piles * mu)
     if "feedback" in dispatcher_options:
         raise InputError("feedback", "simulate_day reports every outcome to its dispatcher (feedback=True)")
+    check_options("simulate_day", dispatcher_options, _DISPATCHER_OPTIONS)
     dispatcher = Dispatcher(city, arrival_rate_per_hour=background_rate, service_rate_per_hour=mu, method=method,
                             batch_window_h=step_h if batch_window_h is None else batch_window_h, seed=seed,
                             feedback=True, **dispatcher_options)
