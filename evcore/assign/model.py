@@ -251,6 +251,12 @@ def write_orlib_gap(instances, path):
     """
     if isinstance(instances, (GAPInstance, EVInstance)):
         instances = [instances]
+    if isinstance(instances, (str, bytes)) or not hasattr(instances, "__iter__"):
+        raise InputError("instances", f"must be a GAPInstance, an EVInstance or a sequence of them, got "
+                                      f"{type(instances).__name__}")
+    instances = list(instances)
+    if not instances:
+        raise InputError("instances", "needs at least one instance")
     problems = []
     for k, instance in enumerate(instances):
         if isinstance(instance, EVInstance):

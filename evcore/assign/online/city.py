@@ -28,6 +28,9 @@ __all__ = ["City", "generate_city", "pairwise_km", "MAX_STATIONS"]
 
 #: Largest number of stations or destinations :func:`generate_city` makes.
 MAX_STATIONS = 100_000
+#: Largest coordinate magnitude (km) a City accepts: far beyond any city, small enough that
+#: distances never overflow.
+MAX_COORDINATE_KM = 1e7
 
 
 def pairwise_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -98,6 +101,12 @@ class City:
         object.__setattr__(self, "detour_factor", check_number("detour_factor", self.detour_factor, minimum=1.0))
         station_ids = (tuple(range(1, stations + 1)) if self.station_ids is None
                        else check_ids("station_ids", self.station_ids, stations))
+        for name, xy in (("station_xy", station_xy), ("destination_xy", destination_xy)):
+            far = np.abs(xy) > MAX_COORDINATE_KM
+            if far.any():
+                index = tuple(int(i) for i in np.argwhere(far)[0])
+                raise InputError(name, f"coordinates are km in a local system, |x| <= {MAX_COORDINATE_KM:g}; got "
+                                       f"{xy[index]!r}", index)
         freeze_fields(self, station_xy=station_xy, piles=piles, price_per_hour=price, destination_xy=destination_xy,
                       walking_km=pairwise_km(station_xy, destination_xy), station_ids=station_ids)
 

@@ -92,6 +92,10 @@ __all__ = [
     "BLOCKED_BATCH_FULL",
 ]
 
+#: Most uniformization steps ((arrival rate + piles x service rate) x travel time) one station's
+#: transient may take; past it the request's travel time is refused as implausible.
+MAX_TRANSIENT_STEPS = 10**7
+
 #: Reasons a request is blocked at dispatch, checked in this order.
 BLOCKED_OUT_OF_RANGE = "no station within the EV's remaining range"
 BLOCKED_NO_WALKABLE_STATION = "no station in range lies within the maximum walking time of the destination"
@@ -556,6 +560,10 @@ class Dispatcher:
             if ev in open_ids or ev in seen:
                 raise InputError("new_requests.ev", f"EV {ev} already has an open request or a station", k)
             seen.add(ev)
+        if new_requests:
+            tau = (self.city.driving_km(arrays["position_km"]) / self.city.driving_speed_kmh
+                   + arrays["congestion_delay_h"][:, None])
+            self._check_transient_work(new_requests, tau, self.arrival_rate(time_h), self.in_service)
         if observed_busy is not None:
             busy = check_integer("observed_busy", as_array("observed_busy", observed_busy, dtype=None,
                                                            shape=(self.city.stations,)), minimum=0)
@@ -574,7 +582,12 @@ class Dispatcher:
         if not force and self._time < self.next_decision_h:
             return []
         batch, self._pending = self._pending, []
-        decisions = self._solve_batch(batch)
+        sessions = dict(self._sessions)
+        try:
+            decisions = self._solve_batch(batch)
+        except BaseException:
+            self._pending, self._sessions = batch, sessions  # a failed batch changes nothing
+            raise
         self._decisions.extend(decisions)
         return decisions
 
@@ -604,6 +617,7 @@ class Dispatcher:
 
         # Transient availability: one backward sweep per station serves all EVs' arrival times.
         rate = self.arrival_rate(now)
+        self._check_transient_work(batch, tau, rate, piles)
         p_free = np.zeros((n, stations))
         for i in range(stations):
             if piles[i] > 0:
@@ -681,6 +695,16 @@ class Dispatcher:
                 walking_km=float(walking_km[k, i]), remaining_time_h=float(remaining[k, i]),
                 station_id=city.station_ids[i], charging_time_h=charging_h, charge_end_h=arrival + charging_h))
         return decisions
+
+    def _check_transient_work(self, requests, tau, rate, piles) -> None:
+        """Refuse travel times whose M/M/c/c transient would take more than MAX_TRANSIENT_STEPS."""
+        steps = (rate + piles * self.service_rate_per_hour)[None, :] * tau
+        if np.any(steps > MAX_TRANSIENT_STEPS):
+            k, i = (int(x) for x in np.argwhere(steps > MAX_TRANSIENT_STEPS)[0])
+            raise InputError("new_requests", f"EV {requests[k].ev}: an expected {tau[k, i]:.4g} h to station "
+                                             f"{self.city.station_ids[i]!r} at {rate[i]:.4g} arrivals/h needs "
+                                             f"{steps[k, i]:.3g} transient steps (limit {MAX_TRANSIENT_STEPS:.0e}); "
+                                             "check its position, congestion_delay_h and the city's speeds", k)
 
     def _assign(self, cost: np.ndarray, capacity: np.ndarray) -> tuple[np.ndarray, str]:
         """Station of each EV (``-1``: none left) minimising total cost, EVs served first.
