@@ -139,7 +139,9 @@ def plot_occupancy(simulation, path):
     order = np.argsort(-city.piles, kind="stable")
     image = top.imshow(share[:, order].T, aspect="auto", origin="lower", cmap="viridis", vmin=0.0, vmax=1.0,
                        extent=(times[0], times[-1], -0.5, city.stations - 0.5), interpolation="nearest")
-    top.set_ylabel("station (most piles at bottom)")
+    shown = np.unique(np.linspace(0, city.stations - 1, min(city.stations, 25)).astype(int))
+    top.set_yticks(shown, [str(city.station_ids[order[k]]) for k in shown], fontsize="small")
+    top.set_ylabel("station id (most piles at bottom)")
     top.set_title("Share of busy piles per station")
     figure.colorbar(image, ax=top, label="busy piles / piles (share)")
 

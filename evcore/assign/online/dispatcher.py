@@ -84,6 +84,7 @@ __all__ = [
     "Batch",
     "Dispatcher",
     "decisions_table",
+    "decisions_frame",
     "BLOCKED_OUT_OF_RANGE",
     "BLOCKED_NO_WALKABLE_STATION",
     "BLOCKED_LIKELY_FULL",
@@ -186,6 +187,15 @@ def decisions_table(decisions) -> dict:
         for name in _TABLE_COLUMNS[1:-2]:
             out[name].append(getattr(d, name))
     return out
+
+
+def decisions_frame(decisions):
+    """:func:`decisions_table` as a pandas DataFrame; station ids keep their type (``None`` when blocked)."""
+    import pandas as pd
+
+    table = decisions_table(decisions)
+    table["station_id"] = pd.Series(table["station_id"], dtype=object)
+    return pd.DataFrame(table, columns=list(_TABLE_COLUMNS))
 
 
 @dataclass(frozen=True, eq=False)
@@ -378,9 +388,7 @@ class Dispatcher:
 
     def to_frame(self):
         """Every decision so far as a pandas DataFrame (:func:`decisions_table` columns)."""
-        import pandas as pd
-
-        return pd.DataFrame(decisions_table(self._decisions), columns=list(_TABLE_COLUMNS))
+        return decisions_frame(self._decisions)
 
     def arrival_rate(self, time_h: float) -> np.ndarray:
         """Background arrival rate at each station at ``time_h``, shape (stations,), EVs/hour."""

@@ -20,7 +20,7 @@ from ..._validate import check_count, check_number, check_options, check_seed, f
 from ...errors import InputError
 from ..solve import METHODS
 from .city import City
-from .dispatcher import Assignment, Dispatcher, decisions_table
+from .dispatcher import Assignment, Dispatcher, decisions_frame
 from .requests import (
     MAX_EVS,
     MAX_HOURS,
@@ -83,7 +83,7 @@ class DaySimulation:
         import pandas as pd
 
         if table == "decisions":
-            frame = pd.DataFrame(decisions_table(self.decisions))
+            frame = decisions_frame(self.decisions)
             frame["outcome"] = self.outcome
             return frame
         if table == "occupancy":
