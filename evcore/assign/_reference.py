@@ -448,8 +448,6 @@ def bees_reference(arrays, settings, stream, max_steps: int, stall_limit: int) -
 
     def scout(site):
         grasp_construct_reference(p, rng, settings.scout_alpha, sites[site], loads)
-        if settings.local_search:
-            swap_local_search_reference(p, penalty, sites[site], loads)
         values[site] = _penalized(p, p.cost, penalty, sites[site], loads)
         patch[site] = settings.initial_patch
         stagnant[site] = 0
@@ -486,13 +484,11 @@ def bees_reference(arrays, settings, stream, max_steps: int, stall_limit: int) -
                     forager = list(sites[site])
                     loads = _loads(p, forager)
                     move(forager, loads, patch[site])
+                    if settings.local_search:
+                        swap_local_search_reference(p, penalty, forager, loads)
                     value = _penalized(p, p.cost, penalty, forager, loads)
                     if value < best_value:
                         best_value, best_forager = value, list(forager)
-                if settings.local_search:
-                    loads = _loads(p, best_forager)
-                    swap_local_search_reference(p, penalty, best_forager, loads)
-                    best_value = _penalized(p, p.cost, penalty, best_forager, loads)
                 if best_value < values[site] - _TOLERANCE:
                     sites[site], values[site], stagnant[site] = list(best_forager), best_value, 0
                     improved = keep_if_best_reference(p, run, best_forager, loads, best) or improved

@@ -583,13 +583,11 @@ def neighbourhood_move(arrays, rng, state, assignment, loads, moves):
 
 @njit(cache=True)
 def scout_site(arrays, settings, state, control, site):
-    """A scout samples ``sites[site]`` anew: GRASP with ``scout_alpha`` (then the Swap local
-    search when ``settings.local_search``); its value, a full patch. Returns whether the best
-    feasible assignment improved."""
+    """A scout samples ``sites[site]`` anew: GRASP with ``scout_alpha`` (cost-guided by its
+    restricted candidate list); its value, a full patch. Returns whether the best feasible
+    assignment improved."""
     sites, loads = state.sites, state.loads
     grasp_construct(arrays, control.rng, settings.scout_alpha, sites[site], loads)
-    if settings.local_search:
-        swap_local_search(arrays, state.penalty, sites[site], loads)
     state.values[site] = penalized_value(arrays.cost, arrays.resource, arrays.capacity, state.penalty, sites[site],
                                          loads)
     state.patch[site] = settings.initial_patch
@@ -611,10 +609,10 @@ def bees_run(arrays, settings, state, control):
     Each cycle the best ``selected_sites`` sites (stable order of their values) are searched:
     ``elite_recruits`` foragers for each of the best ``elite_sites``, ``other_recruits`` for
     the rest; a forager makes as many random neighbourhood moves (shift or swap, not adding
-    overload) as the site's patch size. With ``local_search`` the best forager of the site is
-    then improved by the Swap local search (the cost-guided step HASP and DE-SK also take);
-    without it foragers are blind to cost and only selection pulls toward cheap sites. The best
-    forager replaces the site when better. A site that does not improve shrinks its patch by
+    overload) as the site's patch size and then, with ``local_search``, descends with the Swap
+    local search (the cost-guided step HASP and DE-SK also take: the random moves explore the
+    patch, the descent finds its best point); without it foragers are blind to cost and only
+    selection pulls toward cheap sites. The best forager replaces the site when better. A site that does not improve shrinks its patch by
     ``patch_shrink`` and is abandoned (re-scouted) after ``abandon_after`` such cycles. The
     other sites are re-scouted every cycle. Returns the stop code.
     """
@@ -638,14 +636,12 @@ def bees_run(arrays, settings, state, control):
                     forager[:] = sites[site]
                     compute_loads(resource, forager, loads)
                     neighbourhood_move(arrays, rng, state, forager, loads, patch[site])
+                    if settings.local_search:
+                        swap_local_search(arrays, penalty, forager, loads)
                     value = penalized_value(cost, resource, capacity, penalty, forager, loads)
                     if value < best_value:
                         best_value = value
                         best_forager[:] = forager
-                if settings.local_search:
-                    compute_loads(resource, best_forager, loads)
-                    swap_local_search(arrays, penalty, best_forager, loads)
-                    best_value = penalized_value(cost, resource, capacity, penalty, best_forager, loads)
                 if best_value < values[site] - IMPROVEMENT_TOLERANCE:
                     sites[site] = best_forager
                     values[site] = best_value

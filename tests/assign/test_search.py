@@ -17,7 +17,7 @@ SOLVERS = {"hasp": solve_hasp, "tabu": solve_tabu, "bees": solve_bees, "de": sol
 SMALL_BUDGET = {
     "hasp": {"max_generations": 1500, "stall_generations": 500},
     "tabu": {"max_moves": 4000, "stall_iterations": 2000},
-    "bees": {"max_cycles": 1500, "stall_cycles": 600},
+    "bees": {"max_cycles": 300, "stall_cycles": 100},
     "de": {"max_generations": 300, "stall_generations": 80},
 }
 
