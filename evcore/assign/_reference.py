@@ -45,7 +45,7 @@ def swap_delta_reference(cost, resource, capacity, penalty, assignment, job_a, j
 
 
 # ====================================================================== search twins
-# Plain-Python twins of evcore.assign._search_kernels, written to follow the kernels step for
+# Plain-Python twins of evcore.assign._search_kernels and ._method_kernels, written to follow the kernels step for
 # step: same moves in the same order, the same arithmetic (the incremental deltas, not a
 # from-scratch re-evaluation, so ties break alike), the same draws from a RandomStream of the
 # same seed. Tests run both and require the same trajectory: trace, answer, final random state.

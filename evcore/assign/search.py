@@ -10,7 +10,7 @@
 
 Each takes ``(instance, *, time_limit=None, max_iterations=None, seed=0, progress=False,
 **parameters)``, where the parameters are the fields of its frozen parameter class, and returns
-a :class:`~evcore.assign.GAPResult`. The loops run in Numba (:mod:`._search_kernels`), on the
+a :class:`~evcore.assign.GAPResult`. The loops run in Numba (:mod:`._method_kernels`), on the
 shared scaffolding of :mod:`evcore.heuristics` (one explicit random stream per run).
 
 Reproducibility: the same seed gives the same answer when the run ends at its iteration or
@@ -34,7 +34,8 @@ from ..errors import InputError
 from ..heuristics import STOP_REPORT, now, search_control, stop_status, trace_array
 from ..heuristics._search import BEST, STEP
 from ..progress import progress_reporter
-from . import _search_kernels as kernels
+from . import _method_kernels as kernels
+from ._search_kernels import GAPArrays
 from ._result import GAPResult, gap_result
 from .exact import prove_feasibility
 from .model import EVInstance, GAPInstance
@@ -262,11 +263,11 @@ class DEParameters(_Parameters):
 
 # --- kernel inputs ----------------------------------------------------------------------------
 
-_ARRAYS: "weakref.WeakKeyDictionary[GAPInstance, kernels.GAPArrays]" = weakref.WeakKeyDictionary()
+_ARRAYS: "weakref.WeakKeyDictionary[GAPInstance, GAPArrays]" = weakref.WeakKeyDictionary()
 
 
-def kernel_arrays(instance: GAPInstance) -> kernels.GAPArrays:
-    """The kernels' view of ``instance`` (:class:`~evcore.assign._search_kernels.GAPArrays`).
+def kernel_arrays(instance: GAPInstance) -> GAPArrays:
+    """The kernels' view of ``instance`` (:class:`~evcore.assign._search_GAPArrays`).
 
     Computed once per instance and cached here, keyed weakly by the instance (nothing is
     written into the frozen instance). Each job's allowed agents are listed by increasing cost;
@@ -297,7 +298,7 @@ def kernel_arrays(instance: GAPInstance) -> kernels.GAPArrays:
     big_penalty = (float(spread.sum()) + 1.0) / quantum
     mean_resource = float(positive.mean()) if positive.size else 1.0
     typical_penalty = max(float(spread.mean()) / mean_resource, 1e-6)
-    arrays = kernels.GAPArrays(cost, resource, capacity, allowed, option_start, options, job_order,
+    arrays = GAPArrays(cost, resource, capacity, allowed, option_start, options, job_order,
                                float(big_penalty), float(typical_penalty), int(4 * instance.jobs + 10))
     _ARRAYS[instance] = arrays
     return arrays

@@ -5,6 +5,7 @@ import pytest
 
 from evcore.assign import GAPInstance, random_ev_instance, read_orlib_gap, solve_exact, solve_gap
 from evcore.assign import _kernels as shared
+from evcore.assign import _method_kernels as mk
 from evcore.assign import _search_kernels as sk
 from evcore.assign.search import kernel_arrays, solve_bees, solve_de, solve_hasp, solve_tabu
 from evcore.errors import InputError
@@ -26,6 +27,7 @@ SMALL_BUDGET = {
 def compiled():
     """Compile (or load from cache) before anything is timed."""
     sk.warm_up()
+    mk.warm_up()
 
 
 def random_gap(seed, agents=4, jobs=15, tightness=0.8, forbid=0.0):
@@ -239,6 +241,6 @@ def test_de_mapping_round_trip():
     assignment = np.array([rng.choice(options[option_start[j]:option_start[j + 1]]) for j in range(jobs)])
     position = np.empty(jobs)
     decoded = np.empty(jobs, np.int64)
-    sk.encode_assignment(arrays, assignment, position)
-    sk.decode_positions(arrays, position, decoded)
+    mk.encode_assignment(arrays, assignment, position)
+    mk.decode_positions(arrays, position, decoded)
     assert np.array_equal(decoded, assignment) and np.all((position > 0) & (position < 1))

@@ -10,6 +10,7 @@ import pytest
 
 from evcore.assign import GAPInstance
 from evcore.assign import _reference as twin
+from evcore.assign import _method_kernels as mk
 from evcore.assign import _search_kernels as sk
 from evcore.assign.search import kernel_arrays
 from evcore.heuristics import STOP_STALLED, RandomStream, rng_state, search_control
@@ -28,22 +29,22 @@ def small_gap(seed, agents=4, jobs=14, tightness=0.8, forbid=0.1, integer=True):
 
 
 SETTINGS = {
-    "hasp": sk.HASPSettings(population_size=6, alpha=0.3, mutation_rate=0.5, mutation_swaps=2),
+    "hasp": mk.HASPSettings(population_size=6, alpha=0.3, mutation_rate=0.5, mutation_swaps=2),
     "tabu": None,  # depends on the instance's penalty scales
-    "bees": sk.BeesSettings(scouts=6, selected_sites=3, elite_sites=1, elite_recruits=4, other_recruits=2,
+    "bees": mk.BeesSettings(scouts=6, selected_sites=3, elite_sites=1, elite_recruits=4, other_recruits=2,
                             initial_patch=3, patch_shrink=0.8, abandon_after=3, scout_alpha=0.5, local_search=True),
-    "de": sk.DESettings(population_size=5, scale=0.5, crossover_rate=0.3, local_search_rate=0.7, alpha=0.5),
+    "de": mk.DESettings(population_size=5, scale=0.5, crossover_rate=0.3, local_search_rate=0.7, alpha=0.5),
 }
-KERNELS = {"hasp": (sk.hasp_state, sk.hasp_start, sk.hasp_run, twin.hasp_reference),
-           "tabu": (sk.tabu_state, sk.tabu_start, sk.tabu_run, twin.tabu_reference),
-           "bees": (sk.bees_state, sk.bees_start, sk.bees_run, twin.bees_reference),
-           "de": (sk.de_state, sk.de_start, sk.de_run, twin.de_reference)}
+KERNELS = {"hasp": (mk.hasp_state, mk.hasp_start, mk.hasp_run, twin.hasp_reference),
+           "tabu": (mk.tabu_state, mk.tabu_start, mk.tabu_run, twin.tabu_reference),
+           "bees": (mk.bees_state, mk.bees_start, mk.bees_run, twin.bees_reference),
+           "de": (mk.de_state, mk.de_start, mk.de_run, twin.de_reference)}
 STEPS = {"hasp": 60, "tabu": 150, "bees": 8, "de": 6}
 
 
 def settings_for(method, arrays, **changes):
     if method == "tabu":
-        settings = sk.TabuSettings(2, 5, 1.1, arrays.typical_penalty * 0.25, arrays.big_penalty)
+        settings = mk.TabuSettings(2, 5, 1.1, arrays.typical_penalty * 0.25, arrays.big_penalty)
     else:
         settings = SETTINGS[method]
     return settings._replace(**changes)

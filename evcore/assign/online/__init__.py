@@ -5,12 +5,14 @@
 - :mod:`.dispatcher`: :class:`Dispatcher` (batches, M/M/c/c availability, the remaining-time
   rule, GAP batch solves) with its embedding API for simulators (feedback calls,
   :attr:`~Dispatcher.next_decision_h`, decisions as a table, picklable);
+- :mod:`.decisions`: :class:`Assignment` (one decision), :class:`Batch` and the decisions table;
 - :mod:`.simulator`: :func:`simulate_day`, a self-contained day with background EVs.
 
 Figures of a simulated day live in :mod:`evcore.assign.analysis`.
 """
 
 from .city import City, generate_city
+from .decisions import Assignment, Batch, decisions_frame, decisions_table
 from .dispatcher import (
     BLOCKED_BATCH_FULL,
     BLOCKED_LATE,
@@ -18,11 +20,8 @@ from .dispatcher import (
     BLOCKED_NO_PILE,
     BLOCKED_NO_WALKABLE_STATION,
     BLOCKED_OUT_OF_RANGE,
-    Assignment,
-    Batch,
     ConstantRate,
     Dispatcher,
-    decisions_table,
 )
 from .requests import (
     ChargeRequest,
@@ -50,6 +49,7 @@ __all__ = [
     "ConstantRate",
     "Dispatcher",
     "decisions_table",
+    "decisions_frame",
     "DaySimulation",
     "simulate_day",
     "BLOCKED_OUT_OF_RANGE",
