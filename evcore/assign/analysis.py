@@ -88,8 +88,8 @@ def plot_assignment(assignment, station_xy, ev_xy, path, *, title="EV assignment
     ax.scatter(ev_xy[:, 0], ev_xy[:, 1], s=10, c=assignment, cmap="tab20", zorder=2, label="EVs")
     ax.scatter(station_xy[:, 0], station_xy[:, 1], s=120, marker="s", c=np.arange(len(station_xy)), cmap="tab20",
                edgecolors="black", zorder=3, label="stations")
-    ax.set_xlabel("km")
-    ax.set_ylabel("km")
+    ax.set_xlabel("x (km)")
+    ax.set_ylabel("y (km)")
     ax.set_aspect("equal")
     ax.set_title(title)
     ax.legend(loc="upper right")
