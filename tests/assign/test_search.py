@@ -244,3 +244,20 @@ def test_de_mapping_round_trip():
     mk.encode_assignment(arrays, assignment, position)
     mk.decode_positions(arrays, position, decoded)
     assert np.array_equal(decoded, assignment) and np.all((position > 0) & (position < 1))
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+def test_progress_pauses_resume_the_same_run(method, monkeypatch):
+    from evcore.assign import search
+    from evcore.progress import ProgressRecord
+
+    instance = random_gap(13, agents=6, jobs=40)
+    quiet = SOLVERS[method](instance, seed=4, **SMALL_BUDGET[method])
+    records = []
+    monkeypatch.setattr(search, "REPORT_SECONDS", 1e-4)  # pause and resume the kernel very often
+    reported = SOLVERS[method](instance, seed=4, progress=records.append, **SMALL_BUDGET[method])
+    assert np.array_equal(quiet.assignment, reported.assignment) and quiet.iterations == reported.iterations
+    assert np.array_equal(quiet.trace["objective"], reported.trace["objective"])
+    assert all(isinstance(r, ProgressRecord) for r in records) and records[-1].final
+    assert len(records) >= 2 and records[-1].iteration == reported.iterations
+    assert records[-1].method == f"assign.{method}"
