@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from .._validate import check_gap, check_limits, check_options, check_threads
 from ..errors import InfeasibleError, InputError, SolverError
 from ..progress import progress_reporter
-from ..results import make_trace
+from ..results import make_trace, relative_gap
 from ..solvers import Model, SolverOptions, solve
 from ._result import GAPResult, gap_result
 from .model import EVInstance, GAPInstance
@@ -95,8 +95,9 @@ def solve_exact(instance: GAPInstance, *, time_limit: float | None = None, max_i
     start : array_like of int, shape (jobs,), optional
         A feasible assignment handed to HiGHS as its first incumbent.
     mip_rel_gap : float
-        Relative gap at which HiGHS stops and the answer counts as optimal (default 1e-9:
-        prove optimality).
+        Relative gap at which HiGHS stops (default 1e-9: prove optimality). The status is
+        ``"optimal"`` when the proven gap is within 1e-9, ``"gap_reached"`` when HiGHS stopped
+        at a looser ``mip_rel_gap``.
     threads : int, optional
         HiGHS threads.
     progress : bool or callable
@@ -142,6 +143,8 @@ def solve_exact(instance: GAPInstance, *, time_limit: float | None = None, max_i
     bound = float(result.mip_bound)
     wall = time.perf_counter() - started
     status = "optimal" if result.status == "optimal" else _LIMIT_STATUS.get(result.status, "time_limit")
+    if status == "optimal" and relative_gap(float(result.objective), bound) > OPTIMALITY_GAP:
+        status = "gap_reached"  # HiGHS stopped at the caller's looser mip_rel_gap
     nodes = int(result.iterations["mip_nodes"])
     out = gap_result(instance, assignment, method="exact", status=status, bound=bound, iterations=nodes,
                      wall_time=wall, trace=make_trace(_TRACE_COLUMNS, [(nodes, wall, float(result.objective))]))
@@ -149,6 +152,8 @@ def solve_exact(instance: GAPInstance, *, time_limit: float | None = None, max_i
     return out
 
 
+#: Relative gap within which an answer counts as optimal (and the default mip_rel_gap).
+OPTIMALITY_GAP = 1e-9
 #: HiGHS's limit outcomes as contract statuses.
 _LIMIT_STATUS = {"time_limit": "time_limit", "iteration_limit": "iteration_limit",
                  "solution_limit": "iteration_limit", "interrupted": "time_limit"}
