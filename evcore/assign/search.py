@@ -380,11 +380,12 @@ def _run(name: str, instance, *, time_limit, max_iterations, seed, progress, opt
     instance = _as_gap(instance)
     time_limit, max_iterations = check_limits(time_limit, max_iterations)
     seed = run_seed(seed)
-    reporter = progress_reporter(progress, f"assign.{name}", time_limit=time_limit, max_iterations=max_iterations)
+    progress_reporter(progress, f"assign.{name}")  # validates progress before any work
     arrays = kernel_arrays(instance)
     settings = method.settings(parameters, arrays)
     state = method.state(arrays, settings)
     ensure_compiled(kernels)  # compile or load the kernels before the clock starts
+    reporter = progress_reporter(progress, f"assign.{name}", time_limit=time_limit, max_iterations=max_iterations)
     own_cap = getattr(parameters, method.max_steps)
     control = search_control(seed, time_limit=time_limit,
                              max_steps=own_cap if max_iterations is None else min(own_cap, max_iterations),
