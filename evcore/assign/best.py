@@ -54,7 +54,7 @@ from ..progress import progress_reporter
 from ..results import make_trace
 from ..solvers import solve
 from . import _best_kernels as kernels
-from ._result import GAPResult
+from ._result import GAPResult, gap_result
 from .exact import gap_model
 from .model import GAPInstance
 
@@ -493,7 +493,6 @@ def solve_best(instance: GAPInstance, *, time_limit: float | None = None, max_it
     trace = make_trace(("iteration", "seconds", "objective"), rows)
     reporter.report(int(counters[kernels.ITERATION]), objective=objective if feasible else None,
                     bound=bound if has_bound else None, gap=gap, message=status, final=True)
-    return GAPResult(objective=objective, assignment=best_assignment, feasible=feasible, method="best",
-                     status=status, bound=bound if has_bound else None, gap=gap,
-                     wall_time=time.perf_counter() - started_wall, iterations=int(counters[kernels.ITERATION]),
-                     trace=trace, seed=reported_seed)
+    return gap_result(instance, best_assignment, method="best", status=status, bound=bound if has_bound else None,
+                      iterations=int(counters[kernels.ITERATION]), wall_time=time.perf_counter() - started_wall,
+                      trace=trace, seed=reported_seed)
