@@ -1,6 +1,17 @@
 """Generalized assignment: every evcore method side by side, in one run.
 
-    python benchmarks/bench_gap.py [--quick] [--sections orlib,chu,scenarios]
+    python benchmarks/bench_gap.py [--quick] [--sections orlib,chu,scenarios,families]
+
+    # issue 16.2: types D and E, 100-1,600 jobs, 5-80 agents, 60 s each, idle then one core busy
+    python benchmarks/bench_gap.py --sections families
+
+0. ``families`` (``best`` only): generated instances of types C, D and E
+   (:mod:`gap_sets`, the published recipes; *not* the published files) at every size of
+   OR-Library's and Yagiura's sets. Per type and size: median and worst gap to the best value
+   known for the instance (``gap_reference.json``, improved by every run) and to a certified
+   lower bound, and the time to first reach 0.5 % of the best known, idle and with one core
+   busy (an unrelated ``while True`` process). ``--make-reference`` runs long ``best`` runs and
+   HiGHS to improve the reference values first.
 
 1. OR-Library gap1-gap12 (60 problems, 1 s per method and problem): problems solved to the
    published optimum, mean and max gap, max time.
@@ -27,8 +38,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _table import print_table  # noqa: E402
 
-from evcore.assign import read_orlib_gap, solve_gap  # noqa: E402
+from gap_sets import SIZES, gap_set  # noqa: E402
+
+from evcore.assign import read_orlib_gap, solve_exact, solve_gap  # noqa: E402
 from evcore.assign.analysis import compare_methods, scenario_instances  # noqa: E402
+from evcore.assign.best import _relaxation, knapsack_bound, solve_best  # noqa: E402
 
 GAP_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gap"
 METHODS = ["best", "hasp", "tabu", "bees", "de", "exact"]
@@ -78,6 +92,14 @@ def pymoo_ga(instance, time_limit: float, seed: int):
     return (instance.evaluate(assignment)[0] if instance.is_feasible(assignment) else float("nan")), elapsed
 
 
+def _last_improvement(result) -> float:
+    """Seconds at which the returned value was first found (structured or (k, 2) traces)."""
+    trace = result.trace
+    if len(trace) == 0:
+        return result.wall_time
+    return float(trace["seconds"][-1]) if trace.dtype.names else float(trace[-1, 0])
+
+
 def run(instance, method: str, time_limit: float):
     """One seeded solve: (objective, or nan when nothing feasible was found; the result)."""
     result = solve_gap(instance, method=method, time_limit=time_limit, seed=0)
@@ -102,7 +124,7 @@ def section_orlib(methods, time_limit: float, quick: bool) -> None:
             value, result = run(instance, method, time_limit)
             # Heuristics that cannot prove optimality run to the limit; the trace says when
             # the final value was found.
-            to_best = float(result.trace[-1, 0]) if len(result.trace) else result.wall_time
+            to_best = _last_improvement(result)
             stats[method]["optimal"] += bool(value <= known[name] + 1e-6)
             stats[method]["gaps"].append(gap_percent(value, known[name]))
             stats[method]["times"].append(result.wall_time)
@@ -163,17 +185,206 @@ def section_scenarios(methods, time_limit: float, quick: bool) -> None:
                 "(paper: HASP 100%, DE-SK 90.5%, BA 80.9%, TABU 47.6%)", ["method", "reached"], share)
 
 
+# --- generated families C/D/E (issue 16.2) ----------------------------------------------------------
+
+REFERENCE = Path(__file__).parent / "gap_reference.json"
+
+
+def _fingerprint(instance) -> str:
+    """Digest of the instance data: a reference value is only used for the very same instance."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for array in (instance.cost, instance.resource, instance.capacity):
+        digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def load_reference() -> dict:
+    import json
+
+    return json.loads(REFERENCE.read_text()) if REFERENCE.exists() else {}
+
+
+def save_reference(reference: dict) -> None:
+    import json
+
+    REFERENCE.write_text(json.dumps(dict(sorted(reference.items())), indent=1) + "\n")
+
+
+def note_value(reference: dict, instance, value: float, source: str, bound: float | None = None,
+               bound_source: str = "") -> bool:
+    """Record a feasible value (and a valid bound) for an instance; True when it improved."""
+    key = instance.name
+    entry = reference.get(key)
+    if entry is None or entry.get("fingerprint") != _fingerprint(instance):
+        entry = {"fingerprint": _fingerprint(instance), "best": None, "best_source": "", "bound": None,
+                 "bound_source": ""}
+        reference[key] = entry
+    improved = False
+    if np.isfinite(value) and (entry["best"] is None or value < entry["best"]):
+        entry["best"], entry["best_source"], improved = float(value), source, True
+    if bound is not None and np.isfinite(bound) and (entry["bound"] is None or bound > entry["bound"]):
+        entry["bound"], entry["bound_source"] = float(bound), bound_source
+    return improved
+
+
+def certified_bound(instance, upper_bound: float | None) -> tuple[float, str]:
+    """max(LP bound, knapsack-Lagrangian bound), rounded up (the families have integer costs)."""
+    relaxation = _relaxation(instance)
+    bound, source = relaxation.lower_bound, "LP"
+    if relaxation.prices is not None:
+        knapsack, _ = knapsack_bound(instance, prices=relaxation.prices, upper_bound=upper_bound,
+                                     iterations=300 if instance.jobs <= 400 else 60, time_limit=120)
+        if knapsack > bound:
+            bound, source = knapsack, "knapsack Lagrangian"
+    return float(np.ceil(bound)), source
+
+
+def make_reference(instances, seconds: float, highs_seconds: float, seeds: int) -> None:
+    """Improve the reference values: long ``best`` runs, HiGHS's MIP, the bounds."""
+    reference = load_reference()
+    for name, instance in instances:
+        for seed in range(seeds):
+            result = solve_best(instance, time_limit=seconds, seed=100 + seed, gap=0.0)
+            note_value(reference, instance, result.objective, f"best {seconds:g} s seed {100 + seed}",
+                       result.bound, "LP")
+        known = reference[name]["best"]
+        if highs_seconds > 0 and instance.jobs <= 200:  # HiGHS trails far behind on larger ones
+            exact = solve_exact(instance, time_limit=highs_seconds, threads=1)
+            if exact.feasible:
+                note_value(reference, instance, exact.objective, f"HiGHS {highs_seconds:g} s", exact.bound,
+                           "HiGHS MIP")
+        bound, source = certified_bound(instance, reference[name]["best"])
+        note_value(reference, instance, np.inf, "", bound, source)
+        entry = reference[name]
+        print(f"{name}: best {entry['best']} ({entry['best_source']}), bound {entry['bound']} "
+              f"({entry['bound_source']}); before {known}", flush=True)
+        save_reference(reference)
+
+
+class _BusyCore:
+    """An unrelated process keeping one core busy (the issue's "loaded" condition)."""
+
+    def __enter__(self):
+        import subprocess
+
+        self.process = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.5)
+        return self
+
+    def __exit__(self, *exc):
+        self.process.kill()
+        self.process.wait()
+
+
+def _time_to(result, threshold: float) -> float:
+    trace = result.trace
+    hits = np.flatnonzero(trace["objective"] <= threshold + 1e-9)
+    return float(trace["seconds"][hits[0]]) if hits.size else float("nan")
+
+
+def section_families(time_limit: float, set_name: str, types, sizes, per_size: int, loads, update: bool) -> None:
+    instances = gap_set(set_name, types=types, sizes=sizes, per_size=per_size)
+    reference = load_reference()
+    results = {}
+    for load in loads:
+        for name, instance in instances:
+            context = _BusyCore() if load == "loaded" else _nothing()
+            with context:
+                result = solve_best(instance, time_limit=time_limit, seed=0, gap=0.0)
+            results[load, name] = result
+            if note_value(reference, instance, result.objective, f"bench {load} {time_limit:g} s"):
+                print(f"  (new best known for {name}: {result.objective})", flush=True)
+            print(f"{load:7s} {name:14s} objective {result.objective:10.0f}  bound {result.bound}  "
+                  f"{result.iterations} moves  load {open('/proc/loadavg').read().split()[0]}", flush=True)
+    if update:
+        save_reference(reference)
+    rows, summary = [], []
+    for name, instance in instances:
+        entry = reference.get(name, {})
+        best_known = min(v for v in [entry.get("best")] + [results[load, name].objective for load in loads]
+                         if v is not None)
+        bound = max(v for v in [entry.get("bound"), results[loads[0], name].bound] if v is not None)
+        row = [name, int(round(best_known)), int(round(bound))]
+        for load in loads:
+            result = results[load, name]
+            row += [100 * (result.objective - best_known) / best_known, 100 * (result.objective - bound) / result.objective,
+                    _time_to(result, 1.005 * best_known)]
+        rows.append(row)
+    header = ["instance", "best known", "bound"]
+    for load in loads:
+        header += [f"{load} gap %", f"{load} to bound %", f"{load} s to 0.5%"]
+    print_table(f"Generated families ({set_name} set), best, {time_limit:g} s per instance", header, rows)
+    by_group = {}
+    for row, (name, instance) in zip(rows, instances):
+        by_group.setdefault((name[0].upper(), instance.agents, instance.jobs), []).append(row)
+    for (kind, agents, jobs), group in sorted(by_group.items()):
+        line = [kind, f"{agents}x{jobs}", len(group)]
+        for k, load in enumerate(loads):
+            gaps = np.array([r[3 + 3 * k] for r in group])
+            to_bound = np.array([r[4 + 3 * k] for r in group])
+            times = np.array([r[5 + 3 * k] for r in group])
+            line += [float(np.median(gaps)), float(np.max(gaps)), float(np.max(to_bound)),
+                     float(np.nanmedian(times)) if np.isfinite(times).any() else float("nan")]
+        summary.append(line)
+    header = ["type", "agents x jobs", "n"]
+    for load in loads:
+        header += [f"{load} median gap %", f"{load} worst gap %", f"{load} worst to bound %", f"{load} s to 0.5%"]
+    print_table("Per type and size (gap to the best known value; 'to bound' certifies the gap to the optimum)",
+                header, summary)
+    for load in loads:
+        for kind in sorted({name[0].upper() for name, _ in instances}):
+            gaps = [r[3 + 3 * loads.index(load)] for r, (name, _) in zip(rows, instances) if name[0].upper() == kind]
+            print(f"{load} type {kind}: median {np.median(gaps):.3f} %, worst {np.max(gaps):.3f} % over "
+                  f"{len(gaps)} instances")
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a subset of each section (smoke run)")
     parser.add_argument("--sections", default="orlib,chu,scenarios")
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--no-pymoo", action="store_true", help="skip pymoo's GA yardstick")
+    parser.add_argument("--set", default="report", help="families: 'report' (default) or 'tune'")
+    parser.add_argument("--types", default="D,E", help="families: types (default D,E)")
+    parser.add_argument("--sizes", default="all", help="families: 'all' or e.g. '20x100,40x400'")
+    parser.add_argument("--per-size", type=int, default=1, help="families: instances per type and size")
+    parser.add_argument("--time-limit", type=float, default=60.0, help="families: seconds per instance")
+    parser.add_argument("--loads", default="idle,loaded", help="families: 'idle', 'loaded' or both")
+    parser.add_argument("--no-update", action="store_true", help="families: do not record new best values")
+    parser.add_argument("--make-reference", action="store_true",
+                        help="families: first improve gap_reference.json (long best runs, HiGHS, bounds)")
+    parser.add_argument("--reference-seconds", type=float, default=300.0)
+    parser.add_argument("--reference-highs-seconds", type=float, default=300.0)
+    parser.add_argument("--reference-seeds", type=int, default=1)
     args = parser.parse_args()
+    sections = args.sections.split(",")
+    if "families" in sections:
+        sizes = SIZES if args.sizes == "all" else [tuple(int(v) for v in size.split("x")) for size in
+                                                    args.sizes.split(",")]
+        types = args.types.split(",")
+        if args.quick:
+            sizes = [size for size in sizes if size in ((20, 100), (20, 200), (40, 400), (30, 900), (80, 1600))]
+        if args.make_reference:
+            make_reference(gap_set(args.set, types=types, sizes=sizes, per_size=args.per_size),
+                           args.reference_seconds, args.reference_highs_seconds, args.reference_seeds)
+        section_families(args.time_limit, args.set, types, sizes, args.per_size, args.loads.split(","),
+                         not args.no_update)
+        sections = [name for name in sections if name != "families"]
+        if not sections:
+            return
     if not GAP_DATA.is_dir():
         sys.exit(f"reference data not found at {GAP_DATA}")
     methods = args.methods.split(",")
-    sections = args.sections.split(",")
     if "orlib" in sections:
         section_orlib(methods, 1.0, args.quick)
     if "chu" in sections:

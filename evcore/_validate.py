@@ -9,6 +9,7 @@ converted numpy array so that callers can chain them::
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
@@ -37,6 +38,10 @@ __all__ = [
     "check_choice",
     "check_options",
     "check_flag",
+    "check_count",
+    "check_number",
+    "check_ids",
+    "check_interval",
     "MAX_THREADS",
 ]
 
@@ -388,3 +393,81 @@ def check_flag(field: str, value) -> bool:
     if isinstance(value, numbers.Integral) and int(value) in (0, 1):
         return bool(value)
     raise InputError(field, f"must be true or false, got {value!r}")
+
+
+def check_count(field: str, value, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """A count (a size, a number of EVs or stations): an integer in ``[minimum, maximum]``.
+
+    ``2.5``, ``"4"``, booleans, NaN and ``None`` raise :class:`InputError`; so do counts past
+    ``maximum`` (the documented limit of the caller, which keeps a typo from asking for
+    unbounded work or memory).
+    """
+    count = as_scalar(field, value, int)
+    if count < minimum:
+        raise InputError(field, f"must be at least {minimum}, got {count!r}")
+    if maximum is not None and count > maximum:
+        raise InputError(field, f"must be at most {maximum}, got {count!r}")
+    return count
+
+
+def check_number(field: str, value, *, minimum: float | None = None, maximum: float | None = None,
+                 strict: bool = False, allow_inf: bool = False) -> float:
+    """A real number (a float) within ``[minimum, maximum]`` (``(minimum, ...`` when ``strict``).
+
+    NaN always raises; infinity raises unless ``allow_inf``; text, booleans, complex numbers
+    and sequences raise (see :func:`as_scalar`).
+    """
+    number = float(as_scalar(field, value))
+    if number != number:
+        raise InputError(field, "must be a number, got nan")
+    if not allow_inf and number in (float("inf"), float("-inf")):
+        raise InputError(field, f"must be finite, got {number!r}")
+    if minimum is not None and (number < minimum or (strict and number == minimum)):
+        relation = ">" if strict else ">="
+        raise InputError(field, f"must be {relation} {minimum!r}, got {number!r}")
+    if maximum is not None and number > maximum:
+        raise InputError(field, f"must be <= {maximum!r}, got {number!r}")
+    return number
+
+
+def check_ids(field: str, ids, count: int) -> tuple:
+    """Identifiers of ``count`` items: each a string or an integer (not a bool), all different.
+
+    Returns them as a tuple of Python ``str``/``int`` (numpy scalars are converted).
+    """
+    if isinstance(ids, (str, bytes)) or not isinstance(ids, (Sequence, np.ndarray)):
+        raise InputError(field, f"must be a sequence of {count} ids (strings or integers), got {type(ids).__name__}")
+    values = list(ids.tolist() if isinstance(ids, np.ndarray) else ids)
+    if len(values) != count:
+        raise InputError(field, f"expected {count} ids, got {len(values)}")
+    out = []
+    for index, item in enumerate(values):
+        if isinstance(item, np.generic):
+            item = item.item()
+        if isinstance(item, bool) or not isinstance(item, (str, int)):
+            raise InputError(field, f"an id must be a string or an integer, got {item!r}", index)
+        if isinstance(item, str) and not item.strip():
+            raise InputError(field, "an id must not be empty", index)
+        out.append(item)
+    seen: dict = {}
+    for index, item in enumerate(out):
+        if item in seen:
+            raise InputError(field, f"ids must be unique: {item!r} repeats entry {seen[item]}", index)
+        seen[item] = index
+    return tuple(out)
+
+
+def check_interval(field: str, value, *, minimum: float | None = None, maximum: float | None = None,
+                   integer: bool = False) -> tuple:
+    """A ``(low, high)`` range with ``low <= high``, both finite (integers when ``integer``),
+    within ``[minimum, maximum]``; returned as a tuple of two Python numbers."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or len(value) != 2:
+        raise InputError(field, f"must be a pair (low, high), got {value!r}")
+    if integer:
+        low, high = (check_count(f"{field}[{k}]", v, minimum=-(2**62) if minimum is None else int(math.ceil(minimum)),
+                                 maximum=maximum) for k, v in enumerate(value))
+    else:
+        low, high = (check_number(f"{field}[{k}]", v, minimum=minimum, maximum=maximum) for k, v in enumerate(value))
+    if low > high:
+        raise InputError(field, f"low must not exceed high, got ({low!r}, {high!r})")
+    return low, high

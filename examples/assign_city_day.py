@@ -5,41 +5,39 @@
 Trips towards destinations turn into charging requests when an EV enters the allocation radius
 around its destination. Every 5 minutes the dispatcher predicts each station's chance of a free
 pile on arrival (M/M/c/c transient from its current occupancy), applies the remaining-time rule
-and assigns the batch with HASP. Background EVs that do not use the dispatcher share the piles.
+and assigns the batch with HASP. Background EVs that do not use the dispatcher share the piles;
+the simulation reports every arrival, turned-away EV and ended session back to the dispatcher.
 Prints summary statistics and writes the station occupancy figure, a cost/walking histogram,
-the per-request decisions (CSV) and the summary (JSON).
+the per-request decisions with EV and station ids (CSV) and the summary (JSON).
 """
 
 import argparse
+import json
 import time
 from pathlib import Path
 
-from evcore._output import write_csv, write_json
-from evcore.assign.dispatch import generate_city, hasp_available, plot_occupancy, plot_summary, simulate_day
+from evcore.assign import METHODS, generate_city, simulate_day
+from evcore.assign.analysis import plot_occupancy, plot_summary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="example-output/assign_city_day", help="output folder")
     parser.add_argument("--evs", type=int, default=300, help="EVs requesting a charge over the day")
-    parser.add_argument("--method", default="hasp", help="batch solver (hasp, best, exact, ...)")
+    parser.add_argument("--method", default="hasp", choices=sorted(METHODS), help="batch solver")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     out = Path(args.out)
-
-    method = args.method
-    if method == "hasp" and not hasp_available():
-        print("note: evcore.assign.search (HASP) is not available; using method='exact' instead")
-        method = "exact"
+    out.mkdir(parents=True, exist_ok=True)
 
     city = generate_city(stations=24, destinations=12, seed=args.seed)
     started = time.perf_counter()
-    day = simulate_day(city, evs=args.evs, seed=args.seed, method=method)
+    day = simulate_day(city, evs=args.evs, seed=args.seed, method=args.method)
     elapsed = time.perf_counter() - started
     summary = day.summary()
 
     print(f"city: {city.stations} stations, {int(city.piles.sum())} piles, {city.destinations} destinations; "
-          f"method {method}; simulated in {elapsed:.1f} s ({summary['batches']} batches)")
+          f"method {args.method}; simulated in {elapsed:.1f} s ({summary['batches']} batches)")
     print(f"requests {summary['requests']}: charged {summary['charged']}, "
           f"blocked at dispatch {summary['blocked_at_dispatch']}, "
           f"turned away on arrival {summary['turned_away_on_arrival']} "
@@ -53,12 +51,8 @@ def main() -> None:
     for reason, count in summary["blocked_reasons"].items():
         print(f"  blocked at dispatch ({count}): {reason}")
 
-    rows = [{"ev": d.ev, "request_time_h": d.request_time_h, "decided_at_h": d.decided_at_h, "station": d.station,
-             "arrival_time_h": d.arrival_time_h, "p_free": d.p_free, "cost": d.cost, "walking_km": d.walking_km,
-             "remaining_time_h": d.remaining_time_h, "outcome": str(outcome), "reason": d.reason or ""}
-            for d, outcome in zip(day.decisions, day.outcome)]
-    write_csv(rows, out / "decisions.csv")
-    write_json(summary, out / "summary.json")
+    day.to_frame("decisions").to_csv(out / "decisions.csv", index=False)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
     plot_occupancy(day, out / "occupancy.png")
     plot_summary(day, out / "costs.png")
     print(f"wrote {out}/occupancy.png, costs.png, decisions.csv and summary.json")

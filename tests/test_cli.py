@@ -124,11 +124,11 @@ def test_assign_command_on_generated_city_and_errors(tmp_path, capsys):
     target = tmp_path / "a.csv"
     code, _, _ = run(["assign", "--evs", "15", "--stations", "4", "--method", "hasp", "--format", "csv",
                       "-o", str(target)], capsys)
-    assert code == 0 and target.read_text().startswith("job,agent,cost")
+    assert code == 0 and target.read_text().startswith("ev_id,station_id,cost")
     code, out, err = run(["assign", str(tmp_path / "missing.txt")], capsys)
     assert code == 2 and "no such file" in err
     bad = tmp_path / "bad.json"
     bad.write_text('{"driving_km": [[1.0]], "walking_km": [[1.0]], "destination": [0], "remaining_kwh": [10],'
                    ' "consumption_kwh_per_km": [0.2], "charging_time_h": [1], "piles": [0], "price_per_hour": [1]}')
     code, out, err = run(["assign", str(bad)], capsys)
-    assert code == 3 and "EVs 0" in err  # infeasible: names the EV
+    assert code == 3 and "EVs 1" in err  # infeasible: names the EV by its id (default ids 1 .. evs)

@@ -9,8 +9,8 @@ load with :func:`read_orlib_gap`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 from scipy.sparse import csr_array
@@ -18,16 +18,25 @@ from scipy.sparse.csgraph import maximum_flow
 
 from .._validate import (
     as_array,
-    check_finite,
+    check_choice,
+    check_count,
+    check_ids,
     check_integer,
     check_nonnegative,
+    check_number,
     check_positive,
+    check_seed,
     first_index,
     freeze_fields,
 )
 from ..errors import InfeasibleError, InputError
+from ..io import gap as gap_io
 
-__all__ = ["GAPInstance", "EVInstance", "read_orlib_gap", "random_ev_instance"]
+__all__ = ["GAPInstance", "EVInstance", "read_orlib_gap", "read_orlib_gaps", "write_orlib_gap",
+           "random_ev_instance", "random_gap_instance", "GAP_TYPES", "MAX_GENERATED_PAIRS"]
+
+#: Largest agents x jobs (stations x EVs) the generators make (a typo must not ask for terabytes).
+MAX_GENERATED_PAIRS = 10**7
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +53,12 @@ class GAPInstance:
         Capacity of each agent (``>= 0``, finite).
     name : str
         Label used in reports.
+    job_ids, agent_ids : sequence of str or int, optional
+        Ids of the jobs (EVs) and agents (stations) used in every output (tables, JSON, CSV);
+        default ``1 .. jobs`` and ``1 .. agents``. Inside, jobs and agents are 0-based positions.
+    job_label, agent_label : str
+        What a job and an agent are, for column names (``"job"``/``"agent"``; an EV instance
+        uses ``"ev"``/``"station"``): tables have columns ``<job_label>_id`` and ``<agent_label>_id``.
 
     Attributes
     ----------
@@ -62,6 +77,10 @@ class GAPInstance:
     resource: np.ndarray
     capacity: np.ndarray
     name: str = ""
+    job_ids: tuple | None = None
+    agent_ids: tuple | None = None
+    job_label: str = "job"
+    agent_label: str = "agent"
     allowed: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -75,13 +94,22 @@ class GAPInstance:
             raise InputError("cost", "must not be -inf", first_index(np.isneginf(cost)))
         resource = check_nonnegative("resource", as_array("resource", self.resource, shape=(agents, jobs)))
         capacity = check_nonnegative("capacity", as_array("capacity", self.capacity, shape=(agents,)))
+        if not isinstance(self.name, str):
+            raise InputError("name", f"must be a string, got {type(self.name).__name__}")
+        for label in ("job_label", "agent_label"):
+            value = getattr(self, label)
+            if not (isinstance(value, str) and value.isidentifier()):
+                raise InputError(label, f"must be a word usable in a column name, got {value!r}")
+        job_ids = tuple(range(1, jobs + 1)) if self.job_ids is None else check_ids("job_ids", self.job_ids, jobs)
+        agent_ids = (tuple(range(1, agents + 1)) if self.agent_ids is None
+                     else check_ids("agent_ids", self.agent_ids, agents))
         allowed = np.isfinite(cost) & (resource <= capacity[:, None])
         orphans = np.flatnonzero(~allowed.any(axis=0))
         if orphans.size:
-            shown = ", ".join(str(j) for j in orphans[:20]) + (" ..." if orphans.size > 20 else "")
-            raise InfeasibleError(f"{orphans.size} job(s) fit no agent (forbidden or over capacity everywhere): "
-                                  f"jobs {shown}")
-        freeze_fields(self, cost=cost, resource=resource, capacity=capacity, allowed=allowed)
+            raise InfeasibleError(f"{orphans.size} {self.job_label}(s) fit no {self.agent_label} (forbidden or over "
+                                  f"capacity everywhere): {self.job_label} ids {_list(orphans, job_ids)}")
+        freeze_fields(self, cost=cost, resource=resource, capacity=capacity, allowed=allowed, job_ids=job_ids,
+                      agent_ids=agent_ids)
 
     @property
     def agents(self) -> int:
@@ -140,41 +168,108 @@ class GAPInstance:
         return assignment
 
 
-def read_orlib_gap(path) -> GAPInstance:
-    """Read one GAP problem in OR-Library's layout (one problem per file).
+def _instance_from_data(data: gap_io.GAPData, source) -> GAPInstance:
+    """A GAPInstance from what :func:`evcore.io.gap.read` returned; errors name the file."""
+    try:
+        return GAPInstance(data.cost, data.resource, data.capacity, name=data.name)
+    except InputError as exc:
+        place = exc.field if exc.index is None else f"{exc.field}[{exc.index}]"
+        raise InputError(f"{os.fspath(source)}:{data.line}", f"problem {data.name}: {place}: {exc.problem}") from None
+    except InfeasibleError as exc:
+        raise InfeasibleError(f"{data.name}: {exc.reason}") from None
 
-    The file holds ``m n``, then the m×n cost matrix, the m×n resource matrix and the m
-    capacities, whitespace-separated (line breaks are not significant). Costs are minimised.
+
+def read_orlib_gaps(path) -> list[GAPInstance]:
+    """Every problem of an OR-Library GAP file, one-problem or OR-Library's multi-problem layout.
 
     Parameters
     ----------
     path : str or os.PathLike
+        E.g. OR-Library's ``gap12.txt`` (5 problems) or a one-problem file such as ``c10100``.
+
+    Returns
+    -------
+    list of GAPInstance
+        Named ``<file>`` (one problem) or ``<file>:<k>`` (k = 1, 2, ... in file order).
+    """
+    return [_instance_from_data(data, path) for data in gap_io.read(path)]
+
+
+def read_orlib_gap(path, problem: int | None = None) -> GAPInstance:
+    """Read one GAP problem in OR-Library's layout (see :mod:`evcore.io.gap`). Costs are minimised.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    problem : int, optional
+        1-based problem number in a multi-problem file (OR-Library's ``gap1.txt`` ... hold
+        five); required there, and must be 1 (or omitted) for a one-problem file.
 
     Returns
     -------
     GAPInstance
-        Named after the file.
+        Named after the file (``<file>:<problem>`` in a multi-problem file).
+
+    Raises
+    ------
+    InputError
+        Unreadable, binary or malformed file (file:line named), or a bad ``problem``.
+    InfeasibleError
+        A job fits no agent.
+
+    Notes
+    -----
+    OR-Library states gap1-gap12 as maximisation problems (profits); evcore minimises, so read
+    as costs they have the minimisation optima published with the data sets (fontanf's
+    ``data.csv``), not OR-Library's own maximisation values.
     """
-    path = Path(path)
-    try:
-        tokens = path.read_text().split()
-    except OSError as exc:
-        raise InputError("path", f"cannot read {path}: {exc}") from None
-    try:
-        numbers = np.array(tokens, dtype=float)
-    except ValueError:
-        raise InputError("path", f"{path} holds a token that is not a number") from None
-    if numbers.size < 2:
-        raise InputError("path", f"{path} is too short to hold 'm n'")
-    agents, jobs = int(numbers[0]), int(numbers[1])
-    expected = 2 + 2 * agents * jobs + agents
-    if numbers.size != expected:
-        raise InputError("path", f"{path}: 'm n' = {agents} {jobs} needs {expected} numbers, found {numbers.size}")
-    body = numbers[2:]
-    cost = body[: agents * jobs].reshape(agents, jobs)
-    resource = body[agents * jobs : 2 * agents * jobs].reshape(agents, jobs)
-    capacity = body[2 * agents * jobs :]
-    return GAPInstance(cost, resource, capacity, name=path.name)
+    problems = gap_io.read(path)
+    if problem is None:
+        if len(problems) > 1:
+            raise InputError("problem", f"{os.fspath(path)} holds {len(problems)} problems; pass problem=1 .. "
+                                        f"{len(problems)} (or use read_orlib_gaps)")
+        problem = 1
+    problem = check_count("problem", problem, minimum=1, maximum=len(problems))
+    return _instance_from_data(problems[problem - 1], path)
+
+
+def write_orlib_gap(instances, path):
+    """Write one GAP (``m n`` layout) or several (OR-Library's layout, count first) to ``path``.
+
+    Forbidden pairs (cost ``inf``) are written with the largest finite cost of the instance and
+    a resource one above the agent's capacity, so they stay forbidden when read back; every
+    allowed pair round-trips exactly. Ids are not part of the format.
+
+    Parameters
+    ----------
+    instances : GAPInstance, EVInstance or sequence of them
+    path : str or os.PathLike
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    if isinstance(instances, (GAPInstance, EVInstance)):
+        instances = [instances]
+    if isinstance(instances, (str, bytes)) or not hasattr(instances, "__iter__"):
+        raise InputError("instances", f"must be a GAPInstance, an EVInstance or a sequence of them, got "
+                                      f"{type(instances).__name__}")
+    instances = list(instances)
+    if not instances:
+        raise InputError("instances", "needs at least one instance")
+    problems = []
+    for k, instance in enumerate(instances):
+        if isinstance(instance, EVInstance):
+            instance = instance.to_gap()
+        if not isinstance(instance, GAPInstance):
+            raise InputError("instances", f"must hold GAPInstance or EVInstance objects, got "
+                                          f"{type(instance).__name__}", k)
+        allowed = instance.allowed
+        worst = float(instance.cost[allowed].max())
+        cost = np.where(allowed, instance.cost, worst)
+        resource = np.where(allowed, instance.resource, instance.capacity[:, None] + 1.0)
+        problems.append(gap_io.GAPData(cost, resource, instance.capacity, instance.name, 1))
+    return gap_io.write(path, problems)
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,6 +303,8 @@ class EVInstance:
         C_D (currency/km).
     walking_cost_per_km : float
         C_W (currency/km).
+    ev_ids, station_ids : sequence of str or int, optional
+        Ids used in every output (default ``1 .. evs`` and ``1 .. stations``).
 
     Raises
     ------
@@ -227,10 +324,15 @@ class EVInstance:
     price_per_hour: np.ndarray
     driving_cost_per_km: float = 1.0
     walking_cost_per_km: float = 2.0
+    ev_ids: tuple | None = None
+    station_ids: tuple | None = None
 
     def __post_init__(self):
         driving = check_nonnegative("driving_km", as_array("driving_km", self.driving_km, ndim=2))
         evs, stations = driving.shape
+        if evs < 1 or stations < 1:
+            raise InputError("driving_km", f"needs at least one EV (row) and one station (column), got shape "
+                                           f"{driving.shape}")
         walking = check_nonnegative("walking_km", as_array("walking_km", self.walking_km, ndim=2,
                                                            shape=(stations, None)))
         destinations = walking.shape[1]
@@ -252,9 +354,10 @@ class EVInstance:
                                                                           shape=(stations,))),
         }
         for name in ("driving_cost_per_km", "walking_cost_per_km"):
-            value = as_array(name, getattr(self, name), ndim=0)
-            check_nonnegative(name, value)
-            object.__setattr__(self, name, float(value))
+            object.__setattr__(self, name, check_number(name, getattr(self, name), minimum=0.0))
+        values["ev_ids"] = tuple(range(1, evs + 1)) if self.ev_ids is None else check_ids("ev_ids", self.ev_ids, evs)
+        values["station_ids"] = (tuple(range(1, stations + 1)) if self.station_ids is None
+                                 else check_ids("station_ids", self.station_ids, stations))
         freeze_fields(self, driving_km=driving, walking_km=walking, destination=destination, **values)
         self._check_feasible()
 
@@ -282,7 +385,8 @@ class EVInstance:
     def to_gap(self) -> GAPInstance:
         """The GAP: agents = stations (capacity = piles), jobs = EVs (one pile each)."""
         cost = self.cost_matrix().T
-        return GAPInstance(cost, np.ones_like(cost), self.piles.astype(float), name="ev")
+        return GAPInstance(cost, np.ones_like(cost), self.piles.astype(float), name="ev", job_ids=self.ev_ids,
+                           agent_ids=self.station_ids, job_label="ev", agent_label="station")
 
     def _check_feasible(self) -> None:
         """Every EV needs its own pile within range: a bipartite b-matching (max flow) test."""
@@ -290,7 +394,7 @@ class EVInstance:
         stranded = np.flatnonzero(~reachable.any(axis=1))
         if stranded.size:
             raise InfeasibleError(f"{stranded.size} EV(s) reach no station with a free pile: EVs "
-                                  + _list(stranded))
+                                  + _list(stranded, self.ev_ids))
         evs, stations = reachable.shape
         # Nodes: source 0, EVs 1..evs, stations evs+1..evs+stations, sink last.
         sink = evs + stations + 1
@@ -305,11 +409,12 @@ class EVInstance:
             served = flow.flow.tocsr()[[0], :].toarray().ravel()[ev_nodes] > 0
             unserved = np.flatnonzero(~served)
             raise InfeasibleError(f"only {flow.flow_value} of {evs} EVs can get a pile within range at once; "
-                                  f"for example EVs {_list(unserved)} compete for too few piles")
+                                  f"for example EVs {_list(unserved, self.ev_ids)} compete for too few piles")
 
 
-def _list(indices: np.ndarray, limit: int = 20) -> str:
-    return ", ".join(str(int(k)) for k in indices[:limit]) + (" ..." if indices.size > limit else "")
+def _list(indices: np.ndarray, ids, limit: int = 20) -> str:
+    """The ids at ``indices`` (at most ``limit`` of them) for messages."""
+    return ", ".join(str(ids[int(k)]) for k in indices[:limit]) + (" ..." if indices.size > limit else "")
 
 
 def random_ev_instance(evs: int, stations: int, *, seed=0, destinations: int | None = None,
@@ -334,9 +439,20 @@ def random_ev_instance(evs: int, stations: int, *, seed=0, destinations: int | N
     EVInstance
         Feasible by construction: batteries reach at least the two nearest stations and each
         station has at least as many piles as EVs for which it is the nearest.
+
+    Raises
+    ------
+    InputError
+        Sizes below 1 or past :data:`MAX_GENERATED_PAIRS` pairs, bad seed, bad geometry.
     """
-    rng = np.random.default_rng(seed)
-    destinations = destinations or max(2, stations)
+    evs = check_count("evs", evs, minimum=1, maximum=MAX_GENERATED_PAIRS)
+    stations = check_count("stations", stations, minimum=1, maximum=MAX_GENERATED_PAIRS // evs)
+    destinations = max(2, stations) if destinations is None else check_count(
+        "destinations", destinations, minimum=1, maximum=MAX_GENERATED_PAIRS // stations)
+    city_km = check_number("city_km", city_km, minimum=0.0, strict=True, maximum=1e5)
+    detour_factor = check_number("detour_factor", detour_factor, minimum=1.0)
+    spare_piles = check_number("spare_piles", spare_piles, minimum=0.0, strict=True, maximum=1e6)
+    rng = np.random.default_rng(check_seed(seed, allow_generator=True))
     station_xy = rng.uniform(0, city_km, (stations, 2))
     destination_xy = rng.uniform(0, city_km, (destinations, 2))
     ev_xy = rng.uniform(0, city_km, (evs, 2))
@@ -360,3 +476,65 @@ def random_ev_instance(evs: int, stations: int, *, seed=0, destinations: int | N
         price_per_hour=rng.uniform(1.0, 3.0, stations), driving_cost_per_km=driving_cost_per_km,
         walking_cost_per_km=walking_cost_per_km,
     )
+
+
+#: Instance types of :func:`random_gap_instance` (Chu and Beasley 1997; Laguna et al. 1995 for D, E).
+GAP_TYPES = ("A", "B", "C", "D", "E")
+
+
+def random_gap_instance(agents: int, jobs: int, kind: str = "C", *, seed=0) -> GAPInstance:
+    """A random GAP of OR-Library's families (Chu and Beasley 1997, types A-E), minimisation.
+
+    Integers drawn uniformly (``U[a, b]`` inclusive) as the families are defined:
+
+    - A: ``r_ij ~ U[5, 25]``, ``c_ij ~ U[10, 50]``,
+      ``b_i = floor(0.6 (n/m) 15 + 0.4 max_i sum_{j: i = argmin_k c_kj} r_ij)`` (the same for every agent);
+    - B: as A with ``b_i = floor(0.7 b_A)``;
+    - C: as A with ``b_i = floor(0.8 sum_j r_ij / m)`` (the sets of seed 003's comparison and
+      Yagiura's type C of 400-1,600 jobs);
+    - D: ``r_ij ~ U[1, 100]``, ``c_ij = 111 - r_ij + U[-10, 10]``, ``b_i`` as C (costs fall as
+      resources grow: tight and hard);
+    - E: ``r_ij = 1 - floor(10 ln U(0, 1])``, ``c_ij = floor(1000 / r_ij - 10 U[0, 1))``,
+      ``b_i`` as C.
+
+    Checked against the published files: the A, B and C capacity rules reproduce every
+    capacity of OR-Library's a/b/c 05100-20200 from their own r and c.
+
+    Parameters
+    ----------
+    agents, jobs : int
+        m and n (``m >= 1``, ``n >= 1``).
+    kind : {"A", "B", "C", "D", "E"}
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    GAPInstance
+        Named ``<kind><m:02d><n>-s<seed>`` (like OR-Library's ``c10400``). A type A/B instance
+        can be infeasible for a job whose every resource exceeds the capacity (then
+        :class:`~evcore.errors.InfeasibleError`); types C-E are feasible in practice.
+    """
+    agents = check_count("agents", agents, minimum=1, maximum=MAX_GENERATED_PAIRS)
+    jobs = check_count("jobs", jobs, minimum=1, maximum=MAX_GENERATED_PAIRS // agents)
+    kind = check_choice("kind", kind, GAP_TYPES)
+    seed_value = check_seed(seed, allow_generator=True)
+    rng = np.random.default_rng(seed_value)
+    if kind in ("A", "B", "C"):
+        resource = rng.integers(5, 26, (agents, jobs)).astype(float)
+        cost = rng.integers(10, 51, (agents, jobs)).astype(float)
+    elif kind == "D":
+        resource = rng.integers(1, 101, (agents, jobs)).astype(float)
+        cost = 111.0 - resource + rng.integers(-10, 11, (agents, jobs))
+    else:
+        uniform = 1.0 - rng.random((agents, jobs))  # (0, 1]
+        resource = 1.0 - np.floor(10.0 * np.log(uniform))
+        cost = np.floor(1000.0 / resource - 10.0 * rng.random((agents, jobs)))
+    if kind in ("A", "B"):
+        cheapest = np.argmin(cost, axis=0)
+        heaviest = max(float(resource[i, cheapest == i].sum()) for i in range(agents))
+        level = 0.6 * (jobs / agents) * 15.0 + 0.4 * heaviest
+        capacity = np.full(agents, np.floor(level if kind == "A" else 0.7 * np.floor(level)))
+    else:
+        capacity = np.floor(0.8 * resource.sum(axis=1) / agents)
+    label = seed_value if isinstance(seed_value, int) else "g"
+    return GAPInstance(cost, resource, capacity, name=f"{kind.lower()}{agents:02d}{jobs}-s{label}")

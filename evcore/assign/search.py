@@ -4,34 +4,40 @@
   fitness-proportional selection, crossover, swap mutation, capacity repair and the Swap
   local search.
 - :func:`solve_tabu`: tabu search over shift and swap moves with adaptive penalties.
-- :func:`solve_bees`: the bees algorithm.
+- :func:`solve_bees`: the bees algorithm (its foragers descend with the Swap local search,
+  so that it is not blind to cost).
 - :func:`solve_de`: DE-SK, differential evolution with a discrete mapping and local search.
 
-Each takes ``(instance, *, time_limit=None, seed=0, progress=False, **parameters)``, where the
-parameters are the fields of its frozen parameter class, and returns a
-:class:`~evcore.assign.GAPResult`. The loops run in Numba (:mod:`._search_kernels`).
+Each takes ``(instance, *, time_limit=None, max_iterations=None, seed=0, progress=False,
+**parameters)``, where the parameters are the fields of its frozen parameter class, and returns
+a :class:`~evcore.assign.GAPResult`. The loops run in Numba (:mod:`._method_kernels`), on the
+shared scaffolding of :mod:`evcore.heuristics` (one explicit random stream per run).
 
 Reproducibility: the same seed gives the same answer when the run ends at its iteration or
-stall limit. A run cut short by ``time_limit`` stops wherever the clock says, so its answer can
-differ between runs and machines.
+stall limit, whatever the number of Numba threads (the kernels are serial). A run cut short by
+``time_limit`` stops wherever the clock says, so its answer can differ between runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
+import weakref
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .._compiled import ensure_compiled
-from .._validate import as_scalar
+from .._validate import as_scalar, check_limits, check_options, check_seed
 from ..errors import InputError
-from ..heuristics._kernels import seed_rng
-from ..heuristics.clock import now
-from . import _search_kernels as kernels
-from ._result import GAPResult
+from ..heuristics import STOP_REPORT, now, search_control, stop_status, trace_array
+from ..heuristics._search import BEST, STEP
+from ..progress import progress_reporter
+from . import _method_kernels as kernels
+from ._search_kernels import GAPArrays
+from ._result import GAPResult, gap_result
+from .exact import prove_feasibility
 from .model import EVInstance, GAPInstance
 
 __all__ = [
@@ -39,14 +45,15 @@ __all__ = [
     "TabuParameters",
     "BeesParameters",
     "DEParameters",
+    "kernel_arrays",
     "solve_hasp",
     "solve_tabu",
     "solve_bees",
     "solve_de",
 ]
 
-#: Rows of the convergence trace kept per run (the last row always holds the final best).
-TRACE_ROWS = 2000
+#: Seconds between progress reports (the kernels pause and resume) when progress is on.
+REPORT_SECONDS = 1.0
 
 
 # --- parameters -------------------------------------------------------------------------------
@@ -55,6 +62,10 @@ TRACE_ROWS = 2000
 def _check_field(name: str, value, kind: type, low: float, high: float = math.inf, *,
                  low_open: bool = False) -> None:
     """Type and range check of one parameter (InputError naming it)."""
+    if kind is bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise InputError(name, f"must be True or False, got {value!r}")
+        return
     value = as_scalar(name, value, dtype=kind)
     below = value <= low if low_open else value < low
     if below or value > high or (kind is float and math.isnan(value)):
@@ -76,13 +87,13 @@ class _Parameters:
             object.__setattr__(self, field.name, kind(value))
 
     @classmethod
-    def from_options(cls, options: dict):
+    def from_options(cls, method: str, options: dict):
         """Build from keyword options, naming any that the method does not know."""
-        known = {field.name for field in dataclasses.fields(cls)}
-        for name in options:
-            if name not in known:
-                raise InputError(name, f"is not a parameter of {cls.__name__}; known: {sorted(known)}")
+        check_options(method, options, [field.name for field in dataclasses.fields(cls)])
         return cls(**options)
+
+
+_COUNT = (int, 0, 2**62)
 
 
 @dataclass(frozen=True)
@@ -111,9 +122,9 @@ class HASPParameters(_Parameters):
     mutation_swaps: int = 2
     max_generations: int = 200_000
     stall_generations: int = 20_000
-    _limits = {"population_size": (int, 2, math.inf), "alpha": (float, 0.0, 1.0),
-               "mutation_rate": (float, 0.0, 1.0), "mutation_swaps": (int, 0, math.inf),
-               "max_generations": (int, 0, math.inf), "stall_generations": (int, 1, math.inf)}
+    _limits = {"population_size": (int, 2, 10**6), "alpha": (float, 0.0, 1.0),
+               "mutation_rate": (float, 0.0, 1.0), "mutation_swaps": (int, 0, 10**6),
+               "max_generations": _COUNT, "stall_generations": (int, 1, 2**62)}
 
 
 @dataclass(frozen=True)
@@ -126,10 +137,10 @@ class TabuParameters(_Parameters):
         A job may not return to an agent it left for a tenure drawn in this range (3, 8;
         short tenures did best on both Cattrysse's small and Chu-Beasley's type C problems).
     penalty_factor : float
-        Per-iteration factor by which an overloaded agent's penalty grows, and a respected
-        agent's penalty shrinks (1.1).
-    max_iterations : int
-        Moves at most (200 000).
+        Per-move factor by which an overloaded agent's penalty grows, and a respected agent's
+        penalty shrinks (1.1).
+    max_moves : int
+        Moves at most (200 000); ``solve``'s ``max_iterations`` caps it too.
     stall_iterations : int
         Stop after this many moves without a better feasible solution (20 000).
     """
@@ -137,11 +148,11 @@ class TabuParameters(_Parameters):
     tenure_min: int = 3
     tenure_max: int = 8
     penalty_factor: float = 1.1
-    max_iterations: int = 200_000
+    max_moves: int = 200_000
     stall_iterations: int = 20_000
-    _limits = {"tenure_min": (int, 0, math.inf), "tenure_max": (int, 0, math.inf),
-               "penalty_factor": (float, 1.0, math.inf, True), "max_iterations": (int, 0, math.inf),
-               "stall_iterations": (int, 1, math.inf)}
+    _limits = {"tenure_min": (int, 0, 10**9), "tenure_max": (int, 0, 10**9),
+               "penalty_factor": (float, 1.0, 1e6, True), "max_moves": _COUNT,
+               "stall_iterations": (int, 1, 2**62)}
 
     def __post_init__(self):
         super().__post_init__()
@@ -156,13 +167,13 @@ class BeesParameters(_Parameters):
     Attributes
     ----------
     scouts : int
-        Sites kept, n (40).
+        Sites kept, n (20).
     selected_sites : int
-        Best sites searched each cycle, m <= n (12).
+        Best sites searched each cycle, m <= n (6).
     elite_sites : int
-        Best of those getting more foragers, e <= m (4).
+        Best of those getting more foragers, e <= m (2).
     elite_recruits, other_recruits : int
-        Foragers per elite / other selected site, nep and nsp (15, 5).
+        Foragers per elite / other selected site, nep and nsp (6, 3).
     initial_patch : int
         Random moves per forager on a fresh site, ngh (4).
     patch_shrink : float
@@ -171,29 +182,41 @@ class BeesParameters(_Parameters):
         Cycles without improvement before a site is abandoned and re-scouted (20).
     scout_alpha : float
         GRASP RCL width of the scouts (0.5).
+    local_search : bool
+        Each forager descends with the Swap local search after its random moves, the
+        cost-guided step HASP and DE-SK take (True). False gives the textbook variant whose
+        foragers move at random (blind to cost; use Pham et al.'s larger colony, e.g.
+        ``scouts=40, selected_sites=12, elite_sites=4, elite_recruits=15, other_recruits=5``).
     max_cycles : int
         Cycles at most (100 000).
     stall_cycles : int
-        Stop after this many cycles without a better feasible solution (2 000).
+        Stop after this many cycles without a better feasible solution (500).
+
+    Notes
+    -----
+    The colony defaults (a smaller one than Pham et al.'s, since every forager now runs a
+    local search) were chosen on six OR-Library problems (a05100, a20200, b10100, b05200,
+    c05100, c10200) at 10 s each.
     """
 
-    scouts: int = 40
-    selected_sites: int = 12
-    elite_sites: int = 4
-    elite_recruits: int = 15
-    other_recruits: int = 5
+    scouts: int = 20
+    selected_sites: int = 6
+    elite_sites: int = 2
+    elite_recruits: int = 6
+    other_recruits: int = 3
     initial_patch: int = 4
     patch_shrink: float = 0.8
     abandon_after: int = 20
     scout_alpha: float = 0.5
+    local_search: bool = True
     max_cycles: int = 100_000
-    stall_cycles: int = 2_000
-    _limits = {"scouts": (int, 1, math.inf), "selected_sites": (int, 0, math.inf),
-               "elite_sites": (int, 0, math.inf), "elite_recruits": (int, 1, math.inf),
-               "other_recruits": (int, 1, math.inf), "initial_patch": (int, 1, math.inf),
-               "patch_shrink": (float, 0.0, 1.0, True), "abandon_after": (int, 0, math.inf),
-               "scout_alpha": (float, 0.0, 1.0), "max_cycles": (int, 0, math.inf),
-               "stall_cycles": (int, 1, math.inf)}
+    stall_cycles: int = 500
+    _limits = {"scouts": (int, 1, 10**6), "selected_sites": (int, 0, 10**6),
+               "elite_sites": (int, 0, 10**6), "elite_recruits": (int, 1, 10**6),
+               "other_recruits": (int, 1, 10**6), "initial_patch": (int, 1, 10**9),
+               "patch_shrink": (float, 0.0, 1.0, True), "abandon_after": (int, 0, 2**62),
+               "scout_alpha": (float, 0.0, 1.0), "local_search": (bool, 0, 1), "max_cycles": _COUNT,
+               "stall_cycles": (int, 1, 2**62)}
 
     def __post_init__(self):
         super().__post_init__()
@@ -233,35 +256,28 @@ class DEParameters(_Parameters):
     alpha: float = 0.5
     max_generations: int = 20_000
     stall_generations: int = 500
-    _limits = {"population_size": (int, 4, math.inf), "scale": (float, 0.0, 2.0, True),
+    _limits = {"population_size": (int, 4, 10**6), "scale": (float, 0.0, 2.0, True),
                "crossover_rate": (float, 0.0, 1.0), "local_search_rate": (float, 0.0, 1.0),
-               "alpha": (float, 0.0, 1.0), "max_generations": (int, 0, math.inf),
-               "stall_generations": (int, 1, math.inf)}
+               "alpha": (float, 0.0, 1.0), "max_generations": _COUNT, "stall_generations": (int, 1, 2**62)}
 
 
-# --- shared orchestration ---------------------------------------------------------------------
+# --- kernel inputs ----------------------------------------------------------------------------
+
+_ARRAYS: "weakref.WeakKeyDictionary[GAPInstance, GAPArrays]" = weakref.WeakKeyDictionary()
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    """Kernel inputs derived once from an instance."""
+def kernel_arrays(instance: GAPInstance) -> GAPArrays:
+    """The kernels' view of ``instance`` (:class:`~evcore.assign._search_GAPArrays`).
 
-    problem: tuple
-    job_order: np.ndarray  # jobs with the largest relative resource use first (placed first)
-    big_penalty: float  # per unit of overload: more than any cost difference can buy back
-    typical_penalty: float  # per unit of overload: about what a unit of capacity is worth
-
-
-def _as_gap(instance) -> GAPInstance:
-    if isinstance(instance, EVInstance):
-        return instance.to_gap()
-    if not isinstance(instance, GAPInstance):
-        raise InputError("instance", f"must be a GAPInstance or EVInstance, got {type(instance).__name__}")
-    return instance
-
-
-def _prepare(instance: GAPInstance) -> _Prepared:
-    """The kernels' problem tuple (see :mod:`._search_kernels`), job order and penalty scales."""
+    Computed once per instance and cached here, keyed weakly by the instance (nothing is
+    written into the frozen instance). Each job's allowed agents are listed by increasing cost;
+    jobs with the largest relative resource use are placed first; ``big_penalty`` (per unit of
+    overload) exceeds any cost difference, ``typical_penalty`` is about what a unit of capacity
+    is worth.
+    """
+    cached = _ARRAYS.get(instance)
+    if cached is not None:
+        return cached
     cost = instance.kernel_cost()
     # Writable copies: read-only arrays are a different Numba type (a second compilation).
     resource = np.array(instance.resource, dtype=np.float64)
@@ -282,79 +298,126 @@ def _prepare(instance: GAPInstance) -> _Prepared:
     big_penalty = (float(spread.sum()) + 1.0) / quantum
     mean_resource = float(positive.mean()) if positive.size else 1.0
     typical_penalty = max(float(spread.mean()) / mean_resource, 1e-6)
-    return _Prepared((cost, resource, capacity, allowed, option_start, options), job_order, big_penalty,
-                     typical_penalty)
+    arrays = GAPArrays(cost, resource, capacity, allowed, option_start, options, job_order,
+                               float(big_penalty), float(typical_penalty), int(4 * instance.jobs + 10))
+    _ARRAYS[instance] = arrays
+    return arrays
 
 
-def _integer_seed(seed) -> int:
-    """The run's seed as a non-negative int (drawn from ``seed`` when it is a Generator), so
-    that ``GAPResult.seed`` reproduces the run."""
+def _hasp_settings(p: HASPParameters, arrays) -> kernels.HASPSettings:
+    return kernels.HASPSettings(p.population_size, p.alpha, p.mutation_rate, p.mutation_swaps)
+
+
+def _tabu_settings(p: TabuParameters, arrays) -> kernels.TabuSettings:
+    return kernels.TabuSettings(p.tenure_min, p.tenure_max, p.penalty_factor, arrays.typical_penalty * 0.25,
+                                arrays.big_penalty)
+
+
+def _bees_settings(p: BeesParameters, arrays) -> kernels.BeesSettings:
+    return kernels.BeesSettings(p.scouts, p.selected_sites, p.elite_sites, p.elite_recruits, p.other_recruits,
+                                p.initial_patch, p.patch_shrink, p.abandon_after, p.scout_alpha, p.local_search)
+
+
+def _de_settings(p: DEParameters, arrays) -> kernels.DESettings:
+    return kernels.DESettings(p.population_size, p.scale, p.crossover_rate, p.local_search_rate, p.alpha)
+
+
+class _Method(NamedTuple):
+    """How to run one method: its parameters, set-up, kernels and the names of its own limits."""
+
+    name: str
+    parameters: type
+    settings: object  # (parameters, arrays) -> the kernels' settings tuple
+    state: object  # (arrays, settings) -> the kernels' state tuple
+    start: object
+    run: object
+    max_steps: str  # parameter holding the method's own step cap
+    stall: str  # parameter holding its stall budget
+
+
+_METHODS = {
+    "hasp": _Method("hasp", HASPParameters, _hasp_settings, kernels.hasp_state, kernels.hasp_start,
+                    kernels.hasp_run, "max_generations", "stall_generations"),
+    "tabu": _Method("tabu", TabuParameters, _tabu_settings, kernels.tabu_state, kernels.tabu_start,
+                    kernels.tabu_run, "max_moves", "stall_iterations"),
+    "bees": _Method("bees", BeesParameters, _bees_settings, kernels.bees_state, kernels.bees_start,
+                    kernels.bees_run, "max_cycles", "stall_cycles"),
+    "de": _Method("de", DEParameters, _de_settings, kernels.de_state, kernels.de_start, kernels.de_run,
+                  "max_generations", "stall_generations"),
+}
+
+
+def method_parameters(method: str) -> type:
+    """The parameter class of a method of this module (for option checks elsewhere)."""
+    return _METHODS[method].parameters
+
+
+# --- shared orchestration ---------------------------------------------------------------------
+
+
+def _as_gap(instance) -> GAPInstance:
+    if isinstance(instance, EVInstance):
+        return instance.to_gap()
+    if not isinstance(instance, GAPInstance):
+        raise InputError("instance", f"must be a GAPInstance or EVInstance, got {type(instance).__name__}")
+    return instance
+
+
+def run_seed(seed) -> int:
+    """The run's seed as an int in ``[0, 2**63)`` (drawn from ``seed`` when it is a Generator), so
+    that ``GAPResult.seed`` reproduces the run; ``None`` means 0."""
+    seed = check_seed(seed, allow_generator=True)
     if isinstance(seed, np.random.Generator):
         return int(seed.integers(0, 2**63))
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise InputError("seed", f"must be a non-negative integer or a numpy.random.Generator, got {seed!r}")
-    return int(seed)
+    return seed
 
 
-def _checked_time_limit(time_limit) -> float:
-    """Seconds (``inf`` for None)."""
-    if time_limit is None:
-        return math.inf
-    time_limit = as_scalar("time_limit", time_limit)
-    if not time_limit > 0:
-        raise InputError("time_limit", f"must be positive, got {time_limit!r}")
-    return time_limit
-
-
-_STATUS = {kernels.STOP_STALLED: "feasible", kernels.STOP_ITERATIONS: "iteration_limit",
-           kernels.STOP_DEADLINE: "time_limit"}
-
-
-def _run(method: str, instance, parameters_class, options: dict, time_limit, seed, progress, search) -> GAPResult:
-    """Validate, prepare, seed, run ``search(prepared, parameters, start, deadline, trace, best)``
-    (a kernel call returning ``(iterations, trace_count, stop, best)``) and build the result."""
-    parameters = parameters_class.from_options(options)
+def _run(name: str, instance, *, time_limit, max_iterations, seed, progress, options) -> GAPResult:
+    """Validate, prepare, run the method's start and main kernels (pausing for progress reports)
+    and build the result."""
+    method = _METHODS[name]
+    parameters = method.parameters.from_options(name, options)
     instance = _as_gap(instance)
-    time_limit = _checked_time_limit(time_limit)
-    seed = _integer_seed(seed)
-    prepared = _prepare(instance)
-    trace = np.zeros((TRACE_ROWS, 2))
-    options_of = prepared.problem[5]
-    best = options_of[prepared.problem[4][:-1]].copy()  # cheapest agents: returned only if nothing feasible
-    ensure_compiled(kernels)
-    start = now()
-    # Numba's generator takes 32-bit seeds; SeedSequence spreads nearby seeds apart.
-    seed_rng(int(np.random.SeedSequence(seed).generate_state(1)[0]))
-    iterations, count, stop, best_value = search(prepared, parameters, start, start + time_limit, trace, best)
-    wall_time = now() - start
-    trace = trace[:count].copy()
-    found = math.isfinite(best_value)
-    feasible = found and instance.is_feasible(best)
-    objective = instance.evaluate(best)[0] if feasible else math.inf
-    status = _STATUS[stop] if feasible else "no_feasible"
-    if progress:
-        _print_progress(method, trace, iterations, status, objective, wall_time)
-    return GAPResult(objective=float(objective), assignment=best, feasible=bool(feasible), method=method,
-                     status=status, bound=None, gap=None, wall_time=float(wall_time), iterations=int(iterations),
-                     trace=trace, seed=seed)
-
-
-def _print_progress(method, trace, iterations, status, objective, wall_time, lines: int = 20) -> None:
-    """Improvements of the best feasible objective (at most ``lines``), then a summary."""
-    shown = np.unique(np.linspace(0, len(trace) - 1, min(lines, len(trace))).astype(int)) if len(trace) else []
-    for row in shown:
-        print(f"{method}: {trace[row, 0]:9.3f} s  best {trace[row, 1]:.6g}")
-    print(f"{method}: {status} after {iterations} iterations, {wall_time:.3f} s, best {objective:.6g}")
-
-
-def _repair_budget(instance_jobs: int) -> int:
-    return 4 * instance_jobs + 10
+    time_limit, max_iterations = check_limits(time_limit, max_iterations)
+    seed = run_seed(seed)
+    progress_reporter(progress, f"assign.{name}")  # validates progress before any work
+    arrays = kernel_arrays(instance)
+    settings = method.settings(parameters, arrays)
+    state = method.state(arrays, settings)
+    ensure_compiled(kernels)  # compile or load the kernels before the clock starts
+    reporter = progress_reporter(progress, f"assign.{name}", time_limit=time_limit, max_iterations=max_iterations)
+    own_cap = getattr(parameters, method.max_steps)
+    control = search_control(seed, time_limit=time_limit,
+                             max_steps=own_cap if max_iterations is None else min(own_cap, max_iterations),
+                             stall_limit=getattr(parameters, method.stall))
+    method.start(arrays, settings, state, control)
+    while True:
+        if reporter.enabled:
+            control = control._replace(report_at=now() + REPORT_SECONDS)
+        stop = method.run(arrays, settings, state, control)
+        if stop != STOP_REPORT:
+            break
+        best = float(control.values[BEST])
+        reporter.report(int(control.counters[STEP]), objective=best if math.isfinite(best) else None)
+    wall_time = now() - control.start
+    found = math.isfinite(float(control.values[BEST]))
+    if found:
+        assignment = state.best.copy()
+    else:
+        prove_feasibility(instance)  # raises InfeasibleError when the LP relaxation proves there is none
+        assignment = arrays.options[arrays.option_start[:-1]].copy()  # cheapest agents (over capacity)
+    result = gap_result(instance, assignment, method=name, status=stop_status(stop, found),
+                        iterations=int(control.counters[STEP]), wall_time=wall_time, trace=trace_array(control),
+                        seed=seed)
+    reporter.report(result.iterations, objective=result.objective if found else None, final=True,
+                    message=result.status)
+    return result
 
 
 # --- the four methods -------------------------------------------------------------------------
 
 
-def solve_hasp(instance, *, time_limit=None, seed=0, progress: bool = False, **parameters) -> GAPResult:
+def solve_hasp(instance, *, time_limit=None, max_iterations=None, seed=0, progress=False, **parameters) -> GAPResult:
     """The hybrid assignment search procedure of seed 003.
 
     GRASP (cost-based restricted candidate list of width ``alpha``) builds a population of
@@ -371,10 +434,13 @@ def solve_hasp(instance, *, time_limit=None, seed=0, progress: bool = False, **p
         Seconds of search; it stops at it with the best feasible assignment so far. The
         kernels are compiled on first use on a machine (Numba caches them on disk) and loaded
         once per process, before the clock starts.
+    max_iterations : int, optional
+        Generations at most (also capped by ``max_generations``).
     seed : int or numpy.random.Generator
         Same seed, same answer when no time limit cuts the run.
-    progress : bool
-        Print the convergence trace and a summary at the end.
+    progress : bool or callable
+        ``True``: lines on stderr about every second; a callable receives
+        :class:`evcore.progress.ProgressRecord` objects.
     **parameters
         Fields of :class:`HASPParameters`.
 
@@ -382,62 +448,45 @@ def solve_hasp(instance, *, time_limit=None, seed=0, progress: bool = False, **p
     -------
     GAPResult
         ``status``: ``"feasible"`` (stalled), ``"iteration_limit"``, ``"time_limit"`` or
-        ``"no_feasible"``; ``iterations`` counts generations (children).
+        ``"infeasible"`` (nothing feasible found); ``iterations`` counts generations (children).
+
+    Raises
+    ------
+    InfeasibleError
+        Nothing feasible was found and the LP relaxation proves there is nothing to find.
     """
-    def search(prepared, p, start, deadline, trace, best):
-        penalty = np.full(prepared.problem[2].size, prepared.big_penalty)
-        return kernels.hasp_search(prepared.problem, penalty, prepared.job_order, p.population_size, p.alpha,
-                                   p.mutation_rate, p.mutation_swaps, p.max_generations, p.stall_generations,
-                                   _repair_budget(best.size), start, deadline, trace, best)
-
-    return _run("hasp", instance, HASPParameters, parameters, time_limit, seed, progress, search)
+    return _run("hasp", instance, time_limit=time_limit, max_iterations=max_iterations, seed=seed,
+                progress=progress, options=parameters)
 
 
-def solve_tabu(instance, *, time_limit=None, seed=0, progress: bool = False, **parameters) -> GAPResult:
+def solve_tabu(instance, *, time_limit=None, max_iterations=None, seed=0, progress=False, **parameters) -> GAPResult:
     """Tabu search (TABU) with strategic oscillation across the capacity constraints.
 
-    From the greedy solution (repaired), each iteration makes the best non-tabu shift or swap
-    under penalised costs; per-agent penalties adapt to the agents' overloads. Parameters are
-    the fields of :class:`TabuParameters`; ``iterations`` counts moves. See :func:`solve_hasp`
-    for the other arguments and the result.
+    From the greedy solution (repaired), each move is the best non-tabu shift or swap under
+    penalised costs; per-agent penalties adapt to the agents' overloads. Parameters are the
+    fields of :class:`TabuParameters`; ``iterations`` counts moves. See :func:`solve_hasp` for
+    the other arguments and the result.
     """
-    def search(prepared, p, start, deadline, trace, best):
-        agents = prepared.problem[2].size
-        penalty = np.full(agents, prepared.typical_penalty)
-        return kernels.tabu_search(prepared.problem, penalty, prepared.typical_penalty * 0.25,
-                                   prepared.big_penalty, p.penalty_factor, prepared.job_order, p.tenure_min,
-                                   p.tenure_max, p.max_iterations, p.stall_iterations, _repair_budget(best.size),
-                                   start, deadline, trace, best)
-
-    return _run("tabu", instance, TabuParameters, parameters, time_limit, seed, progress, search)
+    return _run("tabu", instance, time_limit=time_limit, max_iterations=max_iterations, seed=seed,
+                progress=progress, options=parameters)
 
 
-def solve_bees(instance, *, time_limit=None, seed=0, progress: bool = False, **parameters) -> GAPResult:
+def solve_bees(instance, *, time_limit=None, max_iterations=None, seed=0, progress=False, **parameters) -> GAPResult:
     """The bees algorithm (BA): neighbourhood search around the best sites plus random scouting.
 
     Parameters are the fields of :class:`BeesParameters`; ``iterations`` counts cycles. See
     :func:`solve_hasp` for the other arguments and the result.
     """
-    def search(prepared, p, start, deadline, trace, best):
-        penalty = np.full(prepared.problem[2].size, prepared.big_penalty)
-        return kernels.bees_search(prepared.problem, penalty, prepared.job_order, p.scouts, p.selected_sites,
-                                   p.elite_sites, p.elite_recruits, p.other_recruits, p.initial_patch,
-                                   p.patch_shrink, p.abandon_after, p.scout_alpha, p.max_cycles, p.stall_cycles,
-                                   start, deadline, trace, best)
-
-    return _run("bees", instance, BeesParameters, parameters, time_limit, seed, progress, search)
+    return _run("bees", instance, time_limit=time_limit, max_iterations=max_iterations, seed=seed,
+                progress=progress, options=parameters)
 
 
-def solve_de(instance, *, time_limit=None, seed=0, progress: bool = False, **parameters) -> GAPResult:
+def solve_de(instance, *, time_limit=None, max_iterations=None, seed=0, progress=False, **parameters) -> GAPResult:
     """DE-SK: differential evolution with a discrete mapping, repair and the Swap local search.
 
     Parameters are the fields of :class:`DEParameters`; ``iterations`` counts generations.
     See :func:`solve_hasp` for the other arguments and the result.
     """
-    def search(prepared, p, start, deadline, trace, best):
-        penalty = np.full(prepared.problem[2].size, prepared.big_penalty)
-        return kernels.de_search(prepared.problem, penalty, prepared.job_order, p.population_size, p.scale,
-                                 p.crossover_rate, p.local_search_rate, p.alpha, p.max_generations,
-                                 p.stall_generations, _repair_budget(best.size), start, deadline, trace, best)
+    return _run("de", instance, time_limit=time_limit, max_iterations=max_iterations, seed=seed,
+                progress=progress, options=parameters)
 
-    return _run("de", instance, DEParameters, parameters, time_limit, seed, progress, search)

@@ -51,3 +51,13 @@ def test_start_and_unknown_method():
         solve_gap(instance, method="magic")
     with pytest.raises(InputError, match="time_limit"):
         solve_gap(instance, method="exact", time_limit=0)
+
+
+def test_loose_gap_is_reported_as_gap_reached():
+    from evcore.assign import random_gap_instance
+
+    instance = random_gap_instance(10, 100, "D", seed=2)
+    result = solve_gap(instance, method="exact", mip_rel_gap=0.05, time_limit=60)
+    assert result.status in ("gap_reached", "optimal") and result.gap <= 0.05 + 1e-12
+    if result.gap > 1e-9:
+        assert result.status == "gap_reached"

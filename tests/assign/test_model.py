@@ -27,8 +27,8 @@ def test_reader_rejects_truncated_files(tmp_path):
     path.write_text("2 3\n1 2 3 4 5 6\n1 1 1\n")
     with pytest.raises(InputError, match="needs 16 numbers, found 11"):
         read_orlib_gap(path)
-    path.write_text("2 3 x")
-    with pytest.raises(InputError, match="not a number"):
+    path.write_text("2 3 x 1 1 1 1 1 1 1 1 1 1 1 1 1")
+    with pytest.raises(InputError, match="expected a number"):
         read_orlib_gap(path)
 
 
@@ -43,8 +43,11 @@ def test_validation_names_field_and_index():
 
 
 def test_job_that_fits_nowhere_is_reported():
-    with pytest.raises(InfeasibleError, match="jobs 1"):
+    # Job 1 (0-based), whose id is 2 (default ids are 1-based), or the id the caller gave.
+    with pytest.raises(InfeasibleError, match="job ids 2$"):
         GAPInstance([[1.0, np.inf], [1.0, 5.0]], [[1.0, 1.0], [1.0, 9.0]], [3.0, 4.0])
+    with pytest.raises(InfeasibleError, match="job ids EV-b"):
+        GAPInstance([[1.0, np.inf], [1.0, 5.0]], [[1.0, 1.0], [1.0, 9.0]], [3.0, 4.0], job_ids=["EV-a", "EV-b"])
 
 
 def brute_force(instance: GAPInstance) -> float:
@@ -71,7 +74,7 @@ def test_ev_cost_follows_the_paper_with_own_destination_walk():
 
 
 def test_ev_infeasibility_names_the_evs():
-    with pytest.raises(InfeasibleError, match="EVs 1"):
+    with pytest.raises(InfeasibleError, match="EVs 2$"):  # EV ids default to 1 .. evs
         EVInstance(driving_km=[[1.0], [50.0]], walking_km=[[1.0]], destination=[0, 0], remaining_kwh=[10, 2],
                    consumption_kwh_per_km=[0.2, 0.2], charging_time_h=[1, 1], piles=[5], price_per_hour=[1])
     # Both EVs reach only station 0, which has one pile: a matching (max-flow) argument.

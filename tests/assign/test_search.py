@@ -5,10 +5,11 @@ import pytest
 
 from evcore.assign import GAPInstance, random_ev_instance, read_orlib_gap, solve_exact, solve_gap
 from evcore.assign import _kernels as shared
+from evcore.assign import _method_kernels as mk
 from evcore.assign import _search_kernels as sk
-from evcore.assign.search import _prepare, solve_bees, solve_de, solve_hasp, solve_tabu
+from evcore.assign.search import kernel_arrays, solve_bees, solve_de, solve_hasp, solve_tabu
 from evcore.errors import InputError
-from evcore.heuristics import seed_rng
+from evcore.heuristics import rng_state
 
 from _data import GAP_DATA, gap_optima, needs_gap_data
 
@@ -16,8 +17,8 @@ SOLVERS = {"hasp": solve_hasp, "tabu": solve_tabu, "bees": solve_bees, "de": sol
 #: Iteration budgets that keep the suite fast yet solve 4 x 15 problems exactly.
 SMALL_BUDGET = {
     "hasp": {"max_generations": 1500, "stall_generations": 500},
-    "tabu": {"max_iterations": 4000, "stall_iterations": 2000},
-    "bees": {"max_cycles": 3000, "stall_cycles": 1500},
+    "tabu": {"max_moves": 4000, "stall_iterations": 2000},
+    "bees": {"max_cycles": 300, "stall_cycles": 100},
     "de": {"max_generations": 300, "stall_generations": 80},
 }
 
@@ -26,6 +27,7 @@ SMALL_BUDGET = {
 def compiled():
     """Compile (or load from cache) before anything is timed."""
     sk.warm_up()
+    mk.warm_up()
 
 
 def random_gap(seed, agents=4, jobs=15, tightness=0.8, forbid=0.0):
@@ -51,10 +53,11 @@ def check_result(instance, result, method):
         assert shared.total_cost(instance.kernel_cost(), result.assignment) == pytest.approx(result.objective)
         # The trace improves monotonically and ends at the answer.
         assert len(result.trace) >= 1
-        assert np.all(np.diff(result.trace[:, 0]) >= 0) and np.all(np.diff(result.trace[:, 1]) < 0)
-        assert result.trace[-1, 1] == pytest.approx(result.objective)
+        assert np.all(np.diff(result.trace["seconds"]) >= 0) and np.all(np.diff(result.trace["objective"]) < 0)
+        assert np.all(np.diff(result.trace["iteration"]) >= 0)
+        assert result.trace["objective"][-1] == pytest.approx(result.objective)
     else:
-        assert result.status == "no_feasible" and result.objective == np.inf
+        assert result.status in ("infeasible", "time_limit") and result.objective == np.inf
 
 
 @pytest.mark.parametrize("method", SOLVERS)
@@ -108,17 +111,18 @@ def test_time_limit_is_respected(method):
     result = SOLVERS[method](instance, seed=0, time_limit=limit)
     check_result(instance, result, method)
     assert result.wall_time < 3 * limit + 0.5
-    assert result.status in ("time_limit", "feasible", "no_feasible")
+    assert result.status in ("time_limit", "feasible", "infeasible")
 
 
 @pytest.mark.parametrize("method", SOLVERS)
 def test_iteration_limit_status(method):
     instance = random_gap(4, agents=5, jobs=30)
-    limit = {"hasp": "max_generations", "tabu": "max_iterations", "bees": "max_cycles", "de": "max_generations"}
-    result = SOLVERS[method](instance, seed=0, **{limit[method]: 3})
-    check_result(instance, result, method)
-    assert result.iterations == 3
-    assert result.status == "iteration_limit" or not result.feasible
+    limit = {"hasp": "max_generations", "tabu": "max_moves", "bees": "max_cycles", "de": "max_generations"}
+    for options in ({limit[method]: 3}, {"max_iterations": 3}):
+        result = SOLVERS[method](instance, seed=0, **options)
+        check_result(instance, result, method)
+        assert result.iterations == 3
+        assert result.status == "iteration_limit" or not result.feasible
 
 
 @pytest.mark.parametrize("method", SOLVERS)
@@ -127,7 +131,7 @@ def test_infeasible_instance_is_never_reported_feasible(method):
     impossible = GAPInstance(np.ones((3, 4)), np.full((3, 4), 2.0), np.full(3, 3.0))
     result = SOLVERS[method](impossible, seed=0, **SMALL_BUDGET[method])
     check_result(impossible, result, method)
-    assert result.status == "no_feasible" and not result.feasible
+    assert result.status == "infeasible" and not result.feasible
     # Exactly one feasible assignment: job j fits only agent j.
     cost = np.array([[9.0, 1.0, 1.0], [1.0, 9.0, 1.0], [1.0, 1.0, 9.0]])
     resource = np.array([[1.0, 2.0, 2.0], [2.0, 1.0, 2.0], [2.0, 2.0, 1.0]])
@@ -144,8 +148,8 @@ def test_ev_instance_and_solve_gap_entry_point(capsys):
     result = solve_gap(ev, method="hasp", seed=0, progress=True, stall_generations=300)
     check_result(gap, result, "hasp")
     assert result.objective == pytest.approx(solve_exact(gap).objective)
-    out = capsys.readouterr().out
-    assert "hasp:" in out and "best" in out
+    captured = capsys.readouterr()
+    assert captured.out == "" and "[assign.hasp]" in captured.err and "(done)" in captured.err
 
 
 @pytest.mark.parametrize("method, options, field", [
@@ -154,6 +158,7 @@ def test_ev_instance_and_solve_gap_entry_point(capsys):
     ("hasp", {"mutation_rate": float("nan")}, "mutation_rate"),
     ("hasp", {"mutation_swaps": 2.5}, "mutation_swaps"),
     ("hasp", {"generations": 10}, "generations"),
+    ("bees", {"local_search": "yes"}, "local_search"),
     ("tabu", {"tenure_min": 9, "tenure_max": 3}, "tenure_max"),
     ("tabu", {"penalty_factor": 1.0}, "penalty_factor"),
     ("bees", {"selected_sites": 50}, "selected_sites"),
@@ -169,7 +174,9 @@ def test_bad_parameters_name_the_field(method, options, field):
 
 
 @pytest.mark.parametrize("kwargs, field", [({"seed": -1}, "seed"), ({"seed": 1.5}, "seed"),
-                                           ({"time_limit": 0}, "time_limit")])
+                                           ({"seed": 2**70}, "seed"), ({"time_limit": 0}, "time_limit"),
+                                           ({"time_limit": float("nan")}, "time_limit"),
+                                           ({"max_iterations": 2.5}, "max_iterations")])
 def test_bad_run_arguments(kwargs, field):
     with pytest.raises(InputError, match=field):
         solve_hasp(random_gap(0), **kwargs)
@@ -182,34 +189,39 @@ def test_bad_run_arguments(kwargs, field):
 
 def test_greedy_construction_and_repair():
     instance = random_gap(5, agents=6, jobs=40, tightness=0.7)
-    prepared = _prepare(instance)
-    problem = prepared.problem
+    arrays = kernel_arrays(instance)
     assignment = np.empty(instance.jobs, np.int64)
     loads = np.empty(instance.agents)
-    seed_rng(0)
+    rng = rng_state(0)
     # Loose capacities: greedy (alpha = 0) gives every job a cheapest agent (ties drawn at random).
-    loose = _prepare(GAPInstance(instance.cost, instance.resource, instance.resource.sum(axis=1)))
-    sk.grasp_construct(loose.problem, loose.job_order, 0.0, assignment, loads)
+    loose = kernel_arrays(GAPInstance(instance.cost, instance.resource, instance.resource.sum(axis=1)))
+    sk.grasp_construct(loose, rng, 0.0, assignment, loads)
     np.testing.assert_array_equal(instance.cost[assignment, np.arange(instance.jobs)], instance.cost.min(axis=0))
     # Tight capacities: repair turns the cheapest (overloaded) assignment into a feasible one.
     assignment[:] = np.argmin(instance.cost, axis=0)
-    shared.compute_loads(problem[1], assignment, loads)
-    penalty = np.full(instance.agents, prepared.big_penalty)
-    assert sk.repair_capacity(problem, penalty, assignment, loads, 500)
+    shared.compute_loads(arrays.resource, assignment, loads)
+    penalty = np.full(instance.agents, arrays.big_penalty)
+    assert sk.repair_capacity(arrays, penalty, assignment, loads)
     assert instance.is_feasible(assignment)
     np.testing.assert_allclose(loads, instance.evaluate(assignment)[1])
 
 
+def test_kernel_arrays_are_cached_per_instance():
+    instance = random_gap(5)
+    assert kernel_arrays(instance) is kernel_arrays(instance)
+    assert kernel_arrays(random_gap(5)) is not kernel_arrays(instance)
+
+
 def test_swap_local_search_ends_at_a_local_optimum():
     instance = random_gap(6, agents=5, jobs=35)
-    problem = _prepare(instance).problem
-    cost, resource, capacity, allowed = problem[:4]
+    arrays = kernel_arrays(instance)
+    cost, resource, capacity, allowed = arrays.cost, arrays.resource, arrays.capacity, arrays.allowed
     penalty = np.full(instance.agents, 50.0)
     assignment = np.random.default_rng(0).integers(0, instance.agents, instance.jobs).astype(np.int64)
     loads = np.empty(instance.agents)
     shared.compute_loads(resource, assignment, loads)
     before = shared.penalized_value(cost, resource, capacity, penalty, assignment, loads)
-    assert sk.swap_local_search(problem, penalty, assignment, loads) > 0
+    assert sk.swap_local_search(arrays, penalty, assignment, loads) > 0
     after = shared.penalized_value(cost, resource, capacity, penalty, assignment, loads)
     assert after < before
     for job in range(instance.jobs):
@@ -222,13 +234,30 @@ def test_swap_local_search_ends_at_a_local_optimum():
 
 
 def test_de_mapping_round_trip():
-    problem = _prepare(random_gap(8, forbid=0.3)).problem
-    option_start, options = problem[4], problem[5]
+    arrays = kernel_arrays(random_gap(8, forbid=0.3))
+    option_start, options = arrays.option_start, arrays.options
     rng = np.random.default_rng(1)
     jobs = option_start.size - 1
     assignment = np.array([rng.choice(options[option_start[j]:option_start[j + 1]]) for j in range(jobs)])
     position = np.empty(jobs)
     decoded = np.empty(jobs, np.int64)
-    sk.encode_assignment(problem, assignment, position)
-    sk.decode_positions(problem, position, decoded)
+    mk.encode_assignment(arrays, assignment, position)
+    mk.decode_positions(arrays, position, decoded)
     assert np.array_equal(decoded, assignment) and np.all((position > 0) & (position < 1))
+
+
+@pytest.mark.parametrize("method", SOLVERS)
+def test_progress_pauses_resume_the_same_run(method, monkeypatch):
+    from evcore.assign import search
+    from evcore.progress import ProgressRecord
+
+    instance = random_gap(13, agents=6, jobs=40)
+    quiet = SOLVERS[method](instance, seed=4, **SMALL_BUDGET[method])
+    records = []
+    monkeypatch.setattr(search, "REPORT_SECONDS", 1e-4)  # pause and resume the kernel very often
+    reported = SOLVERS[method](instance, seed=4, progress=records.append, **SMALL_BUDGET[method])
+    assert np.array_equal(quiet.assignment, reported.assignment) and quiet.iterations == reported.iterations
+    assert np.array_equal(quiet.trace["objective"], reported.trace["objective"])
+    assert all(isinstance(r, ProgressRecord) for r in records) and records[-1].final
+    assert len(records) >= 2 and records[-1].iteration == reported.iterations
+    assert records[-1].method == f"assign.{method}"
