@@ -9,12 +9,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._validate import check_gap, check_limits, check_options, check_threads
-from ..errors import InfeasibleError, InputError, SolverError
+from ..errors import InfeasibleError, SolverError
 from ..progress import progress_reporter
 from ..results import make_trace, relative_gap
 from ..solvers import Model, SolverOptions, solve
 from ._result import GAPResult, gap_result
-from .model import EVInstance, GAPInstance
+from .model import GAPInstance, as_gap_instance
 
 __all__ = ["gap_model", "solve_exact", "lp_bound", "prove_feasibility"]
 
@@ -108,7 +108,7 @@ def solve_exact(instance: GAPInstance, *, time_limit: float | None = None, max_i
     InfeasibleError
         HiGHS proved that no assignment respects the capacities.
     """
-    instance = _as_gap(instance)
+    instance = as_gap_instance(instance)
     time_limit, max_iterations = check_limits(time_limit, max_iterations)
     mip_rel_gap = check_gap(mip_rel_gap, "mip_rel_gap")
     threads = check_threads(threads)
@@ -158,14 +158,6 @@ OPTIMALITY_GAP = 1e-9
 _LIMIT_STATUS = {"time_limit": "time_limit", "iteration_limit": "iteration_limit",
                  "solution_limit": "iteration_limit", "interrupted": "time_limit"}
 _TRACE_COLUMNS = ("iteration", "seconds", "objective")
-
-
-def _as_gap(instance) -> GAPInstance:
-    if isinstance(instance, EVInstance):
-        return instance.to_gap()
-    if not isinstance(instance, GAPInstance):
-        raise InputError("instance", f"must be a GAPInstance or EVInstance, got {type(instance).__name__}")
-    return instance
 
 
 def _solve_exact_method(instance, *, time_limit=None, max_iterations=None, seed=None, progress=False,

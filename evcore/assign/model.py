@@ -32,7 +32,7 @@ from .._validate import (
 from ..errors import InfeasibleError, InputError
 from ..io import gap as gap_io
 
-__all__ = ["GAPInstance", "EVInstance", "read_orlib_gap", "read_orlib_gaps", "write_orlib_gap",
+__all__ = ["GAPInstance", "EVInstance", "as_gap_instance", "read_orlib_gap", "read_orlib_gaps", "write_orlib_gap",
            "random_ev_instance", "random_gap_instance", "GAP_TYPES", "MAX_GENERATED_PAIRS"]
 
 #: Largest agents x jobs (stations x EVs) the generators make (a typo must not ask for terabytes).
@@ -410,6 +410,16 @@ class EVInstance:
             unserved = np.flatnonzero(~served)
             raise InfeasibleError(f"only {flow.flow_value} of {evs} EVs can get a pile within range at once; "
                                   f"for example EVs {_list(unserved, self.ev_ids)} compete for too few piles")
+
+
+def as_gap_instance(instance, field: str = "instance") -> GAPInstance:
+    """``instance`` as a :class:`GAPInstance` (an :class:`EVInstance` is converted); anything else
+    is an :class:`~evcore.errors.InputError` naming ``field``."""
+    if isinstance(instance, EVInstance):
+        return instance.to_gap()
+    if not isinstance(instance, GAPInstance):
+        raise InputError(field, f"must be a GAPInstance or EVInstance, got {type(instance).__name__}")
+    return instance
 
 
 def _list(indices: np.ndarray, ids, limit: int = 20) -> str:

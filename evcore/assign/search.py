@@ -38,7 +38,7 @@ from . import _method_kernels as kernels
 from ._search_kernels import GAPArrays
 from ._result import GAPResult, gap_result
 from .exact import prove_feasibility
-from .model import EVInstance, GAPInstance
+from .model import GAPInstance, as_gap_instance
 
 __all__ = [
     "HASPParameters",
@@ -267,7 +267,7 @@ _ARRAYS: "weakref.WeakKeyDictionary[GAPInstance, GAPArrays]" = weakref.WeakKeyDi
 
 
 def kernel_arrays(instance: GAPInstance) -> GAPArrays:
-    """The kernels' view of ``instance`` (:class:`~evcore.assign._search_GAPArrays`).
+    """The kernels' view of ``instance`` (:class:`~evcore.assign._search_kernels.GAPArrays`).
 
     Computed once per instance and cached here, keyed weakly by the instance (nothing is
     written into the frozen instance). Each job's allowed agents are listed by increasing cost;
@@ -299,7 +299,7 @@ def kernel_arrays(instance: GAPInstance) -> GAPArrays:
     mean_resource = float(positive.mean()) if positive.size else 1.0
     typical_penalty = max(float(spread.mean()) / mean_resource, 1e-6)
     arrays = GAPArrays(cost, resource, capacity, allowed, option_start, options, job_order,
-                               float(big_penalty), float(typical_penalty), int(4 * instance.jobs + 10))
+                       float(big_penalty), float(typical_penalty), int(4 * instance.jobs + 10))
     _ARRAYS[instance] = arrays
     return arrays
 
@@ -355,14 +355,6 @@ def method_parameters(method: str) -> type:
 # --- shared orchestration ---------------------------------------------------------------------
 
 
-def _as_gap(instance) -> GAPInstance:
-    if isinstance(instance, EVInstance):
-        return instance.to_gap()
-    if not isinstance(instance, GAPInstance):
-        raise InputError("instance", f"must be a GAPInstance or EVInstance, got {type(instance).__name__}")
-    return instance
-
-
 def run_seed(seed) -> int:
     """The run's seed as an int in ``[0, 2**63)`` (drawn from ``seed`` when it is a Generator), so
     that ``GAPResult.seed`` reproduces the run; ``None`` means 0."""
@@ -377,7 +369,7 @@ def _run(name: str, instance, *, time_limit, max_iterations, seed, progress, opt
     and build the result."""
     method = _METHODS[name]
     parameters = method.parameters.from_options(name, options)
-    instance = _as_gap(instance)
+    instance = as_gap_instance(instance)
     time_limit, max_iterations = check_limits(time_limit, max_iterations)
     seed = run_seed(seed)
     progress_reporter(progress, f"assign.{name}")  # validates progress before any work

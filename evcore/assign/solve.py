@@ -8,7 +8,7 @@ import importlib
 from .._validate import check_choice, check_limits, check_options
 from ..errors import InputError
 from ._result import GAPResult
-from .model import EVInstance, GAPInstance
+from .model import as_gap_instance
 
 __all__ = ["solve", "solve_gap", "METHODS", "method_options", "check_method_options"]
 
@@ -88,10 +88,7 @@ def solve(instance, method: str = "best", *, time_limit=None, max_iterations=Non
     InfeasibleError
         The instance provably has no feasible assignment.
     """
-    if isinstance(instance, EVInstance):
-        instance = instance.to_gap()
-    if not isinstance(instance, GAPInstance):
-        raise InputError("instance", f"must be a GAPInstance or EVInstance, got {type(instance).__name__}")
+    instance = as_gap_instance(instance)
     if not isinstance(method, str) or method not in _REGISTRY:
         raise InputError("method", f"unknown method {method!r}; choose one of {sorted(_REGISTRY)}")
     time_limit, max_iterations = check_limits(time_limit, max_iterations)

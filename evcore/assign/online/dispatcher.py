@@ -15,6 +15,9 @@ calls :meth:`~Dispatcher.arrived`, :meth:`~Dispatcher.turned_away`, :meth:`~Disp
 expected end of its session; :meth:`Dispatcher.to_frame` gives all decisions as a table with EV
 and station ids. A dispatcher pickles (checkpoints, worker processes).
 
+(This file runs past 600 lines on purpose: the dispatcher's state, its feedback calls and the
+batch model they update are one object; the readings below document that model in one place.)
+
 Readings of the paper (it leaves these open; the choices are ours):
 
 *Batches.* Requests carry the position at the time they are made; a batch is solved once its
