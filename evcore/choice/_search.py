@@ -1,0 +1,350 @@
+"""Exact search over build plans for few candidate sites: the scenario tree decomposes, bounds prune.
+
+Where the candidate sites are few and budgets let only a few stations go up per year (the
+README's and the CLI's synthetic cities, Trois-Rivieres), the feasible additions of one
+decision group can be listed, and the problem decomposes along the tree: once group g's
+plan S is fixed, the subtrees of g's children are independent given S. So
+
+    best(g, S_parent) = max over additions A of [ F_g(S_parent + A) + sum_c best(c, S_parent + A) ],
+
+with F_g the (probability- and demand-weighted) revenue of the tree nodes of group g. Every
+option is scored exactly; an option is skipped only when a valid upper bound on what it can
+reach is no better than the best value already found for the same subproblem, so the answer
+is proven optimal by construction (no LP, no solver tolerance).
+
+The upper bound of an option S' for a later tree node n (budget b left until n) rests on a
+diminishing-returns inequality that holds for any revenues (not only equal ones): with
+``f_i(S) = R_S / D_S`` and ``Δ_im(S) = f_i(S + m) - f_i(S) = v_m (r_m - f_i(S)) / (D_S + v_m)``,
+
+    f_i(S + A) - f_i(S) = sum_{m in A} v_m (r_m - f_i(S)) / (D_S + V_A) <= sum_{m in A} max(Δ_im(S), 0),
+
+so ``F_n(S_n) <= F_n(S') + max { sum_m a_m y_m : one type per free site, cost <= b }`` with
+``a_m = sum_i w_ni max(Δ_im(S'), 0)``, and that multiple-choice knapsack is bounded by its
+Lagrangian ``λ b + sum_j max(0, max_k (a_jk - λ c_jk))`` at any λ >= 0 (the smallest over the
+ratios ``a/c`` is taken). Bounds are padded by a relative 1e-12 against rounding.
+
+Reference: seed 001, models (TS) and (MS-SAA); the bound is Nemhauser-Wolsey's for submodular
+functions, extended to unequal revenues by the inequality above.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from ._kernels import knapsack_values, mckp_lp_bounds
+from ._planes import plane_data
+
+#: Relative padding of every upper bound (float64 rounding of the sums behind it).
+BOUND_PADDING = 1e-12
+
+
+class SearchTooLarge(Exception):
+    """The plans of some decision group are too many to list (use the branch-and-cut)."""
+
+
+class _Stop(Exception):
+    pass
+
+
+class PlanSearch:
+    """State of one exact search (see the module docstring)."""
+
+    def __init__(self, instance, layout, stations, *, max_options: int = 20000, deadline=None, max_calls=None,
+                 reporter=None, started=None):
+        self.instance, self.layout, self.stations = instance, layout, stations
+        self.data = plane_data(instance)
+        self.sites, self.types = instance.sites, instance.types
+        self.cost = np.asarray(instance.cost, float)
+        self.max_options = max_options
+        self.deadline, self.max_calls = deadline, max_calls
+        self.reporter = reporter
+        self.started = time.perf_counter() if started is None else started
+        self.calls = 0
+        self.evaluated = 0
+        groups = layout.groups
+        self.children = [np.flatnonzero(layout.group_parent == g) for g in range(groups)]
+        # Budget available from the root to each group (cumulated along the path).
+        budget = instance.budget
+        self.path_budget = np.zeros(groups)
+        order = np.argsort(layout.group_stage, kind="stable")
+        for g in order:
+            own = math.inf if budget is None else float(budget[layout.group_stage[g]])
+            parent = layout.group_parent[g]
+            self.path_budget[g] = own + (0.0 if parent < 0 else self.path_budget[parent])
+        # Tree nodes of each group and of each group's subtree.
+        self.group_nodes = [np.flatnonzero(layout.node_group == g) for g in range(groups)]
+        self.subtree_groups = [self._subtree(g) for g in range(groups)]
+        self.node_weight = layout.node_weight[:, None] * layout.node_demand  # (tree nodes, users)
+        self.memo: dict = {}
+        self.option_cache: dict = {}
+        columns = self.data.weights.T  # users with v_im > 0 for each pair m (CSC)
+        present = columns > 0
+        self.pair_ptr = np.concatenate([[0], np.cumsum(present.sum(axis=1))]).astype(np.int64)
+        self.pair_users = np.nonzero(present)[1].astype(np.int64)
+        self.budget_slack = 1e-12 * max(float(np.sum(self.cost)), 1.0)
+
+    def _subtree(self, g):
+        out, stack = [], [g]
+        while stack:
+            h = stack.pop()
+            out.append(h)
+            stack.extend(self.children[h].tolist())
+        return np.array(sorted(out))
+
+    # -- options ------------------------------------------------------------------------------
+    def additions(self, state: np.ndarray, group: int) -> np.ndarray:
+        """Every feasible addition at ``group`` to ``state`` (types per site, -1 none): shape
+        (options, sites) of int8, the empty addition first."""
+        key = (self.layout.group_stage[group], state.any(axis=1).tobytes(), int(state.sum()))
+        cached = self.option_cache.get(key)
+        if cached is None:
+            cached = self.option_cache[key] = self._additions(state, group)
+        return cached
+
+    def _additions(self, state: np.ndarray, group: int) -> np.ndarray:
+        instance, layout = self.instance, self.layout
+        budget = math.inf if instance.budget is None else float(instance.budget[layout.group_stage[group]])
+        budget += self.budget_slack
+        occupied = state.any(axis=1)
+        count = int(state.sum())
+        need = None if self.stations is None else self.stations - count
+        if need is not None and need < 0:
+            return np.zeros((0, self.sites), np.int8)
+        choices = np.full((1, self.sites), -1, np.int8)
+        spent = np.zeros(1)
+        added = np.zeros(1, np.int64)
+        for j in range(self.sites):
+            if occupied[j]:
+                continue
+            parts = [(choices, spent, added)]
+            for k in range(self.types):
+                ok = spent + self.cost[j, k] <= budget
+                if need is not None:
+                    ok &= added < need
+                if not ok.any():
+                    continue
+                extended = choices[ok].copy()
+                extended[:, j] = k
+                parts.append((extended, spent[ok] + self.cost[j, k], added[ok] + 1))
+            choices = np.concatenate([p[0] for p in parts])
+            spent = np.concatenate([p[1] for p in parts])
+            added = np.concatenate([p[2] for p in parts])
+            if choices.shape[0] > self.max_options:
+                raise SearchTooLarge(f"more than {self.max_options} plans for one decision group")
+        if need is not None:
+            keep = added == need
+            choices = choices[keep]
+        return choices
+
+    def states(self, state: np.ndarray, options: np.ndarray) -> np.ndarray:
+        """Plans (options, sites, types) of bool: ``state`` plus each addition."""
+        plans = np.repeat(state[None], options.shape[0], axis=0)
+        rows, sites = np.nonzero(options >= 0)
+        plans[rows, sites, options[rows, sites]] = True
+        return plans
+
+    # -- values and bounds ---------------------------------------------------------------------
+    def rates(self, plans: np.ndarray) -> np.ndarray:
+        """f_i of each plan, shape (plans, users) (exact: sums of non-negative terms)."""
+        data = self.data
+        x = plans.reshape(plans.shape[0], -1).astype(float)
+        numerator = (x * data.revenue) @ data.weights_t
+        return numerator / (data.opt_out + x @ data.weights_t)
+
+    def knapsack_bound(self, plans, rates, nodes, budgets):
+        """Upper bound on sum over ``nodes`` of the revenue gain beyond each plan (shape (plans,)).
+
+        ``budgets`` (len(nodes),): money left from the plan's group to each node's group.
+        """
+        data = self.data
+        total = np.zeros(plans.shape[0])
+        if len(nodes) == 0:
+            return total
+        occupied = plans.any(axis=2)  # (plans, sites)
+        node_weight = np.ascontiguousarray(self.node_weight[nodes])
+        x = np.ascontiguousarray(plans.reshape(plans.shape[0], -1), dtype=float)
+        for start in range(0, plans.shape[0], 256):
+            stop = min(start + 256, plans.shape[0])
+            values = np.empty((stop - start, len(nodes), self.sites * self.types))
+            knapsack_values(x[start:stop], data.weights, data.revenue, data.opt_out, self.pair_ptr, self.pair_users,
+                            node_weight, values)
+            values = values.reshape(stop - start, len(nodes), self.sites, self.types)
+            # A site with a station takes no other (the kernel zeroes only the open pair).
+            values = np.where(occupied[start:stop, None, :, None], 0.0, values)
+            best_site = values.max(axis=3)
+            rows = values.reshape(-1, self.sites, self.types)
+            bound = np.empty(rows.shape[0])
+            mckp_lp_bounds(np.ascontiguousarray(rows), self.cost,
+                           np.ascontiguousarray(np.broadcast_to(budgets[None, :], (stop - start, len(nodes))).reshape(-1)),
+                           bound)
+            bound = bound.reshape(stop - start, len(nodes))
+            if self.stations is not None:
+                # At most (stations - |plan|) more pairs: the largest per-site values.
+                room = self.stations - plans[start:stop].sum(axis=(1, 2))
+                ranked = -np.sort(-best_site, axis=2)
+                cumulative = np.concatenate([np.zeros(ranked.shape[:2] + (1,)), np.cumsum(ranked, axis=2)], axis=2)
+                take = np.clip(room, 0, self.sites)[:, None, None]
+                cardinal = np.take_along_axis(cumulative, np.broadcast_to(take, ranked.shape[:2] + (1,)), axis=2)[..., 0]
+                bound = np.minimum(bound, cardinal)
+            total[start:stop] = bound.sum(axis=1)
+        return total
+
+    # -- the recursion -------------------------------------------------------------------------
+    def gains(self, state: np.ndarray, nodes) -> np.ndarray:
+        """a_nm = sum_i w_ni max(Δ_im(state), 0) for the tree nodes ``nodes``: shape (nodes, pairs)."""
+        data = self.data
+        x = state.reshape(-1).astype(float)
+        denominator = data.opt_out + data.weights @ x
+        f = ((x * data.revenue) @ data.weights.T) / denominator
+        gain = data.weights * np.maximum(data.revenue[None, :] - f[:, None], 0.0) / (denominator[:, None] + data.weights)
+        return self.node_weight[nodes] @ gain
+
+    def solve_group(self, group: int, parent_state: np.ndarray, need: float = -math.inf):
+        """Best value of the subtree of ``group`` given its parent's plan.
+
+        Returns ``(value, plans, exact)``: with ``exact`` the optimum and the plan of every group
+        of the subtree; otherwise ``value`` is an upper bound no larger than ``need`` (nothing in
+        the subtree reaches ``need``) and ``plans`` is None. ``value`` is ``-inf`` when no plan
+        keeps the rules.
+        """
+        key = (group, parent_state.tobytes())
+        cached = self.memo.get(key)
+        if cached is not None and (cached[2] or cached[0] <= need):
+            return cached
+        self.calls += 1
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            raise _Stop("time_limit")
+        if self.max_calls is not None and self.calls > self.max_calls:
+            raise _Stop("iteration_limit")
+        options = self.additions(parent_state, group)
+        if options.shape[0] == 0:
+            self.memo[key] = (-math.inf, None, True)
+            return self.memo[key]
+        own_nodes = self.group_nodes[group]
+        children = self.children[group]
+        child_nodes = [np.concatenate([self.group_nodes[h] for h in self.subtree_groups[c]]) for c in children]
+        child_budget = [np.concatenate([np.full(self.group_nodes[h].size, self.path_budget[h] - self.path_budget[group])
+                                        for h in self.subtree_groups[c]]) for c in children]
+        # Cheap bound of every option from the parent's plan: additive gains for the group's
+        # own nodes, one knapsack bound (with the group's budget too) for each later node.
+        parent_rates = self.rates(parent_state[None])[0]
+        own_gain = self.gains(parent_state, own_nodes).sum(axis=0).reshape(self.sites, self.types)
+        rows, sites = np.nonzero(options >= 0)
+        cheap = np.full(options.shape[0], float(parent_rates @ self.node_weight[own_nodes].sum(axis=0)))
+        np.add.at(cheap, rows, own_gain[sites, options[rows, sites]])
+        later_cheap = 0.0
+        parent = self.layout.group_parent[group]
+        before = 0.0 if parent < 0 else self.path_budget[parent]
+        for nodes, budgets in zip(child_nodes, child_budget):
+            later_cheap += float(parent_rates @ self.node_weight[nodes].sum(axis=0))
+            # Money from the parent's plan on: this group's budget too.
+            extra = self.path_budget[group] - before
+            later_cheap += float(self.knapsack_bound(parent_state[None], parent_rates[None], nodes,
+                                                     budgets + extra)[0])
+        cheap = self.pad(cheap + later_cheap)
+        order = np.argsort(-cheap, kind="stable")
+        best, best_plans = -math.inf, None
+        upper = -math.inf  # largest bound of what was skipped (for an inexact answer)
+        position = 0
+        while position < order.size:
+            target = max(best, need)
+            if cheap[order[position]] <= target:
+                upper = max(upper, float(cheap[order[position]]))
+                break
+            batch = order[position : position + 64]
+            position += batch.size
+            plans = self.states(parent_state, options[batch])
+            rates = self.rates(plans)
+            self.evaluated += batch.size
+            own = rates @ self.node_weight[own_nodes].sum(axis=0)
+            child_bounds = np.zeros((batch.size, len(children)))
+            for c, (nodes, budgets) in enumerate(zip(child_nodes, child_budget)):
+                child_bounds[:, c] = self.pad(rates @ self.node_weight[nodes].sum(axis=0)
+                                              + self.knapsack_bound(plans, rates, nodes, budgets))
+            refined = np.minimum(self.pad(own + child_bounds.sum(axis=1)), cheap[batch])
+            for k in np.argsort(-refined, kind="stable"):
+                target = max(best, need)
+                if refined[k] <= target:
+                    upper = max(upper, float(refined[k]))
+                    continue
+                value, chosen, reached = float(own[k]), {group: plans[k]}, True
+                for c, child in enumerate(children):
+                    rest = float(child_bounds[k, c + 1 :].sum())
+                    child_need = target - value - rest
+                    child_value, child_plans, exact = self.solve_group(int(child), plans[k], child_need)
+                    if not exact or child_plans is None:
+                        if child_plans is None and exact:  # no feasible plan below
+                            value = -math.inf
+                        else:
+                            value += child_value + rest
+                        reached = False
+                        break
+                    value += child_value
+                    chosen.update(child_plans)
+                if reached:
+                    if value > best:
+                        best, best_plans = value, chosen
+                else:
+                    upper = max(upper, value)
+        if best_plans is not None and best >= need:
+            result = (best, best_plans, True)
+        elif need == -math.inf:  # nothing keeps the rules
+            result = (-math.inf, None, True)
+        else:
+            result = (max(best, upper), None, False)
+        self.memo[key] = result
+        if self.reporter is not None and self.layout.group_parent[group] < 0:
+            self.reporter.report(self.calls, objective=best if best_plans is not None else None,
+                                 message=f"{self.evaluated} plans scored")
+        return result
+
+    @staticmethod
+    def pad(bound):
+        return bound + BOUND_PADDING * np.abs(bound) + 1e-300
+
+
+def plan_search(instance, layout, stations, *, time_limit=None, max_calls=None, max_options: int = 20000,
+                reporter=None, started=None):
+    """Run the exact search; returns (plan, value, status, calls, evaluated).
+
+    ``plan`` has shape (sites, types, groups); ``status`` is None when the search finished (the
+    plan is optimal) or "time_limit"/"iteration_limit".
+
+    Raises
+    ------
+    SearchTooLarge
+        A decision group has more than ``max_options`` feasible additions.
+    """
+    started = time.perf_counter() if started is None else started
+    deadline = None if time_limit is None else started + time_limit
+    from ._threads import single_threaded_blas
+
+    search = PlanSearch(instance, layout, stations, max_options=max_options, deadline=deadline, max_calls=max_calls,
+                        reporter=reporter, started=started)
+    roots = np.flatnonzero(layout.group_parent < 0)
+    existing = np.asarray(instance.existing, bool)
+    # Probe the size first: the root's options are the most numerous (largest budget first).
+    search.additions(existing, int(roots[0]))
+    try:
+        with single_threaded_blas():
+            value, plans = _run(search, roots, existing)
+    except _Stop as stop:
+        return None, -math.inf, str(stop), search.calls, search.evaluated
+    if plans is None:
+        return None, -math.inf, None, search.calls, search.evaluated
+    plan = np.stack([plans[g] for g in range(layout.groups)], axis=-1)
+    return plan, value, None, search.calls, search.evaluated
+
+
+def _run(search, roots, existing):
+    value, plans = 0.0, {}
+    for root in roots:
+        root_value, root_plans, _ = search.solve_group(int(root), existing)
+        if root_plans is None:
+            return -math.inf, None
+        value += root_value
+        plans.update(root_plans)
+    return value, plans
