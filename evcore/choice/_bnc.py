@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from ..solvers import Model, RowGenerationLP
 from ._planes import EPS, plane_data, revenue_rate, safe_rows, submodular_planes, tangent_planes
-from ._sgi import Layout, location_bounds, planning_rows
+from ._sgi import Layout, location_bounds, plan_problem, plan_values, planning_rows
 
 #: Relative violation (of a scaled theta, in [0, 1]) above which a plane counts as violated.
 SEPARATION_TOLERANCE = 1e-9
@@ -58,40 +58,6 @@ class Search:
     lp_solves: int
     stopped: str | None  # None: search complete; "time_limit" / "iteration_limit"
     trace: list
-
-
-def plan_problem(instance, layout: Layout, plan: np.ndarray, stations: int | None, *,
-                 relative: float = 1e-12) -> str | None:
-    """Why ``plan`` (bool, shape (sites, types, groups)) breaks the planning rules, or ``None``.
-
-    Budgets are compared with a relative slack of ``relative`` (float64 sums of the costs).
-    """
-    plan = np.asarray(plan, bool)
-    per_site = plan.sum(axis=1)
-    if (per_site > 1).any():
-        j, g = np.argwhere(per_site > 1)[0]
-        return f"two station types at site {j} in group {g}"
-    existing = instance.existing
-    for g in range(layout.groups):
-        parent = layout.group_parent[g]
-        before = existing if parent < 0 else plan[:, :, parent]
-        if (before & ~plan[:, :, g]).any():
-            return f"group {g} removes or changes a station standing before it"
-        if instance.budget is not None:
-            spent = float(np.sum(instance.cost[plan[:, :, g] & ~before]))
-            limit = float(instance.budget[layout.group_stage[g]])
-            if spent > limit + relative * max(abs(limit), float(np.sum(instance.cost)), 1.0):
-                return f"group {g} spends {spent!r} over its budget {limit!r}"
-        if stations is not None and int(plan[:, :, g].sum()) != stations:
-            return f"group {g} has {int(plan[:, :, g].sum())} stations, not {stations}"
-    return None
-
-
-def plan_values(data, layout: Layout, plan: np.ndarray) -> float:
-    """Expected revenue of a plan (sites, types, groups), exactly (non-negative sums)."""
-    x = plan.reshape(layout.sites * layout.types, layout.groups).T.astype(float)  # (groups, pairs)
-    rates = revenue_rate(data, x)  # (groups, users)
-    return float(np.sum(layout.node_weight[:, None] * layout.node_demand * rates[layout.node_group]))
 
 
 def safe_bound(objective, matrix, lower, upper, col_lower, col_upper, duals) -> float:
@@ -433,6 +399,14 @@ def branch_and_cut(instance, layout: Layout, stations: int | None, *, gap: float
     """Run the branch-and-cut (see the module docstring)."""
     started = time.perf_counter() if started is None else started
     deadline = None if time_limit is None else started + time_limit
+    from ._threads import single_threaded_blas
+
+    with single_threaded_blas():
+        return _branch_and_cut(instance, layout, stations, gap=gap, deadline=deadline, started=started,
+                               max_nodes=max_nodes, submodular=submodular, clusters=clusters, reporter=reporter)
+
+
+def _branch_and_cut(instance, layout, stations, *, gap, deadline, started, max_nodes, submodular, clusters, reporter):
     search = BranchAndCut(instance, layout, stations, gap=gap, submodular=submodular, clusters=clusters)
     num_x = layout.num_x
     root_lower, root_upper = search.col_lower[:num_x].copy(), search.col_upper[:num_x].copy()

@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from ._kernels import knapsack_values, mckp_lp_bounds
-from ._planes import plane_data
+from ._planes import plane_data, revenue_rate
 
 #: Relative padding of every upper bound (float64 rounding of the sums behind it).
 BOUND_PADDING = 1e-12
@@ -80,6 +81,9 @@ class PlanSearch:
         self.node_weight = layout.node_weight[:, None] * layout.node_demand  # (tree nodes, users)
         self.memo: dict = {}
         self.option_cache: dict = {}
+        self.incumbent = None  # (value, plans per group) of the best complete plan so far
+        self.root_cheap = None  # bound of each first-group option, and which are settled
+        self.root_settled = None
         columns = self.data.weights.T  # users with v_im > 0 for each pair m (CSC)
         present = columns > 0
         self.pair_ptr = np.concatenate([[0], np.cumsum(present.sum(axis=1))]).astype(np.int64)
@@ -246,6 +250,9 @@ class PlanSearch:
                                                      budgets + extra)[0])
         cheap = self.pad(cheap + later_cheap)
         order = np.argsort(-cheap, kind="stable")
+        is_root = self.layout.group_parent[group] < 0
+        if is_root:
+            self.root_cheap, self.root_settled = cheap, np.zeros(cheap.size, bool)
         best, best_plans = -math.inf, None
         upper = -math.inf  # largest bound of what was skipped (for an inexact answer)
         position = 0
@@ -287,8 +294,12 @@ class PlanSearch:
                 if reached:
                     if value > best:
                         best, best_plans = value, chosen
+                        if is_root:
+                            self.incumbent = (best, best_plans)
                 else:
                     upper = max(upper, value)
+                if is_root:
+                    self.root_settled[batch[k]] = True
         if best_plans is not None and best >= need:
             result = (best, best_plans, True)
         elif need == -math.inf:  # nothing keeps the rules
@@ -301,27 +312,97 @@ class PlanSearch:
                                  message=f"{self.evaluated} plans scored")
         return result
 
+    def open_bound(self) -> float:
+        """Upper bound on every first-group option not settled yet (-inf when all are)."""
+        if self.root_cheap is None:
+            return math.inf
+        best = self.incumbent[0] if self.incumbent is not None else -math.inf
+        open_options = ~self.root_settled & (self.root_cheap > best)
+        return float(self.root_cheap[open_options].max()) if open_options.any() else -math.inf
+
     @staticmethod
     def pad(bound):
         return bound + BOUND_PADDING * np.abs(bound) + 1e-300
 
 
-def plan_search(instance, layout, stations, *, time_limit=None, max_calls=None, max_options: int = 20000,
-                reporter=None, started=None):
-    """Run the exact search; returns (plan, value, status, calls, evaluated).
+@dataclass
+class SearchOutcome:
+    """What :func:`plan_search` found.
 
-    ``plan`` has shape (sites, types, groups); ``status`` is None when the search finished (the
-    plan is optimal) or "time_limit"/"iteration_limit".
+    ``plan`` (sites, types, groups) or None, its exact ``value``, a valid upper ``bound`` on the
+    optimum, ``stopped`` (None: finished, the plan is optimal; else "time_limit" or
+    "iteration_limit"), subproblems solved (``calls``) and plans scored (``evaluated``).
+    """
+
+    plan: np.ndarray | None
+    value: float
+    bound: float
+    stopped: str | None
+    calls: int
+    evaluated: int
+
+
+def greedy_plan(instance, layout, stations) -> np.ndarray | None:
+    """A plan that keeps the planning rules, built greedily (None when greed finds none).
+
+    Groups in tree order; each starts from its parent's plan and adds the (site, type) pair with
+    the best revenue gain over its subtree's tree nodes per unit of cost while the budget lasts
+    (and exactly up to ``stations`` when given).
+    """
+    from ._sgi import plan_problem
+
+    data = plane_data(instance)
+    cost = np.asarray(instance.cost, float).reshape(-1)
+    weights = layout.node_weight[:, None] * layout.node_demand
+    groups = layout.groups
+    children = [np.flatnonzero(layout.group_parent == g) for g in range(groups)]
+    subtree_nodes = []
+    for g in range(groups):
+        members, stack = [], [g]
+        while stack:
+            h = stack.pop()
+            members.append(h)
+            stack.extend(children[h].tolist())
+        subtree_nodes.append(np.flatnonzero(np.isin(layout.node_group, members)))
+    plan = np.zeros((instance.sites, instance.types, groups), bool)
+    for g in np.argsort(layout.group_stage, kind="stable"):
+        parent = layout.group_parent[g]
+        current = (instance.existing if parent < 0 else plan[:, :, parent]).copy()
+        left = math.inf if instance.budget is None else float(instance.budget[layout.group_stage[g]])
+        node_weight = weights[subtree_nodes[g]].sum(axis=0)
+        while stations is None or current.sum() < stations:
+            x = current.reshape(-1).astype(float)
+            base = float(node_weight @ revenue_rate(data, x))
+            free = ~np.repeat(current.any(axis=1), instance.types) & (cost <= left + 1e-12 * max(left, 1.0))
+            if not free.any():
+                break
+            trials = np.repeat(x[None], free.sum(), axis=0)
+            trials[np.arange(free.sum()), np.flatnonzero(free)] = 1.0
+            gain = revenue_rate(data, trials) @ node_weight - base
+            score = gain / np.maximum(cost[free], 1e-12) if stations is None else gain
+            pick = int(np.argmax(score))
+            if stations is None and gain[pick] <= 0:
+                break
+            m = int(np.flatnonzero(free)[pick])
+            current.reshape(-1)[m] = True
+            left -= cost[m]
+        plan[:, :, g] = current
+    return plan if plan_problem(instance, layout, plan, stations) is None else None
+
+
+def plan_search(instance, layout, stations, *, time_limit=None, max_calls=None, max_options: int = 20000,
+                reporter=None, started=None) -> SearchOutcome:
+    """Run the exact search (see the module docstring).
 
     Raises
     ------
     SearchTooLarge
         A decision group has more than ``max_options`` feasible additions.
     """
-    started = time.perf_counter() if started is None else started
-    deadline = None if time_limit is None else started + time_limit
     from ._threads import single_threaded_blas
 
+    started = time.perf_counter() if started is None else started
+    deadline = None if time_limit is None else started + time_limit
     search = PlanSearch(instance, layout, stations, max_options=max_options, deadline=deadline, max_calls=max_calls,
                         reporter=reporter, started=started)
     roots = np.flatnonzero(layout.group_parent < 0)
@@ -332,19 +413,20 @@ def plan_search(instance, layout, stations, *, time_limit=None, max_calls=None, 
         with single_threaded_blas():
             value, plans = _run(search, roots, existing)
     except _Stop as stop:
-        return None, -math.inf, str(stop), search.calls, search.evaluated
+        plan, value = None, -math.inf
+        if search.incumbent is not None:
+            value, chosen = search.incumbent
+            plan = np.stack([chosen[g] for g in range(layout.groups)], axis=-1)
+        bound = max(value, search.open_bound())
+        return SearchOutcome(plan, value, bound, str(stop), search.calls, search.evaluated)
     if plans is None:
-        return None, -math.inf, None, search.calls, search.evaluated
+        return SearchOutcome(None, -math.inf, -math.inf, None, search.calls, search.evaluated)
     plan = np.stack([plans[g] for g in range(layout.groups)], axis=-1)
-    return plan, value, None, search.calls, search.evaluated
+    return SearchOutcome(plan, value, value, None, search.calls, search.evaluated)
 
 
 def _run(search, roots, existing):
-    value, plans = 0.0, {}
-    for root in roots:
-        root_value, root_plans, _ = search.solve_group(int(root), existing)
-        if root_plans is None:
-            return -math.inf, None
-        value += root_value
-        plans.update(root_plans)
+    if roots.size != 1:  # pragma: no cover - layouts have one first group
+        raise ValueError("the search needs exactly one first decision group")
+    value, plans, _ = search.solve_group(int(roots[0]), existing)
     return value, plans
