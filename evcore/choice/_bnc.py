@@ -139,7 +139,9 @@ class BranchAndCut:
         x_lower, x_upper = location_bounds(instance, layout)
         self.col_lower = np.concatenate([x_lower, np.zeros(num_cols - layout.num_x)])
         self.col_upper = np.concatenate([x_upper, np.where(self.useful, 1.0, 0.0)])
-        self.objective = np.concatenate([np.zeros(layout.num_x), np.where(self.useful, self.scale, 0.0)])
+        # Objective in units of its largest coefficient (solvers' tolerances are absolute).
+        self.unit = float(self.scale[self.useful].max()) if self.useful.any() else 1.0
+        self.objective = np.concatenate([np.zeros(layout.num_x), np.where(self.useful, self.scale, 0.0) / self.unit])
         self.blocks = [matrix]
         self.row_lower = [row_lower]
         self.row_upper = [row_upper]
@@ -312,9 +314,10 @@ class BranchAndCut:
 
     # -- the search -------------------------------------------------------------------------------
     def bound_of(self, state) -> float:
+        """The node's bound in revenue, from the LP's duals (safe: any multipliers give one)."""
         matrix, lower, upper = self.stacked()
-        return safe_bound(self.objective, matrix, lower, upper, self.node_lower, self.node_upper,
-                          state.row_duals if state.row_duals is not None else np.zeros(matrix.shape[0]))
+        return self.unit * safe_bound(self.objective, matrix, lower, upper, self.node_lower, self.node_upper,
+                                      state.row_duals if state.row_duals is not None else np.zeros(matrix.shape[0]))
 
     def solve_node(self, lower_x, upper_x, rounds: int, deadline):
         """Process one node. Returns (status, bound, z) with status "pruned", "infeasible",
@@ -341,8 +344,9 @@ class BranchAndCut:
                 if _farkas(matrix, lower, upper, self.node_lower, self.node_upper, state.dual_ray):
                     return "infeasible", -math.inf, None
                 # Unproven: keep the node open with a bound from zero multipliers.
-                return "fractional", min(bound, safe_bound(self.objective, matrix, lower, upper, self.node_lower,
-                                                           self.node_upper, np.zeros(matrix.shape[0]))), z
+                return "fractional", min(bound, self.unit * safe_bound(
+                    self.objective, matrix, lower, upper, self.node_lower, self.node_upper,
+                    np.zeros(matrix.shape[0]))), z
             if state.status != "optimal":
                 return "limit", bound, z
             z = np.clip(state.x, self.node_lower, self.node_upper)

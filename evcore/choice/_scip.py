@@ -224,7 +224,7 @@ def solve_scip_lazy(instance, layout: Layout, milp: Model, *, submodular: bool, 
         Planes added.
     """
     scip, variables, terms = scip_master(milp)
-    separator = SGISeparator(instance, layout, gap=gap, submodular=submodular, stations=stations)
+    separator = SGISeparator(instance, layout, gap=gap, submodular=submodular, stations=stations, tolerance=1e-8)
     handler = lazy_handler_class()(separator, milp, variables, terms, reporter)
     scip.includeConshdlr(handler, "evcore_sgi", "subgradient inequalities of h as lazy constraints",
                          chckpriority=-10, enfopriority=-10, needscons=False)
@@ -233,6 +233,11 @@ def solve_scip_lazy(instance, layout: Layout, milp: Model, *, submodular: bool, 
     if max_nodes is not None:
         scip.setParam("limits/totalnodes", int(min(max_nodes, 2**31 - 1)))
     scip.setParam("limits/gap", float(gap) / 4)
+    scip.setParam("limits/absgap", 0.0)
+    # Tolerances of 1e-9 (SCIP's defaults: 1e-6 feasibility, 1e-7 dual): the certificate then
+    # needs only a small margin.
+    scip.setParam("numerics/feastol", 1e-9)
+    scip.setParam("numerics/dualfeastol", 1e-9)
     if time_limit is not None:
         scip.setParam("limits/time", max(float(time_limit), 1e-3))
     # Constraints added during the search refer to the original variables; a restart would

@@ -90,6 +90,12 @@ class PlanSearch:
         self.pair_users = np.nonzero(present)[1].astype(np.int64)
         self.budget_slack = 1e-12 * max(float(np.sum(self.cost)), 1.0)
 
+    def between(self, group: int, later: int) -> float:
+        """Money for additions after ``group``'s plan up to ``later``'s (inf without budgets)."""
+        if self.instance.budget is None:
+            return math.inf
+        return float(self.path_budget[later] - self.path_budget[group])
+
     def _subtree(self, g):
         out, stack = [], [g]
         while stack:
@@ -230,7 +236,7 @@ class PlanSearch:
         own_nodes = self.group_nodes[group]
         children = self.children[group]
         child_nodes = [np.concatenate([self.group_nodes[h] for h in self.subtree_groups[c]]) for c in children]
-        child_budget = [np.concatenate([np.full(self.group_nodes[h].size, self.path_budget[h] - self.path_budget[group])
+        child_budget = [np.concatenate([np.full(self.group_nodes[h].size, self.between(group, h))
                                         for h in self.subtree_groups[c]]) for c in children]
         # Cheap bound of every option from the parent's plan: additive gains for the group's
         # own nodes, one knapsack bound (with the group's budget too) for each later node.
@@ -245,7 +251,7 @@ class PlanSearch:
         for nodes, budgets in zip(child_nodes, child_budget):
             later_cheap += float(parent_rates @ self.node_weight[nodes].sum(axis=0))
             # Money from the parent's plan on: this group's budget too.
-            extra = self.path_budget[group] - before
+            extra = self.path_budget[group] - before if math.isfinite(before) else math.inf
             later_cheap += float(self.knapsack_bound(parent_state[None], parent_rates[None], nodes,
                                                      budgets + extra)[0])
         cheap = self.pad(cheap + later_cheap)

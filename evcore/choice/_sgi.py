@@ -149,16 +149,42 @@ def location_bounds(instance: ChoiceInstance, layout: Layout):
     return existing, np.ones(layout.num_x)
 
 
+def theta_scale(instance: ChoiceInstance, layout: Layout) -> np.ndarray:
+    """Upper bound of each theta, per theta column (tree node-major), 0 where it cannot matter.
+
+    ``h_i(x) <= r̄ V / (v0 + V) <= r̄ Vmax / (v0 + Vmax)`` with one type per site. The masters
+    hold ``theta / scale`` in [0, 1], so the solvers' absolute tolerances act relative to each
+    user's possible revenue (utilities spanning 78 orders of magnitude make some revenues 1e-70).
+    """
+    vmax = instance.attraction.max(axis=2).sum(axis=1)
+    upper = float(instance.revenue.max()) * vmax / (instance.opt_out + vmax) * (1.0 + (layout.pairs + 64) * 2.3e-16)
+    scale = np.tile(upper, layout.tree_nodes)
+    return np.where(layout.objective_weights() > 0, scale, 0.0)
+
+
+def objective_unit(instance: ChoiceInstance, layout: Layout) -> float:
+    """Revenue per unit of the masters' objective: their largest coefficient is 1.
+
+    Solvers judge reduced costs and gaps with absolute tolerances (HiGHS: 1e-7, and a MIP
+    absolute gap of 1e-6); an instance whose whole revenue is 1e-7 would be "solved" at once.
+    """
+    largest = float(np.max(layout.objective_weights() * theta_scale(instance, layout), initial=0.0))
+    return largest if largest > 0 else 1.0
+
+
 def base_model(instance: ChoiceInstance, layout: Layout, stations: int | None) -> Model:
-    """The SGI master: planning rows on x, theta in [0, r̄] with weight probability × demand."""
+    """The SGI master: planning rows on x, ``theta / scale`` in [0, 1] (:func:`theta_scale`)
+    with weight probability × demand × scale, in units of :func:`objective_unit`."""
     matrix, lower, upper = planning_rows(instance, layout, stations, layout.num_cols)
     thetas = layout.num_cols - layout.num_x
     x_lower, x_upper = location_bounds(instance, layout)
-    objective = np.concatenate([np.zeros(layout.num_x), layout.objective_weights()])
+    scale = theta_scale(instance, layout)
+    objective = np.concatenate([np.zeros(layout.num_x), layout.objective_weights() * scale
+                                / objective_unit(instance, layout)])
     integrality = np.concatenate([np.ones(layout.num_x, bool), np.zeros(thetas, bool)])
     return Model(objective=objective, constraint_matrix=matrix, row_lower=lower, row_upper=upper,
                  col_lower=np.concatenate([x_lower, np.zeros(thetas)]),
-                 col_upper=np.concatenate([x_upper, np.full(thetas, float(instance.revenue.max()))]),
+                 col_upper=np.concatenate([x_upper, (scale > 0).astype(float)]),
                  integrality=integrality, sense="max")
 
 
@@ -266,7 +292,7 @@ class SGISeparator:
         self.cuts_added = 0
         self.calls = 0
         self.history: list[Cuts] = []
-        self.theta_upper = float(instance.revenue.max())
+        self.scale = theta_scale(instance, layout).reshape(layout.tree_nodes, layout.users)
 
     def offer(self, plan: np.ndarray) -> None:
         """Score a plan exactly when it keeps the planning rules; keep the best."""
@@ -279,7 +305,7 @@ class SGISeparator:
     def __call__(self, x: np.ndarray):
         layout = self.layout
         self.calls += 1
-        relaxation = float(layout.objective_weights() @ x[layout.num_x :])
+        relaxation = float((layout.objective_weights() * self.scale.reshape(-1)) @ x[layout.num_x :])
         self.last_relaxation = relaxation
         if self.fractional:
             # LP phase: h is concave on the whole cube, so tangents at fractional points are valid.
@@ -329,18 +355,21 @@ class SGISeparator:
                 if nodes.size == 0:
                     continue
                 value = _planes.revenue_rate(self.data, anchor)
+                scale = self.scale[nodes]
                 theta = x[layout.num_x :].reshape(layout.tree_nodes, layout.users)[nodes]
-                violated = theta > value[None, :] + self.tolerance
+                useful = scale > 0
+                violated = useful & (theta > np.where(useful, value[None, :] / np.where(useful, scale, 1.0), 0.0)
+                                     + self.tolerance)
                 if not violated.any():
                     continue
                 if family is _planes.submodular_planes and not binary:
                     continue
-                plane_value, slope, scale = family(self.data, anchor)
+                plane_value, slope, magnitude = family(self.data, anchor)
                 node_index, users = np.nonzero(violated)
-                rows = _planes.safe_rows(plane_value[users], slope[users], scale[users], anchor,
-                                         layout.num_x + nodes[node_index] * layout.users + users,
-                                         layout.x_columns(group), np.full(users.size, self.theta_upper),
-                                         layout.num_cols)
+                s = scale[node_index, users]
+                rows = _planes.safe_rows(plane_value[users] / s, slope[users] / s[:, None], magnitude[users] / s[:, None],
+                                         anchor, layout.num_x + nodes[node_index] * layout.users + users,
+                                         layout.x_columns(group), np.ones(users.size), layout.num_cols)
                 if rows.matrix.shape[0] == 0:
                     continue
                 cutting = rows.matrix @ x > rows.upper + self.tolerance

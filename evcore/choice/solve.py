@@ -79,6 +79,12 @@ METHOD_OPTIONS = {
     "scip-lazy": frozenset({"verbose"}),
 }
 TRACE_COLUMNS = ("iteration", "seconds", "objective", "bound", "gap", "cuts")
+#: HiGHS settings for the masters and the linearisations: presolve off (see ``_Run.cut_loop``),
+#: no absolute MIP gap, tolerances of 1e-9 so that a certificate needs only a small margin
+#: (with HiGHS's defaults, 1e-6 integrality and 1e-7 feasibility, a master's bound was seen
+#: 2.3e-7 below a plan it contains).
+TIGHT_HIGHS = {"mip_abs_gap": 0.0, "mip_feasibility_tolerance": 1e-9, "primal_feasibility_tolerance": 1e-9,
+               "dual_feasibility_tolerance": 1e-9}
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -413,6 +419,17 @@ class _Run:
                             group_probability=group_probability, group_revenue=group_revenue,
                             certificate=certificate)
 
+    def master_bound(self, milp, bound: float) -> float:
+        """A solver's dual bound of a master (objective in :func:`objective_unit`), in revenue,
+        plus a margin for its tolerances (set to 1e-9): 1e-8 on every objective coefficient, and
+        1e-9 relative."""
+        from ._sgi import objective_unit
+
+        if not math.isfinite(bound):
+            return math.inf
+        margin = 1e-8 * float(np.abs(milp.objective).sum()) + 1e-9 * abs(bound)
+        return (bound + margin) * objective_unit(self.instance, self.layout)
+
     def size_of(self, milp):
         return {"rows": milp.num_rows, "columns": milp.num_cols, "nonzeros": int(milp.constraint_matrix.nnz)}
 
@@ -465,7 +482,7 @@ class _Run:
         # HiGHS's presolve reductions (parallel columns, aggregation, probing) use absolute
         # tolerances; on masters whose planes span many orders of magnitude they fixed location
         # binaries against the optimum (HiGHS 1.15 and 1.16). Off, the masters are solved as given.
-        options = SolverOptions(mip_rel_gap=min(self.gap, 1e-4) / 4, presolve="off")
+        options = SolverOptions(mip_rel_gap=min(self.gap, 1e-4) / 4, presolve="off", extra=TIGHT_HIGHS)
         seeded = milp
         lp_separator = SGISeparator(instance, layout, fractional=True, stations=self.stations)
         if lp_rounds > 0:
@@ -476,11 +493,11 @@ class _Run:
                 raise InfeasibleError("no plan keeps the planning rules (the LP relaxation is infeasible)") from None
             seeded = with_cuts(milp, lp_separator.history)
         separator = SGISeparator(instance, layout, submodular=method == "submodular", stations=self.stations,
-                                 reporter=self.reporter)
+                                 reporter=self.reporter, tolerance=1e-8)
         remaining = self.remaining()
         try:
             loop = cut_loop(seeded, separator, options, max_rounds=self.max_iterations or 500,
-                            time_limit=None if remaining is None else max(remaining, 1e-3))
+                            time_limit=None if remaining is None else max(remaining, 1e-3), tolerance=1e-9)
         except InfeasibleError:
             raise InfeasibleError("no plan keeps the planning rules (budgets, the number of stations, stations "
                                   "standing before year 1): the master is infeasible") from None
@@ -499,8 +516,8 @@ class _Run:
         stopped = {"optimal": None, "round_limit": "iteration_limit", "time_limit": "time_limit"}.get(
             loop.status, "iteration_limit")
         # HiGHS's MIP dual bound of the last master (a relaxation: its rows are safe planes), with
-        # a relative margin for the dual tolerances of its LPs.
-        bound = loop.bound * (1.0 + 1e-9) if math.isfinite(loop.bound) else math.inf
+        # a margin for the tolerances of its LPs.
+        bound = self.master_bound(milp, loop.bound)
         return self.finish(method, separator.best_plan, bound, stopped, iterations=len(loop.rounds),
                            cuts=separator.cuts_added + lp_separator.cuts_added, size=self.size_of(milp),
                            certificate="HiGHS MIP bound")
@@ -523,7 +540,8 @@ class _Run:
             scaled = np.concatenate([scale * instance.attraction.reshape(-1), scale * instance.opt_out])
             trusted = bool(np.all(scaled == np.rint(scaled))) and span <= 8.0
         remaining = self.remaining()
-        options = SolverOptions(time_limit=remaining, mip_rel_gap=max(min(self.gap, 1e-4) / 4, 1e-10), presolve="off")
+        options = SolverOptions(time_limit=remaining, mip_rel_gap=max(min(self.gap, 1e-4) / 4, 1e-10), presolve="off",
+                                extra=TIGHT_HIGHS)
         try:
             result = solve_model(milp, options)
         except InfeasibleError as error:
@@ -536,12 +554,14 @@ class _Run:
                               "method='best' is exact here", error.status) from None
         except SolverError as error:
             if getattr(error, "outcome", None) is None:
-                raise
+                raise SolverError(f"HiGHS could not take the {method.upper()} formulation ({error.message}): "
+                                  f"utilities span {span:.0f} orders of magnitude; method='best' is exact here",
+                                  error.status) from None
             return self.finish(method, None, None, "time_limit", iterations=0, size=self.size_of(milp))
         plan = layout.plan(result.x)
         bound = float(result.mip_bound) if trusted and result.mip_bound is not None else None
         if bound is not None:
-            bound *= 1.0 + 1e-9
+            bound += 1e-8 * float(np.abs(milp.objective).sum()) + 1e-9 * abs(bound)
         stopped = None if result.status == "optimal" else (
             "time_limit" if result.status == "time_limit" else "iteration_limit")
         if not trusted:
@@ -561,8 +581,8 @@ class _Run:
                                                             reporter=self.reporter, verbose=verbose,
                                                             stations=self.stations, max_nodes=self.max_iterations)
         stopped = None if status in ("optimal", "feasible") else status
-        # SCIP's dual bound (of a relaxation: the planes are safe), with a relative margin.
-        bound = bound * (1.0 + 1e-9) if math.isfinite(bound) else math.inf
+        # SCIP's dual bound (of a relaxation: the planes are safe), with a margin for its tolerances.
+        bound = self.master_bound(milp, bound)
         return self.finish("scip-lazy", plan, bound, stopped, iterations=rounds, cuts=cuts, size=self.size_of(milp),
                            certificate="SCIP dual bound")
 
