@@ -403,7 +403,9 @@ class RowGenerationLP:
         from ._highs import STATUS_TABLE, _run
 
         highs = self._highs
-        highs.setOptionValue("time_limit", math.inf if time_limit is None else max(float(time_limit), 0.0))
+        # HiGHS's time_limit is on the object's cumulative run time (see _run_and_read).
+        highs.setOptionValue("time_limit", math.inf if time_limit is None else
+                             highs.getRunTime() + max(float(time_limit), 0.0))
         before = highs.getInfo().simplex_iteration_count
         _run(highs, self.options.threads)
         outcome = STATUS_TABLE.get(highs.getModelStatus(), "error")

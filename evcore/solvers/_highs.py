@@ -6,6 +6,7 @@ HiGHS statuses.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 import time
@@ -222,9 +223,13 @@ def _run_and_read(highs: highspy.Highs, options: SolverOptions, kind: str, start
     """Run ``highs`` (already loaded) and turn its status into a result or an exception.
 
     ``time_limit`` overrides ``options.time_limit`` for this run (used by the cut loop).
+    HiGHS compares its ``time_limit`` option with the object's *cumulative* run time
+    (``getRunTime`` grows over every ``run`` of the same object), so a re-solve (cut loop,
+    :class:`Resolver`) gets the limit added to the time already spent.
     """
-    if time_limit is not None:
-        highs.setOptionValue("time_limit", max(time_limit, 0.0))
+    limit = options.time_limit if time_limit is None else time_limit
+    spent = highs.getRunTime()
+    highs.setOptionValue("time_limit", math.inf if limit is None else spent + max(limit, 0.0))
     run_status = _run(highs, options.threads)
     outcome = STATUS_TABLE.get(highs.getModelStatus(), "error")
     if outcome == "unbounded_or_infeasible":
