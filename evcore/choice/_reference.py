@@ -37,3 +37,31 @@ def knapsack_values(x, weights, revenue, opt_out, node_weight):
         denominator[:, :, None] + weights[None])
     values = np.einsum("bup,nu->bnp", gain, node_weight)
     return np.where(x[:, None, :] > 0.5, 0.0, values)
+
+
+def subtree_gain_bounds(x, weights, revenue, opt_out, rows_weight, budgets, counts, room, cost, best_revenue):
+    """Twin of :func:`evcore.choice._kernels.subtree_gain_bounds` (numpy, LP by ``linprog``)."""
+    x = np.asarray(x, float)
+    plans = x.shape[0]
+    sites, types = cost.shape
+    occupied = x.reshape(plans, sites, types).any(axis=2)
+    values = knapsack_values(x, weights, revenue, opt_out, rows_weight).reshape(plans, -1, sites, types)
+    values = np.where(occupied[:, None, :, None], 0.0, values)
+    out = np.empty((plans, rows_weight.shape[0]))
+    denominator = opt_out[None, :] + x @ weights.T
+    captured = (x * revenue) @ weights.T
+    rate = captured / denominator
+    site_best = weights.reshape(weights.shape[0], sites, types).max(axis=2)
+    for b in range(plans):
+        for r in range(rows_weight.shape[0]):
+            bound = mckp_lp_bounds(values[b, r][None], cost, np.array([budgets[r]]))[0]
+            limit = counts[r] if room[b] < 0 else min(counts[r], room[b])
+            if room[b] >= 0:
+                best = np.sort(values[b, r].max(axis=1))[::-1]
+                bound = min(bound, best[: max(room[b], 0)].sum())
+            free = np.where(occupied[b][None, :], 0.0, site_best)
+            extra = -np.sort(-free, axis=1)[:, : max(limit, 0)].sum(axis=1)
+            full = (captured[b] + best_revenue * extra) / (denominator[b] + extra)
+            bound = min(bound, float(rows_weight[r] @ np.maximum(full - rate[b], 0.0)))
+            out[b, r] = bound
+    return out

@@ -143,6 +143,8 @@ def lazy_handler_class():
             self.variables = variables
             self.terms = terms
             self.reporter = reporter
+            self.fractional = None  # an SGISeparator(fractional=True) to separate at LP points
+            self.separations = 0
             self.seen: set = set()
             self.cuts_added = 0
             self.rounds = 0
@@ -190,6 +192,24 @@ def lazy_handler_class():
         def consenfolp(self, constraints, nusefulconss, solinfeasible):
             return self._enforce()
 
+        def conssepalp(self, constraints, nusefulconss):
+            # Tangent planes at the fractional LP point: valid on the whole cube (h is concave).
+            if self.fractional is None:
+                return {"result": Result.DIDNOTRUN}
+            layout: Layout = self.separator.layout
+            x = self._point(None)
+            anchor = np.moveaxis(np.clip(x[: layout.num_x], 0.0, 1.0).reshape(layout.groups, layout.sites,
+                                                                                  layout.types), 0, -1)
+            found = self.fractional.violated_cuts(x, anchor)
+            if found is None:
+                return {"result": Result.DIDNOTFIND}
+            matrix, upper = found
+            add_rows(self.model, self.terms, matrix, np.full(matrix.shape[0], -np.inf), upper,
+                     f"sgilp{self.separations}_", removable=True)
+            self.separations += 1
+            self.cuts_added += matrix.shape[0]
+            return {"result": Result.CONSADDED}
+
         def consenfops(self, constraints, nusefulconss, solinfeasible, objinfeasible):
             return self._enforce()
 
@@ -207,7 +227,7 @@ def lazy_handler_class():
 
 
 def solve_scip_lazy(instance, layout: Layout, milp: Model, *, submodular: bool, time_limit: float | None, gap: float,
-                    reporter=None, verbose: bool = False, stations=None, max_nodes=None):
+                    reporter=None, verbose: bool = False, stations=None, max_nodes=None, fractional: bool = False):
     """Solve the SGI master in SCIP with the planes as lazy constraints.
 
     Returns
@@ -226,8 +246,11 @@ def solve_scip_lazy(instance, layout: Layout, milp: Model, *, submodular: bool, 
     scip, variables, terms = scip_master(milp)
     separator = SGISeparator(instance, layout, gap=gap, submodular=submodular, stations=stations, tolerance=1e-8)
     handler = lazy_handler_class()(separator, milp, variables, terms, reporter)
+    if fractional:
+        handler.fractional = SGISeparator(instance, layout, fractional=True, stations=stations, tolerance=1e-6)
     scip.includeConshdlr(handler, "evcore_sgi", "subgradient inequalities of h as lazy constraints",
-                         chckpriority=-10, enfopriority=-10, needscons=False)
+                         chckpriority=-10, enfopriority=-10, sepapriority=-10, sepafreq=1 if fractional else -1,
+                         needscons=False)
     if not verbose:
         scip.hideOutput()
     if max_nodes is not None:

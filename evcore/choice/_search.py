@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import knapsack_values, mckp_lp_bounds
+from ._kernels import subtree_gain_bounds
 from ._planes import plane_data, revenue_rate
 
 #: Relative padding of every upper bound (float64 rounding of the sums behind it).
@@ -58,7 +58,7 @@ class PlanSearch:
         self.instance, self.layout, self.stations = instance, layout, stations
         self.data = plane_data(instance)
         self.sites, self.types = instance.sites, instance.types
-        self.cost = np.asarray(instance.cost, float)
+        self.cost = np.ascontiguousarray(instance.cost, dtype=float)
         self.max_options = max_options
         self.deadline, self.max_calls = deadline, max_calls
         self.reporter = reporter
@@ -79,8 +79,13 @@ class PlanSearch:
         self.group_nodes = [np.flatnonzero(layout.node_group == g) for g in range(groups)]
         self.subtree_groups = [self._subtree(g) for g in range(groups)]
         self.node_weight = layout.node_weight[:, None] * layout.node_demand  # (tree nodes, users)
+        # A group's tree nodes share its plan: their weights add up (one bound per group).
+        self.group_weight = np.stack([self.node_weight[nodes].sum(axis=0) for nodes in self.group_nodes])
         self.memo: dict = {}
         self.option_cache: dict = {}
+        site_best = instance.attraction.max(axis=2)  # (users, sites): the best type's weight
+        self.site_order = np.ascontiguousarray(np.argsort(-site_best, axis=1, kind="stable").astype(np.int64))
+        self.site_sorted = np.ascontiguousarray(np.take_along_axis(site_best, self.site_order, axis=1))
         self.incumbent = None  # (value, plans per group) of the best complete plan so far
         self.root_cheap = None  # bound of each first-group option, and which are settled
         self.root_settled = None
@@ -164,43 +169,33 @@ class PlanSearch:
         numerator = (x * data.revenue) @ data.weights_t
         return numerator / (data.opt_out + x @ data.weights_t)
 
-    def knapsack_bound(self, plans, rates, nodes, budgets):
-        """Upper bound on sum over ``nodes`` of the revenue gain beyond each plan (shape (plans,)).
+    def knapsack_bound(self, plans, rates, groups, budgets):
+        """Upper bound on the revenue gain beyond each plan in the decision groups ``groups``
+        (shape (plans,)); ``budgets`` (len(groups),): money from the plan on to each group.
 
-        ``budgets`` (len(nodes),): money left from the plan's group to each node's group.
+        The smallest of three valid bounds per group (see
+        :func:`evcore.choice._kernels.subtree_gain_bounds`): the multiple-choice knapsack of the
+        positive marginal gains, each user's saturation with the stations the budget allows,
+        and (with ``stations``) the largest per-site gains.
         """
-        data = self.data
         total = np.zeros(plans.shape[0])
-        if len(nodes) == 0:
+        if len(groups) == 0:
             return total
-        occupied = plans.any(axis=2)  # (plans, sites)
-        node_weight = np.ascontiguousarray(self.node_weight[nodes])
+        data = self.data
+        cheapest = float(self.cost.min()) if self.cost.size else 0.0
+        budgets = np.asarray(budgets, float)
+        counts = np.full(len(groups), self.sites, dtype=np.int64)
+        if cheapest > 0:
+            finite = np.isfinite(budgets)
+            counts[finite] = np.minimum(self.sites, np.floor((budgets[finite] + self.budget_slack) / cheapest))
+        room = np.full(plans.shape[0], -1, dtype=np.int64) if self.stations is None else \
+            (self.stations - plans.sum(axis=(1, 2))).astype(np.int64)
         x = np.ascontiguousarray(plans.reshape(plans.shape[0], -1), dtype=float)
-        for start in range(0, plans.shape[0], 256):
-            stop = min(start + 256, plans.shape[0])
-            values = np.empty((stop - start, len(nodes), self.sites * self.types))
-            knapsack_values(x[start:stop], data.weights, data.revenue, data.opt_out, self.pair_ptr, self.pair_users,
-                            node_weight, values)
-            values = values.reshape(stop - start, len(nodes), self.sites, self.types)
-            # A site with a station takes no other (the kernel zeroes only the open pair).
-            values = np.where(occupied[start:stop, None, :, None], 0.0, values)
-            best_site = values.max(axis=3)
-            rows = values.reshape(-1, self.sites, self.types)
-            bound = np.empty(rows.shape[0])
-            mckp_lp_bounds(np.ascontiguousarray(rows), self.cost,
-                           np.ascontiguousarray(np.broadcast_to(budgets[None, :], (stop - start, len(nodes))).reshape(-1)),
-                           bound)
-            bound = bound.reshape(stop - start, len(nodes))
-            if self.stations is not None:
-                # At most (stations - |plan|) more pairs: the largest per-site values.
-                room = self.stations - plans[start:stop].sum(axis=(1, 2))
-                ranked = -np.sort(-best_site, axis=2)
-                cumulative = np.concatenate([np.zeros(ranked.shape[:2] + (1,)), np.cumsum(ranked, axis=2)], axis=2)
-                take = np.clip(room, 0, self.sites)[:, None, None]
-                cardinal = np.take_along_axis(cumulative, np.broadcast_to(take, ranked.shape[:2] + (1,)), axis=2)[..., 0]
-                bound = np.minimum(bound, cardinal)
-            total[start:stop] = bound.sum(axis=1)
-        return total
+        out = np.empty((plans.shape[0], len(groups)))
+        subtree_gain_bounds(x, data.weights, data.revenue, data.opt_out, self.pair_ptr, self.pair_users,
+                            np.ascontiguousarray(self.group_weight[groups]), budgets, counts, room, self.cost,
+                            self.site_order, self.site_sorted, data.best, out)
+        return out.sum(axis=1)
 
     # -- the recursion -------------------------------------------------------------------------
     def gains(self, state: np.ndarray, nodes) -> np.ndarray:
@@ -235,9 +230,8 @@ class PlanSearch:
             return self.memo[key]
         own_nodes = self.group_nodes[group]
         children = self.children[group]
-        child_nodes = [np.concatenate([self.group_nodes[h] for h in self.subtree_groups[c]]) for c in children]
-        child_budget = [np.concatenate([np.full(self.group_nodes[h].size, self.between(group, h))
-                                        for h in self.subtree_groups[c]]) for c in children]
+        child_nodes = [np.asarray(self.subtree_groups[c]) for c in children]  # groups of each child's subtree
+        child_budget = [np.array([self.between(group, h) for h in self.subtree_groups[c]]) for c in children]
         # Cheap bound of every option from the parent's plan: additive gains for the group's
         # own nodes, one knapsack bound (with the group's budget too) for each later node.
         parent_rates = self.rates(parent_state[None])[0]
@@ -249,7 +243,7 @@ class PlanSearch:
         parent = self.layout.group_parent[group]
         before = 0.0 if parent < 0 else self.path_budget[parent]
         for nodes, budgets in zip(child_nodes, child_budget):
-            later_cheap += float(parent_rates @ self.node_weight[nodes].sum(axis=0))
+            later_cheap += float(parent_rates @ self.group_weight[nodes].sum(axis=0))
             # Money from the parent's plan on: this group's budget too.
             extra = self.path_budget[group] - before if math.isfinite(before) else math.inf
             later_cheap += float(self.knapsack_bound(parent_state[None], parent_rates[None], nodes,
@@ -275,7 +269,7 @@ class PlanSearch:
             own = rates @ self.node_weight[own_nodes].sum(axis=0)
             child_bounds = np.zeros((batch.size, len(children)))
             for c, (nodes, budgets) in enumerate(zip(child_nodes, child_budget)):
-                child_bounds[:, c] = self.pad(rates @ self.node_weight[nodes].sum(axis=0)
+                child_bounds[:, c] = self.pad(rates @ self.group_weight[nodes].sum(axis=0)
                                               + self.knapsack_bound(plans, rates, nodes, budgets))
             refined = np.minimum(self.pad(own + child_bounds.sum(axis=1)), cheap[batch])
             for k in np.argsort(-refined, kind="stable"):
