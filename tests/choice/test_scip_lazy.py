@@ -127,7 +127,7 @@ def test_tightened_planes_are_valid_at_every_binary_point_and_exact_at_their_anc
     import itertools
 
     from evcore.choice._scip import tighten_rows
-    from evcore.choice._sgi import tangent_planes
+    from evcore.choice._sgi import tangent_planes, theta_scale
 
     rng = np.random.default_rng(4)
     users, sites = 6, 5
@@ -137,11 +137,12 @@ def test_tightened_planes_are_valid_at_every_binary_point_and_exact_at_their_anc
     milp = base_model(instance, layout, None)
     separator = SGISeparator(instance, layout, gap=1e-9)
     plans = [np.array(bits, float) for bits in itertools.product((0, 1), repeat=layout.num_x)]
-    revenue = {i: tangent_planes(instance, x)[0] for i, x in enumerate(plans)}  # h(x) = R(x), per user
+    scale = theta_scale(instance, layout)  # the masters hold theta / scale in [0, 1]
+    revenue = {i: tangent_planes(instance, x)[0] / scale for i, x in enumerate(plans)}  # h(x) = R(x), per user
     largest = 0.0  # of the raw tangent planes (the rows handed on are safe already)
     for index in range(0, len(plans), 37):
         anchor = plans[index]
-        point = np.concatenate([anchor, np.full(users, 1.6)])  # theta at its bound violates every plane
+        point = np.concatenate([anchor, np.ones(users)])  # theta at its bound violates every plane
         matrix, upper = separator.violated_cuts(point, layout.plan(point))
         assert matrix.shape[0] >= 1  # users whose h is below r̄ at the anchor
         tight, right = tighten_rows(matrix, upper, milp.col_lower, milp.col_upper, np.asarray(milp.integrality, bool))
