@@ -16,8 +16,10 @@ Methods (``method=``):
 ``"sgi"``, ``"submodular"``
     The paper's method: the SGI master re-solved as a MILP on HiGHS with planes added at each
     incumbent (plus Nemhauser-Wolsey cuts for ``"submodular"``). Rows are made safe and HiGHS's
-    presolve is off (its reductions cut off the optimum of ill-scaled masters); the bound is
-    HiGHS's MIP dual bound, which evcore does not re-derive (``certificate`` says so).
+    presolve is off (its probing cut off the optimum of ill-scaled masters, issue 12.1); the
+    bound is HiGHS's MIP dual bound plus a margin, which evcore does not re-derive
+    (``certificate`` says so). A bound below the exact value of the method's own plan is
+    discarded, never lifted to it.
 ``"r1"``, ``"r4"``
     Linearisations from the literature (one MILP each) for comparison. R1's bound is kept only
     when the utilities span at most 1e8 (McCormick bounds on 1/D are meaningless beyond); R4's
@@ -373,7 +375,17 @@ class _Run:
             plan = self.greedy_plan()
         objective = -math.inf if plan is None else plan_values(self.data, layout, plan)
         if bound is not None and not math.isnan(bound):
-            bound = float(max(bound, objective)) if math.isfinite(objective) else float(bound)
+            bound = float(bound)
+            if math.isfinite(objective) and bound < objective:
+                # A bound below the exact value of a plan in hand is itself proof that the bound
+                # is wrong. Lifting it to the objective is what turned issue 12.1's broken HiGHS
+                # bounds into "optimal, bound == objective"; only rounding noise is lifted.
+                if bound >= objective - 1e-12 * abs(objective):
+                    bound = objective
+                else:
+                    logger.warning("%s: its bound %.17g is below the exact revenue %.17g of its own plan; the "
+                                   "bound is discarded (no certificate)", method, bound, objective)
+                    bound, certificate = None, "none"
         else:
             bound = None
         gap = relative_gap(objective, bound, "max") if math.isfinite(objective) else None
@@ -479,9 +491,10 @@ class _Run:
         if lp_rounds < 0:
             raise InputError("lp_rounds", f"must be >= 0, got {lp_rounds}")
         milp = base_model(instance, layout, self.stations)
-        # HiGHS's presolve reductions (parallel columns, aggregation, probing) use absolute
-        # tolerances; on masters whose planes span many orders of magnitude they fixed location
-        # binaries against the optimum (HiGHS 1.15 and 1.16). Off, the masters are solved as given.
+        # Issue 12.1: on masters whose planes span 1e-9..1e13 with right-hand sides down to
+        # 1e-34, HiGHS 1.16's probing (presolve rules 15 and 20) cut off plans the master
+        # contains and returned a MIP bound 0.3-18 % low (tests/choice/test_choice_certificates.py
+        # has the diagnosis). The masters are now scaled and their rows safe; presolve stays off.
         options = SolverOptions(mip_rel_gap=min(self.gap, 1e-4) / 4, presolve="off", extra=TIGHT_HIGHS)
         seeded = milp
         lp_separator = SGISeparator(instance, layout, fractional=True, stations=self.stations)
