@@ -167,7 +167,14 @@ def captured_revenue(instance: ChoiceInstance, open_stations) -> np.ndarray:
     -------
     numpy.ndarray, shape (nodes,)
     """
-    x = np.asarray(open_stations, dtype=float).reshape(-1)
+    if not isinstance(instance, ChoiceInstance):
+        raise InputError("instance", f"must be a ChoiceInstance, got {type(instance).__name__}")
+    x = as_array("open_stations", open_stations, shape=(instance.sites, instance.types), allow_bool=True)
+    outside = ~((x >= 0.0) & (x <= 1.0))
+    if outside.any():
+        index = first_index(outside)
+        raise InputError("open_stations", f"must lie in [0, 1], got {x[index]!r}", index)
+    x = x.reshape(-1)
     weights = instance.attraction.reshape(instance.nodes, -1)
     revenue = np.tile(instance.revenue, instance.sites)
     captured = weights @ (x * revenue)

@@ -520,11 +520,14 @@ class _Run:
             # A limit before HiGHS found any plan: the greedy plan, no bound.
             return self.finish(method, None, None, "time_limit" if error.outcome == "time_limit" else
                                "iteration_limit", iterations=0, size=self.size_of(milp), certificate="none")
-        elapsed = 0.0
+        # One trace row per MILP round, in revenue (the masters' bounds are in objective units
+        # and carry no margin yet); ``cuts`` counts the planes in the master so far.
+        elapsed, planes = 0.0, lp_separator.cuts_added
         for r in loop.rounds:
             elapsed += r.wall_time
-            self.trace.append(iteration=r.round, seconds=elapsed, objective=math.nan, bound=r.bound, gap=math.nan,
-                              cuts=r.rows_added)
+            planes += r.rows_added
+            self.trace.append(iteration=r.round, seconds=elapsed, objective=math.nan,
+                              bound=self.master_bound(milp, r.bound), gap=math.nan, cuts=planes)
         separator(loop.x)  # score the final incumbent too
         stopped = {"optimal": None, "round_limit": "iteration_limit", "time_limit": "time_limit"}.get(
             loop.status, "iteration_limit")

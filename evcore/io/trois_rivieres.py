@@ -33,6 +33,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .._validate import check_choice
 from ..errors import InputError
 from ._text import read_text, where
 
@@ -147,8 +148,7 @@ def _number(value, field: str, index) -> float:
 
 def read(folder, variant: str = "Simple", *, years: int = 4) -> TroisRivieresData:
     """Read one variant from ``folder``; raises :class:`InputError` naming file, key and entry."""
-    if variant not in VARIANTS:
-        raise InputError("variant", f"must be one of {list(VARIANTS)}, got {variant!r}")
+    check_choice("variant", variant, VARIANTS)
     if not isinstance(years, (int, np.integer)) or isinstance(years, bool) or not 1 <= years <= 1000:
         raise InputError("years", f"must be an integer in [1, 1000], got {years!r}")
     if not isinstance(folder, (str, os.PathLike)):
