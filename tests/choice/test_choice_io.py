@@ -76,12 +76,21 @@ def test_hm14_utilities_that_overflow_or_vanish_are_refused(tmp_path):
             hm14_instance(data, beta=beta, alpha=0.1)
 
 
-def test_readme_example_runs_without_outside_files(tmp_path):
-    """What the README shows: write an HM14-format file, read it, solve it exactly."""
-    path = hm14.write(tmp_path / "hm14_200_25.data", random_hm14(customers=200, candidates=25, seed=0))
-    result = solve(read_hm14(path, beta=1.0, alpha=0.1), stations=5, time_limit=60)
+def test_readme_example_runs_without_outside_files(tmp_path, monkeypatch):
+    """The README's choice block, extracted and run as a user would in an empty folder (12.5)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in readme.split("```python\n")[1:]]
+    block = next(b for b in blocks if b.startswith("from evcore.choice import"))
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(block, "README.md (choice)", "exec"), namespace)  # noqa: S102 - the README's own code
+    result, plan = namespace["result"], namespace["plan"]
     assert result.status == "optimal" and result.bound >= result.objective
     assert len(result.open_site_ids) == 5 and all(s.startswith("L") for s in result.open_site_ids)
+    assert plan.status == "optimal" and plan.model == "multi-stage"
+    frame = plan.to_frame()
+    assert {"site_id", "type_id", "group", "year"} <= set(frame.columns)
+    assert (tmp_path / "hm14_200_25.data").is_file()
 
 
 @pytest.mark.skipif(not (DATA / "trois-rivieres").is_dir(), reason="Trois-Rivieres data not found")
