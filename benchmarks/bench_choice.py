@@ -1,23 +1,30 @@
-"""Station location under logit choice: formulations side by side, in one run.
+"""Station location under logit choice: evcore's best against SGI and SCIP-lazy, in one run.
 
-    python benchmarks/bench_choice.py [--cases N] [--time-limit S]
+    python benchmarks/bench_choice.py                      # trees + examples (no outside data needed)
+    python benchmarks/bench_choice.py --busy               # the same with one core kept busy
+    python benchmarks/bench_choice.py --trois-rivieres     # Trois-Rivieres on (2, 2, 2) trees (../shared/data)
+    python benchmarks/bench_choice.py --hm14               # HM14_800_25 sections (../shared/data/mnl)
 
-1. HM14_800_25 (published optima, ../shared/data/mnl): SGI (tangent planes on demand, the
-   foundation's cut loop on HiGHS) and evcore's best (tangent plus submodular cuts) against R1 (y = 1/D with McCormick products, one MILP):
-   time, rounds, cuts, gap to the published optimum, formulation size (rows, columns,
-   non-zeros; the paper's Table I). With PySCIPOpt installed (evcore[scip]) also SCIP-lazy:
-   the SGI master in one SCIP tree, planes added as lazy constraints by a constraint handler.
-2. R4 (binary expansion of the integer-scaled denominator) on a few HM14 cases, with the
-   share of utilities its rounding hides.
-3. A multi-stage synthetic city (scenario tree): deterministic, two-stage and multi-stage
-   models with SGI, SCIP-lazy (when installed) and R1, and the perfect-information bound.
-4. ``--trois-rivieres``: the Trois-Rivieres "Simple" data (317 classes, 10 sites, 6 station types,
-   budgets) on a growth tree (``--tr-branching``, default 2,2,2: four years, 8 scenarios), the same
-   models and methods (R1 only with ``--tr-r1``; it does not finish there).
+Sections:
 
-    python benchmarks/bench_choice.py --trois-rivieres [--tr-branching 2,2] [--time-limit 900]
+1. ``trees`` (default): the instance set of :func:`tree_instance_set` (seeded, documented;
+   synthetic cities with 1-3 station types, binding budgets and scenario trees from (2, 2) to
+   (3, 3) and (2, 2, 2), two-stage and multi-stage models), each solved by ``best``, ``sgi``
+   and ``scip-lazy`` (when PySCIPOpt is installed) one after the other with the same time
+   limit. Per method: runs proven optimal, median and worst wall time and proven gap, and the
+   ratio of each method's time to best's (median and worst; a run stopped by the limit counts
+   at the limit, so those ratios are lower bounds).
+2. ``examples``: every README and CLI example of choice, timed (the CLI in a fresh process,
+   imports included); target 10 s each.
+3. ``--trois-rivieres``: the Trois-Rivieres data (317 classes, 10 sites, 6 station types, the
+   data's budgets) on growth trees (``--tr-branching``, default 2,2,2: four years, 8 scenarios)
+   with three tree seeds and both variants, multi-stage with ``best`` (target: 60 s); with
+   ``--tr-all`` also two-stage and SGI / SCIP-lazy.
+4. ``--hm14``: HM14_800_25 (published optima): SGI, best, SCIP-lazy and R1 side by side, and
+   R4 on a few cases (the paper's Table I comparison).
 
-Target (issue): SGI >= 10x faster than R1 at the median; every HM14_800_25 case within 60 s.
+The load average is printed before and after each section: timings on a shared machine are
+only comparable within one run.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from _table import print_table  # noqa: E402
 
-from evcore.choice import perfect_information_bound, read_hm14, solve, synthetic_city  # noqa: E402
+from evcore.choice import read_hm14, solve, synthetic_city  # noqa: E402
 from evcore.errors import SolverError  # noqa: E402
 
 try:
@@ -43,7 +50,8 @@ try:
 except ImportError:
     HAVE_SCIP = False
 
-MNL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnl"
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+MNL = DATA / "mnl"
 
 
 def section_hm14(cases: int, time_limit: float) -> None:
@@ -132,67 +140,221 @@ def section_r4(cases: int, time_limit: float) -> None:
                 ["case", "optimum", "seconds", "status", "gap to optimum %", "utilities rounded to 0", "size"], rows)
 
 
-def section_tree(time_limit: float) -> None:
-    city = synthetic_city(40, 8, 1, 4, branching=(2, 2, 2), seed=3, subcentre=True, budget=150.0, growth_sd=0.2)
+# -- the instance set ----------------------------------------------------------------------------
+#: Sizes the set draws from (README's example: 40 users, 8 sites, 2 types, (2, 2)).
+USERS = (30, 40, 60)
+SITES = (6, 8, 10)
+TYPES = (1, 2, 3)
+BRANCHINGS = ((2, 2), (3, 2), (3, 3), (2, 2, 2))
+GROWTH_SDS = (0.1, 0.2, 0.3)
+
+
+def tree_instance_set(count: int = 12, seed: int = 2026) -> list:
+    """The benchmark set: ``count`` synthetic growing cities, one ``(name, instance)`` each.
+
+    City k draws, from ``numpy.random.default_rng([seed, k])``: users from :data:`USERS`,
+    sites from :data:`SITES`, station types from :data:`TYPES` (each size of the set is used
+    once per ``len(...)`` cities, in a shuffled order, so every value appears), a scenario
+    tree's branching from :data:`BRANCHINGS` (years = len(branching) + 1), the growth spread
+    from :data:`GROWTH_SDS`, a new sub-centre or not, and the yearly budget as 1-4 times the
+    price of a mid-size station (binding). The city's own seed is ``10_000 * seed + k``: none
+    of the cities evcore was developed on (the README's seed 0, the demo's seed 3) is in it.
+    """
+    from evcore.choice import synthetic_city
+
+    rng = np.random.default_rng(seed)
+    orders = {name: rng.permutation(np.resize(np.arange(len(values)), count))
+              for name, values in (("users", USERS), ("sites", SITES), ("types", TYPES), ("branching", BRANCHINGS))}
+    cases = []
+    for k in range(count):
+        draw = np.random.default_rng([seed, k])
+        users, sites, types = USERS[orders["users"][k]], SITES[orders["sites"][k]], TYPES[orders["types"][k]]
+        branching = BRANCHINGS[orders["branching"][k]]
+        mid_size = 100.0 + 50.0 * (types + 1) / 2
+        budget = float(np.round(draw.uniform(1.0, 4.0) * mid_size))
+        sd = float(draw.choice(GROWTH_SDS))
+        subcentre = bool(draw.integers(2))
+        city = synthetic_city(users, sites, types, len(branching) + 1, branching=branching, seed=10_000 * seed + k,
+                              budget=budget, growth_sd=sd, subcentre=subcentre)
+        name = (f"{users}u {sites}s {types}t tree {'x'.join(map(str, branching))} sd {sd:g}"
+                f"{' sub' if subcentre else ''} budget {budget:g}")
+        cases.append((name, city.instance))
+    return cases
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split(" ")[0]
+    except OSError:  # not Linux
+        return "?"
+
+
+def _run(instance, method, model, time_limit):
+    started_cpu = time.process_time()
+    try:
+        result = solve(instance, method, model=model, time_limit=time_limit)
+    except SolverError as error:
+        return {"status": f"error ({error.status})", "seconds": float("nan"), "cpu": float("nan"),
+                "gap": float("nan"), "objective": float("nan"), "method": method, "done": False}
+    return {"status": result.status, "seconds": result.wall_time, "cpu": time.process_time() - started_cpu,
+            "gap": float("inf") if result.gap is None else result.gap, "objective": result.objective,
+            "method": result.method, "done": result.status == "optimal"}
+
+
+def _summary(values, done):
+    values = np.asarray(values, float)
+    marker = "" if all(done) else " (>=)"
+    return f"{np.median(values):.3g}{marker}", f"{np.max(values):.3g}{marker}"
+
+
+def section_trees(count: int, seed: int, time_limit: float, models) -> None:
+    methods = ["best", "sgi"] + (["scip-lazy"] if HAVE_SCIP else [])
+    print(f"\nload average before: {_load()}")
+    runs = {method: [] for method in methods}
     rows = []
-    for model in ("deterministic", "two-stage", "multi-stage"):
-        for method in ("sgi", "scip-lazy", "r1") if HAVE_SCIP else ("sgi", "r1"):
-            result = solve(city.instance, model=model, method=method, time_limit=time_limit)
-            rows.append([model, method, result.objective, result.status, result.wall_time, result.rounds,
-                         f"{result.size['rows']}x{result.size['columns']}"])
-    perfect = perfect_information_bound(city.instance)
-    rows.append(["perfect information", "sgi", perfect, "bound", float("nan"), "", ""])
-    print_table("Synthetic growing city (40 users, 8 sites, 4 years, 8 scenarios, one station a year)",
-                ["model", "method", "objective", "status", "seconds", "rounds", "size"], rows)
+    for name, instance in tree_instance_set(count, seed):
+        for model in models:
+            line = [name, model]
+            for method in methods:  # interleaved: the same load for every method of a case
+                run = _run(instance, method, model, time_limit)
+                runs[method].append(run)
+                line += [run["seconds"], run["status"] if method != "best" else f"{run['status']} ({run['method']})",
+                         run["gap"]]
+            best_value = max(runs[m][-1]["objective"] for m in methods)
+            line.append(min(runs[m][-1]["objective"] for m in methods) / best_value if best_value else float("nan"))
+            rows.append(line)
+    header = ["case", "model"]
+    for method in methods:
+        header += [f"{method} s", f"{method} status", f"{method} gap"]
+    header.append("worst/best plan")
+    print_table(f"Scenario trees: {len(rows)} runs per method (tree_instance_set(count={count}, seed={seed})), "
+                f"{time_limit:g} s limit", header, rows)
+    summary = []
+    for method in methods:
+        seconds = [r["seconds"] if r["done"] else time_limit for r in runs[method]]
+        done = [r["done"] for r in runs[method]]
+        gaps = [r["gap"] for r in runs[method]]
+        ratio = np.array(seconds) / np.array([r["seconds"] for r in runs["best"]])
+        summary.append([method, f"{sum(done)}/{len(done)}", *_summary(seconds, done),
+                        f"{np.median([r['cpu'] for r in runs[method]]):.3g}", f"{np.median(gaps):.2e}",
+                        f"{np.max(gaps):.2e}", f"{np.median(ratio):.3g}", f"{np.min(ratio):.3g}"])
+    print_table("Summary (time of a run stopped by the limit = the limit; ratio = method time / best time)",
+                ["method", "optimal", "median s", "worst s", "median CPU s", "median gap", "worst gap",
+                 "median ratio", "smallest ratio"], summary)
+    print(f"load average after: {_load()}")
 
 
-def section_trois_rivieres(time_limit: float, branching: tuple, with_r1: bool) -> None:
+def section_examples() -> None:
+    """The README's and the CLI's choice examples, each timed as a user runs it."""
+    import subprocess
+
+    from evcore.choice import hm14_instance, random_hm14
+
+    print(f"\nload average before: {_load()}")
+    rows = []
+
+    def timed(label, call):
+        started, cpu = time.perf_counter(), time.process_time()
+        result = call()
+        rows.append([label, time.perf_counter() - started, time.process_time() - cpu,
+                     getattr(result, "status", ""), getattr(result, "method", "")])
+
+    city = synthetic_city(40, 8, types=2, years=3, branching=(2, 2), seed=0)
+    timed("README: solve(random HM14 200x25, stations=5)",
+          lambda: solve(hm14_instance(random_hm14(200, 25, seed=0), beta=1.0, alpha=0.1), stations=5))
+    timed("README: synthetic_city(40, 8, types=2, years=3, (2, 2)) multi-stage",
+          lambda: solve(city.instance, model="multi-stage"))
+    timed("README: the same, two-stage", lambda: solve(city.instance, model="two-stage"))
+    if HAVE_SCIP:
+        timed("README: the same, deterministic, scip-lazy", lambda: solve(city.instance, method="scip-lazy"))
+    for argv in (["choice", "--users", "40", "--sites", "8", "--years", "3", "--branching", "2,2", "--model",
+                  "multi-stage"],
+                 ["choice", "--users", "40", "--sites", "8", "--years", "3", "--branching", "2,2", "--model",
+                  "two-stage"]):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "evcore", *argv], capture_output=True, text=True)
+        rows.append(["CLI: evcore " + " ".join(argv), time.perf_counter() - started, float("nan"),
+                     "exit 0" if done.returncode == 0 else f"exit {done.returncode}", "(process, with imports)"])
+    print_table("README and CLI examples of choice (target: 10 s each)",
+                ["example", "wall s", "CPU s", "status", "method"], rows)
+    print(f"load average after: {_load()}")
+
+
+def section_trois_rivieres(time_limit: float, branching: tuple, everything: bool, seeds=(0, 1, 2)) -> None:
     from dataclasses import replace
 
-    from evcore.choice import read_trois_rivieres
-    from evcore.choice.scenarios import growth_tree
+    from evcore.choice import growth_tree, read_trois_rivieres
 
-    folder = MNL.parent / "trois-rivieres"
+    folder = DATA / "trois-rivieres"
+    if not folder.is_dir():
+        print(f"\nTrois-Rivieres data not found at {folder}: section skipped")
+        return
+    print(f"\nload average before: {_load()}")
     years = len(branching) + 1
-    base = read_trois_rivieres(folder, "Simple", years=years, budgets=(550.0, 300.0, 250.0, 500.0)[:years])
-    instance = replace(base, tree=growth_tree(base.demand[:, 0], branching, seed=0))
-    methods = ["sgi"] + (["scip-lazy"] if HAVE_SCIP else []) + (["r1"] if with_r1 else [])
-    rows = []
-    for model in ("deterministic", "two-stage", "multi-stage"):
-        for method in methods:
-            try:
-                result = solve(instance, model=model, method=method, time_limit=time_limit)
-            except SolverError as exc:
-                rows.append([model, method, float("nan"), f"error: {exc.status}", float("nan"), "", ""])
-                continue
-            rows.append([model, method, result.objective, result.status, result.wall_time, result.rounds,
-                         f"{result.size['rows']}x{result.size['columns']}"])
-    print_table(f"Trois-Rivieres Simple on a growth tree {branching} ({years} years, "
-                f"{int(np.prod(branching))} scenarios, 6 station types, budgets), {time_limit:g} s limit",
-                ["model", "method", "objective", "status", "seconds", "rounds", "size"], rows)
+    methods = ["best"] + (["sgi"] + (["scip-lazy"] if HAVE_SCIP else []) if everything else [])
+    models = ("two-stage", "multi-stage") if everything else ("multi-stage",)
+    rows, times = [], {(model, method): [] for model in models for method in methods}
+    for variant in ("Simple", "Distance"):
+        base = read_trois_rivieres(folder, variant, years=years, budgets=(550.0, 300.0, 250.0, 500.0)[:years])
+        for tree_seed in seeds:
+            instance = replace(base, tree=growth_tree(base.demand[:, 0], branching, seed=tree_seed))
+            for model in models:
+                for method in methods:
+                    run = _run(instance, method, model, time_limit)
+                    times[model, method].append(run["seconds"] if run["done"] else time_limit)
+                    rows.append([variant, tree_seed, model, method, run["method"], run["objective"], run["status"],
+                                 run["gap"], run["seconds"], run["cpu"]])
+    print_table(f"Trois-Rivieres on growth trees {branching} ({years} years, {int(np.prod(branching))} scenarios, "
+                f"6 station types, budgets), {time_limit:g} s limit",
+                ["variant", "tree seed", "model", "method", "ran", "objective", "status", "gap", "seconds", "CPU s"],
+                rows)
+    for (model, method), values in times.items():
+        print(f"{model} {method}: median {np.median(values):.3g} s, worst {np.max(values):.3g} s "
+              f"over {len(values)} trees (target 60 s)")
+    print(f"load average after: {_load()}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per run (default 60)")
+    parser.add_argument("--count", type=int, default=12, help="cities in the tree set (default 12)")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the tree set (default 2026)")
+    parser.add_argument("--models", default="two-stage,multi-stage", help="models solved on the tree set")
+    parser.add_argument("--busy", action="store_true", help="keep one core busy with another process meanwhile")
+    parser.add_argument("--no-examples", action="store_true", help="skip the README/CLI examples")
+    parser.add_argument("--trois-rivieres", action="store_true", help="only: Trois-Rivieres on growth trees")
+    parser.add_argument("--tr-branching", default="2,2,2", help="Trois-Rivieres tree branching (default 2,2,2)")
+    parser.add_argument("--tr-all", action="store_true", help="Trois-Rivieres: also two-stage, SGI and SCIP-lazy")
+    parser.add_argument("--hm14", action="store_true", help="only: the HM14_800_25 sections")
     parser.add_argument("--cases", type=int, default=9, help="HM14 cases, spread over the 81 (81: all)")
-    parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--sgi-all", action="store_true", help="only: evcore's best on all 81 HM14 cases")
     parser.add_argument("--all-method", help="only: this method on all 81 HM14 cases (e.g. scip-lazy)")
-    parser.add_argument("--trois-rivieres", action="store_true", help="only: the Trois-Rivieres scenario tree")
-    parser.add_argument("--tr-branching", default="2,2,2", help="Trois-Rivieres tree branching (default 2,2,2)")
-    parser.add_argument("--tr-r1", action="store_true", help="include R1 in the Trois-Rivieres section")
     args = parser.parse_args()
-    if not MNL.is_dir():
-        sys.exit(f"reference data not found at {MNL}")
-    if args.trois_rivieres:
-        section_trois_rivieres(args.time_limit, tuple(int(b) for b in args.tr_branching.split(",")), args.tr_r1)
-        return
-    if args.sgi_all or args.all_method:
-        section_sgi_all(args.time_limit, args.all_method or "best")
-        return
-    section_hm14(args.cases, args.time_limit)
-    section_r4(min(args.cases, 3), args.time_limit)
-    section_tree(args.time_limit)
+    busy = None
+    if args.busy:
+        import subprocess
+
+        busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        print(f"one core kept busy by process {busy.pid}")
+    try:
+        if args.trois_rivieres:
+            section_trois_rivieres(args.time_limit, tuple(int(b) for b in args.tr_branching.split(",")), args.tr_all)
+        elif args.hm14 or args.sgi_all or args.all_method:
+            if not MNL.is_dir():
+                sys.exit(f"reference data not found at {MNL}")
+            if args.sgi_all or args.all_method:
+                section_sgi_all(args.time_limit, args.all_method or "best")
+            else:
+                section_hm14(args.cases, args.time_limit)
+                section_r4(min(args.cases, 3), args.time_limit)
+        else:
+            if not args.no_examples:
+                section_examples()
+            section_trees(args.count, args.seed, args.time_limit, tuple(args.models.split(",")))
+    finally:
+        if busy is not None:
+            busy.kill()
+            busy.wait()
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ __all__ = [
     "check_number",
     "check_ids",
     "check_interval",
+    "as_flags",
     "MAX_THREADS",
 ]
 
@@ -471,3 +472,31 @@ def check_interval(field: str, value, *, minimum: float | None = None, maximum: 
     if low > high:
         raise InputError(field, f"low must not exceed high, got ({low!r}, {high!r})")
     return low, high
+
+
+def as_flags(field: str, value, *, shape: Sequence[int | None] | None = None) -> np.ndarray:
+    """A boolean array from booleans or the numbers 0 and 1 only.
+
+    ``0.5``, ``2``, ``nan``, ``"yes"`` (anything but true/false, 0/1) raise
+    :class:`InputError` naming the first offending entry; nothing is rounded or cast.
+    """
+    raw = value if isinstance(value, np.ndarray) else None
+    if raw is None:
+        try:
+            raw = np.asarray(value)
+        except (TypeError, ValueError) as exc:
+            raise InputError(field, f"cannot be read as an array (ragged or mixed?): {exc}") from None
+    if raw.dtype.kind == "b":
+        arr = raw.astype(bool)
+    else:
+        if raw.dtype.kind in "USVOcmM":
+            _reject_kind(field, raw, np.dtype(float))
+        numbers_ = as_array(field, raw, dtype=float)
+        bad = ~((numbers_ == 0.0) | (numbers_ == 1.0))
+        if bad.any():
+            index = first_index(bad)
+            raise InputError(field, f"must be true/false (or 0/1), got {_entry(numbers_, index)!r}", index)
+        arr = numbers_ == 1.0
+    if shape is not None:
+        check_shape(field, arr, shape)
+    return arr

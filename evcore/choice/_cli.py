@@ -4,24 +4,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from .._output import emit, write_csv, write_json
+from .._output import emit, note, write_csv, write_json
+from ..errors import InputError
 from .model import read_hm14
 from .solve import AVAILABLE_METHODS, AVAILABLE_MODELS, perfect_information_bound, solve
-from .synthetic import synthetic_city
+from .synthetic import random_hm14, synthetic_city
 
 
 def _int_tuple(text: str):
-    return tuple(int(part) for part in text.split(",") if part.strip())
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise InputError("--branching", f"must be integers separated by commas, got {text!r}") from None
 
 
 def register(subparsers, name: str) -> None:
     parser = subparsers.add_parser(
         name, help="station location under logit choice and demand growth (seed 001)",
-        description="Locate charging stations under multinomial-logit user choice, exactly on HiGHS. Either an "
-        "HM14 maximum-capture file (--hm14 FILE --beta --alpha --stations) or a synthetic growing city.")
+        description="Locate charging stations under multinomial-logit user choice, with a proven optimality gap. "
+        "Either an HM14 maximum-capture file (--hm14 FILE --beta --alpha --stations) or a synthetic growing "
+        "city. --write-hm14 FILE writes an HM14-format file of random points (HM14's own files come with "
+        "Haase & Mueller, EJOR 2014).")
     parser.add_argument("--hm14", default=None, help="HM14 .data file (first instance block)")
+    parser.add_argument("--write-hm14", default=None, metavar="FILE",
+                        help="write an HM14-format file of random points (--customers, --candidates, --seed) and stop")
+    parser.add_argument("--customers", type=int, default=200, help="--write-hm14: customers")
+    parser.add_argument("--candidates", type=int, default=25, help="--write-hm14: candidate locations")
     parser.add_argument("--beta", type=float, default=1.0)
     parser.add_argument("--alpha", type=float, default=0.1)
     parser.add_argument("--stations", type=int, default=None, help="exactly this many stations open")
@@ -32,34 +40,39 @@ def register(subparsers, name: str) -> None:
     parser.add_argument("--branching", type=_int_tuple, default=None, help="children per node per year, e.g. 2,2,2")
     parser.add_argument("--model", choices=AVAILABLE_MODELS, default="deterministic")
     parser.add_argument("--method", choices=AVAILABLE_METHODS, default="best")
-    parser.add_argument("--time-limit", type=float, default=None)
+    parser.add_argument("--time-limit", type=float, default=None, help="seconds (best plan so far, with its gap)")
+    parser.add_argument("--gap", type=float, default=1e-6, help="relative gap at which to stop (default 1e-6)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--output", "-o", default=None)
-    parser.add_argument("--progress", action="store_true")
+    parser.add_argument("--progress", action="store_true", help="progress lines on stderr")
     parser.set_defaults(handler=_run)
 
 
 def _run(args) -> int:
+    from ..io.hm14 import write
+
+    if args.write_hm14:
+        path = write(args.write_hm14, random_hm14(args.customers, args.candidates, seed=args.seed))
+        note(f"wrote {path} ({args.customers} customers, {args.candidates} candidate locations, 1 competitor)")
+        return 0
     if args.hm14:
         instance = read_hm14(args.hm14, args.beta, args.alpha)
     else:
         instance = synthetic_city(args.users, args.sites, args.types, args.years, branching=args.branching,
                                   seed=args.seed).instance
-    result = solve(instance, stations=args.stations, model=args.model, method=args.method,
-                   time_limit=args.time_limit, progress=args.progress)
-    rows = [{"group": g, "site": int(j), "type": int(k)} for g in range(result.plan.shape[2])
-            for j, k in zip(*np.nonzero(result.plan[:, :, g]))]
-    payload = {"instance": instance.name, "model": args.model, "method": result.method, "status": result.status,
-               "objective": result.objective, "bound": result.bound, "gap": result.gap,
-               "open_sites": result.open_sites, "rounds": result.rounds, "cuts": result.cuts, "size": result.size,
-               "seconds": result.wall_time, "plan": rows}
+    result = solve(instance, args.method, stations=args.stations, model=args.model, time_limit=args.time_limit,
+                   gap=args.gap, progress=args.progress)
+    rows = result.plan_rows()
+    payload = {"instance": instance.name, **result.summary(), "size": result.size, "plan": rows,
+               "groups": result.group_rows()}
     return emit(payload, rows, args.format, args.output)
 
 
 def demo(out_dir: Path) -> dict:
     """A growing synthetic city: deterministic, two-stage and multi-stage plans, and their values."""
-    from ..plotting import new_figure, save_figure
+    from ..plotting import save_figure
+    from .analysis import plans_by_scenario_figure
 
     out_dir = Path(out_dir)
     # One station a year (the budget binds), uncertain growth with a possible new sub-centre.
@@ -67,38 +80,20 @@ def demo(out_dir: Path) -> dict:
     instance = city.instance
     results = {model: solve(instance, model=model) for model in ("deterministic", "two-stage", "multi-stage")}
     perfect = perfect_information_bound(instance)
-    rows = [{"model": m, "objective": r.objective, "bound": r.bound, "status": r.status, "rounds": r.rounds,
-             "cuts": r.cuts, "seconds": round(r.wall_time, 3)} for m, r in results.items()]
+    rows = [{"model": m, "objective": r.objective, "bound": r.bound, "status": r.status, "method": r.method,
+             "iterations": r.iterations, "seconds": round(r.wall_time, 3)} for m, r in results.items()]
     rows.append({"model": "perfect information (bound)", "objective": perfect})
     files = [write_csv(rows, out_dir / "models.csv"),
-             write_json({m: {"objective": r.objective, "open_sites": r.open_sites, "plan": r.plan}
+             write_json({m: {"objective": r.objective, "open_site_ids": r.open_site_ids, "plan": r.plan_rows()}
                          for m, r in results.items()}, out_dir / "plans.json")]
-    tree = instance.tree
-    fig, axes = new_figure(10.0, 4.0)
-    fig.delaxes(axes)
-    scenarios = [0, len(tree.scenarios) - 1]  # no sub-centre vs sub-centre in every branch
-    multi = results["multi-stage"]
-    for panel, scenario in enumerate(scenarios):
-        ax = fig.add_subplot(1, 2, panel + 1)
-        demand = tree.demand[tree.paths[scenario, -1]]
-        ax.scatter(city.user_xy[:, 0], city.user_xy[:, 1], s=demand / demand.max() * 60, color="0.6",
-                   label="user nodes (size = final demand)")
-        for year, node in enumerate(tree.paths[scenario]):
-            built = multi.plan[:, :, node].any(axis=1)
-            ax.scatter(city.site_xy[built, 0], city.site_xy[built, 1], s=160 - 40 * year, marker="s",
-                       facecolors="none", edgecolors=f"C{year}", linewidths=2, label=f"open in year {year + 1}")
-        ax.scatter(city.site_xy[:, 0], city.site_xy[:, 1], s=12, marker="x", color="black", label="candidate sites")
-        ax.set_title("no sub-centre" if panel == 0 else "new sub-centre (north-east)")
-        ax.set_aspect("equal")
-        if panel == 0:
-            ax.legend(fontsize=7, loc="lower left")
-    fig.suptitle("Multi-stage plan along two scenarios")
-    files.append(save_figure(fig, out_dir / "plans_by_scenario.png"))
+    figure = plans_by_scenario_figure(city, results["multi-stage"])
+    files.append(save_figure(figure, out_dir / "plans_by_scenario.png"))
     ms, ts = results["multi-stage"].objective, results["two-stage"].objective
     return {
         "headline": f"growing city (40 users, 8 sites, 4 scenarios, one station a year): two-stage {ts:.1f}, "
                     f"multi-stage {ms:.1f} "
                     f"(value of adapting {100 * (ms - ts) / ts:.2f}%), perfect information {perfect:.1f}",
-        "lines": [f"{m}: {r.status}, {r.rounds} rounds, {r.cuts} cuts, {r.wall_time:.2f} s" for m, r in results.items()],
+        "lines": [f"{m}: {r.status} ({r.method}, {r.certificate}), {r.iterations} iterations, {r.wall_time:.2f} s"
+                  for m, r in results.items()],
         "files": [str(f) for f in files],
     }

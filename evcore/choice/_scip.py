@@ -7,14 +7,17 @@ solutions) rejects any candidate whose theta exceeds h at the candidate's rounde
 during enforcement, adds the violated tangent planes (and, for equal revenues, the submodular
 cuts) as global linear constraints: lazy constraints in SCIP's sense. The cuts come from
 :meth:`evcore.choice._sgi.SGISeparator.violated_cuts`, exactly as in the HiGHS cut loop, then
-go through an exact coefficient tightening (:func:`tighten_rows`) that SCIP's LP needs on
-ill-scaled data; the orchestration differs (one tree instead of a MILP re-solved per round).
+are already safe (:func:`evcore.choice._planes.safe_rows`: exact coefficient tightening, tiny
+coefficients in the right-hand side, a rounding margin), which SCIP's LP needs on ill-scaled
+data; the orchestration differs (one tree instead of a MILP re-solved per round).
 Lazy rows make SCIP's dual reductions, symmetry handling and restarts unsafe: they are off.
 
 Reference: seed 001, SGI formulation (the issue's restatement of Theorems 1-2).
 """
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import scipy.sparse as sp
@@ -23,19 +26,19 @@ from ..errors import InfeasibleError, InputError, SolverError
 from ..solvers import Model
 from ._sgi import Layout, SGISeparator
 
+logger = logging.getLogger(__name__)
+
 #: SCIP's statuses that leave a proven answer or a limit with the best plan so far.
-_LIMIT_STATUSES = {"timelimit": "time_limit", "gaplimit": "optimal", "optimal": "optimal", "nodelimit": "node_limit",
-                   "userinterrupt": "interrupted", "memlimit": "memory_limit", "stallnodelimit": "node_limit",
-                   "totalnodelimit": "node_limit", "sollimit": "solution_limit", "bestsollimit": "solution_limit",
-                   "restartlimit": "restart_limit"}
+_LIMIT_STATUSES = {"timelimit": "time_limit", "gaplimit": "optimal", "optimal": "optimal", "nodelimit": "iteration_limit",
+                   "userinterrupt": "time_limit", "memlimit": "feasible", "stallnodelimit": "iteration_limit",
+                   "totalnodelimit": "iteration_limit", "sollimit": "feasible", "bestsollimit": "feasible",
+                   "restartlimit": "feasible"}
 
 
 def _pyscipopt():
-    try:
-        import pyscipopt
-    except ImportError:
-        raise InputError("method", "'scip-lazy' needs PySCIPOpt: pip install 'evcore[scip]'") from None
-    return pyscipopt
+    from ..errors import require
+
+    return require("pyscipopt", "scip", "method 'scip-lazy'")
 
 
 def scip_master(milp: Model):
@@ -114,7 +117,7 @@ def tighten_rows(matrix, upper, col_lower, col_upper, integral, epsilon: float =
     binary = integral[cols] & (col_lower[cols] == 0.0) & (col_upper[cols] == 1.0)
     floor = np.minimum((upper - most)[rows], 0.0)
     coefficients = np.where(binary & (coefficients < 0.0), np.maximum(coefficients, floor), coefficients)
-    tightened = sp.csr_array((coefficients, cols, matrix.indptr), shape=matrix.shape)
+    tightened = sp.csr_array((coefficients, cols.copy(), matrix.indptr.copy()), shape=matrix.shape)
     tightened.eliminate_zeros()
     return tightened, upper
 
@@ -134,12 +137,14 @@ def lazy_handler_class():
         row, so it is not added again (that would loop) and the point is accepted.
         """
 
-        def __init__(self, separator: SGISeparator, milp: Model, variables, terms, progress: bool):
+        def __init__(self, separator: SGISeparator, milp: Model, variables, terms, reporter):
             self.separator = separator
             self.milp = milp
             self.variables = variables
             self.terms = terms
-            self.progress = progress
+            self.reporter = reporter
+            self.fractional = None  # an SGISeparator(fractional=True) to separate at LP points
+            self.separations = 0
             self.seen: set = set()
             self.cuts_added = 0
             self.rounds = 0
@@ -173,20 +178,37 @@ def lazy_handler_class():
             matrix, upper, fresh = found[0]
             rows = np.array([row for row, _ in fresh])
             self.seen.update(key for _, key in fresh)
-            milp = self.milp
-            tightened, right = tighten_rows(matrix[rows], upper[rows], milp.col_lower, milp.col_upper,
-                                            np.asarray(milp.integrality, bool))
-            add_rows(self.model, self.terms, tightened, np.full(rows.size, -np.inf), right, f"sgi{self.rounds}_",
-                     removable=False)
+            # The rows are safe already (exact tightening, rounding margin).
+            add_rows(self.model, self.terms, matrix[rows], np.full(rows.size, -np.inf), upper[rows],
+                     f"sgi{self.rounds}_", removable=False)
             self.cuts_added += rows.size
             self.rounds += 1
-            if self.progress:
-                print(f"scip-lazy enforcement {self.rounds}: {rows.size} planes added "
-                      f"({self.cuts_added} in all)")
+            logger.debug("scip-lazy enforcement %d: %d planes added (%d in all)", self.rounds, rows.size,
+                         self.cuts_added)
+            if self.reporter is not None:
+                self.reporter.report(self.rounds, message=f"{self.cuts_added} planes added")
             return {"result": Result.CONSADDED}
 
         def consenfolp(self, constraints, nusefulconss, solinfeasible):
             return self._enforce()
+
+        def conssepalp(self, constraints, nusefulconss):
+            # Tangent planes at the fractional LP point: valid on the whole cube (h is concave).
+            if self.fractional is None:
+                return {"result": Result.DIDNOTRUN}
+            layout: Layout = self.separator.layout
+            x = self._point(None)
+            anchor = np.moveaxis(np.clip(x[: layout.num_x], 0.0, 1.0).reshape(layout.groups, layout.sites,
+                                                                                  layout.types), 0, -1)
+            found = self.fractional.violated_cuts(x, anchor)
+            if found is None:
+                return {"result": Result.DIDNOTFIND}
+            matrix, upper = found
+            add_rows(self.model, self.terms, matrix, np.full(matrix.shape[0], -np.inf), upper,
+                     f"sgilp{self.separations}_", removable=True)
+            self.separations += 1
+            self.cuts_added += matrix.shape[0]
+            return {"result": Result.CONSADDED}
 
         def consenfops(self, constraints, nusefulconss, solinfeasible, objinfeasible):
             return self._enforce()
@@ -205,7 +227,7 @@ def lazy_handler_class():
 
 
 def solve_scip_lazy(instance, layout: Layout, milp: Model, *, submodular: bool, time_limit: float | None, gap: float,
-                    progress: bool):
+                    reporter=None, verbose: bool = False, stations=None, max_nodes=None, fractional: bool = False):
     """Solve the SGI master in SCIP with the planes as lazy constraints.
 
     Returns
@@ -222,13 +244,23 @@ def solve_scip_lazy(instance, layout: Layout, milp: Model, *, submodular: bool, 
         Planes added.
     """
     scip, variables, terms = scip_master(milp)
-    separator = SGISeparator(instance, layout, gap=gap, submodular=submodular)
-    handler = lazy_handler_class()(separator, milp, variables, terms, progress)
+    separator = SGISeparator(instance, layout, gap=gap, submodular=submodular, stations=stations, tolerance=1e-8)
+    handler = lazy_handler_class()(separator, milp, variables, terms, reporter)
+    if fractional:
+        handler.fractional = SGISeparator(instance, layout, fractional=True, stations=stations, tolerance=1e-6)
     scip.includeConshdlr(handler, "evcore_sgi", "subgradient inequalities of h as lazy constraints",
-                         chckpriority=-10, enfopriority=-10, needscons=False)
-    if not progress:
+                         chckpriority=-10, enfopriority=-10, sepapriority=-10, sepafreq=1 if fractional else -1,
+                         needscons=False)
+    if not verbose:
         scip.hideOutput()
-    scip.setParam("limits/gap", float(gap))
+    if max_nodes is not None:
+        scip.setParam("limits/totalnodes", int(min(max_nodes, 2**31 - 1)))
+    scip.setParam("limits/gap", float(gap) / 4)
+    scip.setParam("limits/absgap", 0.0)
+    # Tolerances of 1e-9 (SCIP's defaults: 1e-6 feasibility, 1e-7 dual): the certificate then
+    # needs only a small margin.
+    scip.setParam("numerics/feastol", 1e-9)
+    scip.setParam("numerics/dualfeastol", 1e-9)
     if time_limit is not None:
         scip.setParam("limits/time", max(float(time_limit), 1e-3))
     # Constraints added during the search refer to the original variables; a restart would
@@ -247,8 +279,9 @@ def solve_scip_lazy(instance, layout: Layout, milp: Model, *, submodular: bool, 
                               "budgets, the number of stations)", raw)
     if raw not in _LIMIT_STATUSES:
         raise SolverError(f"SCIP ended the scip-lazy solve with status {raw!r}", raw)
+    bound = float(scip.getDualbound())
     if scip.getNSols() == 0:
-        raise SolverError(f"SCIP found no plan before stopping ({raw})", raw)
+        return None, bound, _LIMIT_STATUSES[raw], handler.rounds, handler.cuts_added
     best = scip.getBestSol()
     x = np.asarray([scip.getSolVal(best, v) for v in variables], float)
-    return layout.plan(x), float(scip.getDualbound()), _LIMIT_STATUSES[raw], handler.rounds, handler.cuts_added
+    return layout.plan(x), bound, _LIMIT_STATUSES[raw], handler.rounds, handler.cuts_added

@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..solvers import Cuts, Model
+from . import _planes
 from .model import ChoiceInstance, captured_revenue
 
 
@@ -148,16 +149,42 @@ def location_bounds(instance: ChoiceInstance, layout: Layout):
     return existing, np.ones(layout.num_x)
 
 
+def theta_scale(instance: ChoiceInstance, layout: Layout) -> np.ndarray:
+    """Upper bound of each theta, per theta column (tree node-major), 0 where it cannot matter.
+
+    ``h_i(x) <= r̄ V / (v0 + V) <= r̄ Vmax / (v0 + Vmax)`` with one type per site. The masters
+    hold ``theta / scale`` in [0, 1], so the solvers' absolute tolerances act relative to each
+    user's possible revenue (utilities spanning 78 orders of magnitude make some revenues 1e-70).
+    """
+    vmax = instance.attraction.max(axis=2).sum(axis=1)
+    upper = float(instance.revenue.max()) * vmax / (instance.opt_out + vmax) * (1.0 + (layout.pairs + 64) * 2.3e-16)
+    scale = np.tile(upper, layout.tree_nodes)
+    return np.where(layout.objective_weights() > 0, scale, 0.0)
+
+
+def objective_unit(instance: ChoiceInstance, layout: Layout) -> float:
+    """Revenue per unit of the masters' objective: their largest coefficient is 1.
+
+    Solvers judge reduced costs and gaps with absolute tolerances (HiGHS: 1e-7, and a MIP
+    absolute gap of 1e-6); an instance whose whole revenue is 1e-7 would be "solved" at once.
+    """
+    largest = float(np.max(layout.objective_weights() * theta_scale(instance, layout), initial=0.0))
+    return largest if largest > 0 else 1.0
+
+
 def base_model(instance: ChoiceInstance, layout: Layout, stations: int | None) -> Model:
-    """The SGI master: planning rows on x, theta in [0, r̄] with weight probability × demand."""
+    """The SGI master: planning rows on x, ``theta / scale`` in [0, 1] (:func:`theta_scale`)
+    with weight probability × demand × scale, in units of :func:`objective_unit`."""
     matrix, lower, upper = planning_rows(instance, layout, stations, layout.num_cols)
     thetas = layout.num_cols - layout.num_x
     x_lower, x_upper = location_bounds(instance, layout)
-    objective = np.concatenate([np.zeros(layout.num_x), layout.objective_weights()])
+    scale = theta_scale(instance, layout)
+    objective = np.concatenate([np.zeros(layout.num_x), layout.objective_weights() * scale
+                                / objective_unit(instance, layout)])
     integrality = np.concatenate([np.ones(layout.num_x, bool), np.zeros(thetas, bool)])
     return Model(objective=objective, constraint_matrix=matrix, row_lower=lower, row_upper=upper,
                  col_lower=np.concatenate([x_lower, np.zeros(thetas)]),
-                 col_upper=np.concatenate([x_upper, np.full(thetas, float(instance.revenue.max()))]),
+                 col_upper=np.concatenate([x_upper, (scale > 0).astype(float)]),
                  integrality=integrality, sense="max")
 
 
@@ -167,43 +194,60 @@ def plan_value(instance: ChoiceInstance, layout: Layout, plan: np.ndarray) -> fl
     return float(np.sum(layout.node_weight[:, None] * layout.node_demand * rates[layout.node_group]))
 
 
+def plan_problem(instance, layout: Layout, plan: np.ndarray, stations: int | None, *,
+                 relative: float = 1e-12) -> str | None:
+    """Why ``plan`` (bool, shape (sites, types, groups)) breaks the planning rules, or ``None``.
+
+    Budgets are compared with a relative slack of ``relative`` (float64 sums of the costs).
+    """
+    plan = np.asarray(plan, bool)
+    per_site = plan.sum(axis=1)
+    if (per_site > 1).any():
+        j, g = np.argwhere(per_site > 1)[0]
+        return f"two station types at site {j} in group {g}"
+    existing = instance.existing
+    for g in range(layout.groups):
+        parent = layout.group_parent[g]
+        before = existing if parent < 0 else plan[:, :, parent]
+        if (before & ~plan[:, :, g]).any():
+            return f"group {g} removes or changes a station standing before it"
+        if instance.budget is not None:
+            spent = float(np.sum(instance.cost[plan[:, :, g] & ~before]))
+            limit = float(instance.budget[layout.group_stage[g]])
+            if spent > limit + relative * max(abs(limit), float(np.sum(instance.cost)), 1.0):
+                return f"group {g} spends {spent!r} over its budget {limit!r}"
+        if stations is not None and int(plan[:, :, g].sum()) != stations:
+            return f"group {g} has {int(plan[:, :, g].sum())} stations, not {stations}"
+    return None
+
+
+def plan_values(data, layout: Layout, plan: np.ndarray) -> float:
+    """Expected revenue of a plan (sites, types, groups), exactly (non-negative sums)."""
+    x = plan.reshape(layout.sites * layout.types, layout.groups).T.astype(float)  # (groups, pairs)
+    rates = _planes.revenue_rate(data, x)  # (groups, users)
+    return float(np.sum(layout.node_weight[:, None] * layout.node_demand * rates[layout.node_group]))
+
+
 def tangent_planes(instance: ChoiceInstance, open_pairs: np.ndarray):
-    """h_i and its gradient at a binary point, for every node.
+    """h_i and its gradient at a point x̂ (binary or fractional), for every node.
 
     Parameters
     ----------
     open_pairs : numpy.ndarray, shape (sites * types,)
-        x̂ (0/1), site-major then type.
+        x̂, site-major then type.
 
     Returns
     -------
     value : numpy.ndarray, shape (nodes,)
-        h_i(x̂) = R_i(x̂).
+        h_i(x̂) (= R_i(x̂) at binary x̂).
     gradient : numpy.ndarray, shape (nodes, sites * types)
     """
-    weights = instance.attraction.reshape(instance.nodes, -1)
-    revenue = np.tile(instance.revenue, instance.sites)
-    best = float(instance.revenue.max())
-    shortfall = best - revenue  # r̄ - r_m >= 0
-    denominator = instance.opt_out + weights @ open_pairs
-    penalty = weights @ (shortfall * open_pairs * open_pairs)
-    value = best * (1.0 - instance.opt_out / denominator) - penalty / denominator
-    gradient = (weights * ((best * instance.opt_out + penalty) / denominator**2)[:, None]
-                - weights * (2.0 * shortfall * open_pairs)[None, :] / denominator[:, None])
+    value, gradient, _ = _planes.tangent_planes(_planes.plane_data(instance), open_pairs)
     return value, gradient
 
 
 def submodular_planes(instance: ChoiceInstance, open_pairs: np.ndarray):
-    """Submodular cut at a binary point, for equal revenues r (Nemhauser-Wolsey).
-
-    With equal revenues node i's revenue is ``f_i(S) = r g(V_S)``, ``g(z) = z / (z + v0_i)``
-    concave increasing in the summed attraction ``V_S``, hence submodular and nondecreasing in
-    the set S of open (site, type) pairs. For every S (N: all pairs):
-
-        f(S) <= f(Ŝ) + sum_{m in S - Ŝ} ρ_m(Ŝ) - sum_{m in Ŝ - S} ρ_m(N - m),
-
-    with marginal gains ``ρ_m(A) = f(A + m) - f(A)``. Openings are priced at ρ_m(Ŝ) <= g'(V)v_m
-    (tighter than the tangent plane), closings at the smallest marginal ρ_m(N - m) (looser).
+    """Nemhauser-Wolsey cut at a binary point, for equal revenues (see :mod:`evcore.choice._planes`).
 
     Returns
     -------
@@ -213,63 +257,66 @@ def submodular_planes(instance: ChoiceInstance, open_pairs: np.ndarray):
         ρ_m(Ŝ) for closed pairs, ρ_m(N - m) for open ones: the cut reads
         ``theta_i <= value_i + slope_i . (x - x̂)``.
     """
-    weights = instance.attraction.reshape(instance.nodes, -1)
-    revenue = float(instance.revenue.max())
-    opt_out = instance.opt_out[:, None]
-    total = (weights @ open_pairs)[:, None]
-    everything = weights.sum(axis=1, keepdims=True)
-
-    def share(z):
-        return z / (z + opt_out)
-
-    value = revenue * share(total)[:, 0]
-    gain_if_opened = revenue * (share(total + weights) - share(total))
-    smallest_loss = revenue * (share(everything) - share(everything - weights))
-    slope = np.where(open_pairs[None, :] > 0.5, smallest_loss, gain_if_opened)
+    value, slope, _ = _planes.submodular_planes(_planes.plane_data(instance), open_pairs)
     return value, slope
 
 
 class SGISeparator:
-    """``separate(x)`` for :func:`evcore.solvers.cut_loop`: tangent cuts where theta exceeds h.
+    """``separate(x)`` for :func:`evcore.solvers.cut_loop`: planes where theta exceeds h.
 
-    It also keeps the best plan seen (its true revenue is a valid lower bound on the optimum)
-    and ends the loop once the relaxation's value is within ``gap`` of that revenue.
-    ``tolerance`` (absolute, on theta) must not be below HiGHS's MIP feasibility tolerance
-    (1e-6): a cut already in the model may be violated by that much at HiGHS's answer, and
-    adding it again would not move the solution.
+    Every row it returns comes from :func:`evcore.choice._planes.safe_rows` (exact coefficient
+    tightening, tiny coefficients moved to the right-hand side, a rounding margin), so it holds
+    at every binary plan whatever the spread of the utilities. It also keeps the best plan seen
+    (scored exactly; a lower bound on the optimum). ``tolerance`` (absolute, on theta) must not
+    be below HiGHS's MIP feasibility tolerance (1e-6): a row already in the model may be
+    violated by that much at HiGHS's answer, and adding it again would not move the solution.
     """
 
-    def __init__(self, instance: ChoiceInstance, layout: Layout, *, gap: float, tolerance: float = 1e-6,
-                 fractional: bool = False, submodular: bool = False):
+    def __init__(self, instance: ChoiceInstance, layout: Layout, *, gap: float = 0.0, tolerance: float = 1e-6,
+                 fractional: bool = False, submodular: bool = False, stations: int | None = None, reporter=None):
         if submodular and (fractional or np.ptp(instance.revenue) > 0):
             raise ValueError("submodular cuts need equal revenues and binary points")
-        # Submodular cuts price openings tighter, tangent planes closings: add both.
-        self.plane_families = (tangent_planes, submodular_planes) if submodular else (tangent_planes,)
+        self.families = (_planes.tangent_planes, _planes.submodular_planes) if submodular else (
+            _planes.tangent_planes,)
         self.instance = instance
         self.layout = layout
+        self.data = _planes.plane_data(instance)
         self.gap = gap
         self.tolerance = tolerance
         self.fractional = fractional
+        self.stations = stations
+        self.reporter = reporter
         self.best_value = -np.inf
         self.best_plan = None
         self.last_relaxation = np.inf
         self.cuts_added = 0
+        self.calls = 0
         self.history: list[Cuts] = []
+        self.scale = theta_scale(instance, layout).reshape(layout.tree_nodes, layout.users)
+
+    def offer(self, plan: np.ndarray) -> None:
+        """Score a plan exactly when it keeps the planning rules; keep the best."""
+        plan = np.asarray(plan).astype(bool)
+        if plan_problem(self.instance, self.layout, plan, self.stations) is None:
+            value = plan_values(self.data, self.layout, plan)
+            if value > self.best_value:
+                self.best_value, self.best_plan = value, plan
 
     def __call__(self, x: np.ndarray):
-        layout, instance = self.layout, self.instance
-        relaxation = float(layout.objective_weights() @ x[layout.num_x :])
+        layout = self.layout
+        self.calls += 1
+        relaxation = float((layout.objective_weights() * self.scale.reshape(-1)) @ x[layout.num_x :])
         self.last_relaxation = relaxation
         if self.fractional:
             # LP phase: h is concave on the whole cube, so tangents at fractional points are valid.
-            plan = np.moveaxis(x[: layout.num_x].reshape(layout.groups, layout.sites, layout.types), 0, -1)
+            plan = np.moveaxis(np.clip(x[: layout.num_x], 0.0, 1.0).reshape(layout.groups, layout.sites,
+                                                                             layout.types), 0, -1)
         else:
             plan = layout.plan(x)
-            value = plan_value(instance, layout, plan)
-            if value > self.best_value:
-                self.best_value, self.best_plan = value, plan
-            if relaxation - self.best_value <= self.gap * max(abs(self.best_value), 1e-12):
-                return None  # the incumbent is optimal within the gap: nothing left to separate
+            self.offer(plan)
+        if self.reporter is not None:
+            self.reporter.report(self.calls, objective=self.best_value if np.isfinite(self.best_value) else None,
+                                 message=f"relaxation {relaxation:.10g}, {self.cuts_added} planes")
         found = self.violated_cuts(x, plan)
         if found is None:
             return None
@@ -281,7 +328,7 @@ class SGISeparator:
         return cuts
 
     def violated_cuts(self, x: np.ndarray, plan: np.ndarray):
-        """Planes at ``plan`` that the point ``x`` violates by more than ``tolerance``.
+        """Safe planes at ``plan`` that the point ``x`` violates by more than ``tolerance``.
 
         Shared by the cut loop (``__call__``) and the SCIP constraint handler
         (:mod:`evcore.choice._scip`).
@@ -298,32 +345,40 @@ class SGISeparator:
         None when nothing is violated, else ``(matrix, upper)``: the rows
         ``matrix @ x <= upper``, a CSR array of shape (cuts, num_cols) and shape (cuts,).
         """
-        layout, instance = self.layout, self.instance
-        rows, cols, vals, upper = [], [], [], []
-        count = 0
-        for family in self.plane_families:
-            planes = [family(instance, plan[:, :, g].reshape(-1)) for g in range(layout.groups)]
-            for tree_node in range(layout.tree_nodes):
-                group = layout.node_group[tree_node]
-                h_value, gradient = planes[group]
-                open_pairs = plan[:, :, group].reshape(-1)
-                theta = x[layout.theta_columns(tree_node)]
-                violated = np.flatnonzero(theta > h_value + self.tolerance)
-                if violated.size == 0:
+        layout = self.layout
+        blocks, uppers = [], []
+        binary = not self.fractional
+        for family in self.families:
+            for group in range(layout.groups):
+                anchor = np.asarray(plan[:, :, group], float).reshape(-1)
+                nodes = np.flatnonzero(layout.node_group == group)
+                if nodes.size == 0:
                     continue
-                # theta_i - g_i . x <= h_i - g_i . x̂
-                k = violated.size
-                rows.append(np.repeat(np.arange(count, count + k), layout.pairs + 1))
-                cols.append(np.column_stack([layout.theta_columns(tree_node)[violated][:, None],
-                                             np.broadcast_to(layout.x_columns(group), (k, layout.pairs))]).reshape(-1))
-                vals.append(np.column_stack([np.ones((k, 1)), -gradient[violated]]).reshape(-1))
-                upper.append(h_value[violated] - gradient[violated] @ open_pairs)
-                count += k
-        if count == 0:
+                value = _planes.revenue_rate(self.data, anchor)
+                scale = self.scale[nodes]
+                theta = x[layout.num_x :].reshape(layout.tree_nodes, layout.users)[nodes]
+                useful = scale > 0
+                violated = useful & (theta > np.where(useful, value[None, :] / np.where(useful, scale, 1.0), 0.0)
+                                     + self.tolerance)
+                if not violated.any():
+                    continue
+                if family is _planes.submodular_planes and not binary:
+                    continue
+                plane_value, slope, magnitude = family(self.data, anchor)
+                node_index, users = np.nonzero(violated)
+                s = scale[node_index, users]
+                rows = _planes.safe_rows(plane_value[users] / s, slope[users] / s[:, None], magnitude[users] / s[:, None],
+                                         anchor, layout.num_x + nodes[node_index] * layout.users + users,
+                                         layout.x_columns(group), np.ones(users.size), layout.num_cols)
+                if rows.matrix.shape[0] == 0:
+                    continue
+                cutting = rows.matrix @ x > rows.upper + self.tolerance
+                if cutting.any():
+                    blocks.append(rows.matrix[cutting])
+                    uppers.append(rows.upper[cutting])
+        if not blocks:
             return None
-        matrix = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                              shape=(count, layout.num_cols))
-        return matrix, np.concatenate(upper)
+        return sp.vstack(blocks, format="csr"), np.concatenate(uppers)
 
 
 def with_cuts(model: Model, cuts: list[Cuts]) -> Model:

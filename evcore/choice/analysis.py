@@ -7,10 +7,61 @@ of perfect information (EVPI) compares with solving each scenario knowing it in 
 
 from __future__ import annotations
 
+import logging
+
 from .solve import perfect_information_bound, solve
 from .synthetic import synthetic_city
 
-__all__ = ["value_of_multistage", "growth_volatility_table", "heterogeneity_table", "trois_rivieres_tables"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["value_of_multistage", "growth_volatility_table", "heterogeneity_table", "trois_rivieres_tables",
+           "plans_by_scenario_figure"]
+
+
+def plans_by_scenario_figure(city, result, scenarios=None):
+    """Map of a multi-stage plan along two scenarios of a :class:`SyntheticCity` (a Figure).
+
+    One panel per scenario: user nodes sized by their final demand, candidate sites, and each
+    station once, coloured by the year it was built, labelled with its site and type ids.
+    """
+    import numpy as np
+
+    from ..plotting import new_figure
+
+    tree = city.instance.tree
+    scenarios = [0, len(tree.scenarios) - 1] if scenarios is None else list(scenarios)
+    figure, axes = new_figure(5.0 * len(scenarios), 4.6)
+    figure.delaxes(axes)
+    years = tree.stages
+    for panel, scenario in enumerate(scenarios):
+        ax = figure.add_subplot(1, len(scenarios), panel + 1)
+        path = tree.paths[scenario]
+        demand = tree.demand[path[-1]]
+        ax.scatter(city.user_xy[:, 0], city.user_xy[:, 1], s=demand / demand.max() * 60, color="0.65",
+                   label="user nodes (area: final-year demand)")
+        ax.scatter(city.site_xy[:, 0], city.site_xy[:, 1], s=20, marker="x", color="black", label="candidate sites")
+        built_year = np.full(city.instance.sites, -1)
+        built_type = np.full(city.instance.sites, -1)
+        for year, node in enumerate(path):
+            opened = result.plan[:, :, node]
+            new = opened.any(axis=1) & (built_year < 0)
+            built_year[new] = year
+            built_type[new] = opened[new].argmax(axis=1)
+        for year in range(years):
+            chosen = built_year == year
+            ax.scatter(city.site_xy[chosen, 0], city.site_xy[chosen, 1], s=150, marker="s", facecolors="none",
+                       edgecolors=f"C{year}", linewidths=2, label=f"station built in year {year + 1}")
+        for j in np.flatnonzero(built_year >= 0):
+            ax.annotate(f"{city.instance.site_ids[j]} ({city.instance.type_ids[built_type[j]]})",
+                        city.site_xy[j], textcoords="offset points", xytext=(7, 7), fontsize=7)
+        ax.set_xlabel("x (km)")
+        ax.set_ylabel("y (km)")
+        ax.set_title(f"scenario {scenario + 1} of {len(tree.scenarios)}")
+        ax.set_aspect("equal")
+        if panel == 0:
+            ax.legend(fontsize=7, loc="lower left")
+    figure.suptitle("Multi-stage plan along two scenarios of demand growth")
+    return figure
 
 
 def value_of_multistage(instance, *, time_limit: float | None = None, method: str = "best") -> dict:
@@ -22,8 +73,8 @@ def value_of_multistage(instance, *, time_limit: float | None = None, method: st
         ``two_stage``, ``multi_stage``, ``perfect_information``, ``vms_percent``,
         ``evpi_percent`` and the two statuses.
     """
-    two_stage = solve(instance, model="two-stage", time_limit=time_limit, method=method)
-    multi_stage = solve(instance, model="multi-stage", time_limit=time_limit, method=method)
+    two_stage = solve(instance, method, model="two-stage", time_limit=time_limit)
+    multi_stage = solve(instance, method, model="multi-stage", time_limit=time_limit)
     perfect = perfect_information_bound(instance, time_limit=time_limit, method=method)
     return {
         "two_stage": two_stage.objective, "multi_stage": multi_stage.objective, "perfect_information": perfect,
@@ -121,8 +172,8 @@ def trois_rivieres_tables(folder, *, years: int = 4, branching=(2, 2, 2), growth
     def row(label: dict, instance) -> dict:
         values = value_of_multistage(instance, time_limit=time_limit, method=method)
         if progress:
-            print(f"[trois-rivieres] {label}: TS {values['two_stage']:.2f}, MS {values['multi_stage']:.2f}, "
-                  f"VMS {values['vms_percent']:.3f} %, EVPI {values['evpi_percent']:.3f} %", flush=True)
+            logger.info("[trois-rivieres] %s: TS %.2f, MS %.2f, VMS %.3f %%, EVPI %.3f %%", label,
+                        values["two_stage"], values["multi_stage"], values["vms_percent"], values["evpi_percent"])
         return {**label, **values}
 
     table_iii = [row({"growth_sd": sd}, with_tree("Simple", sd)) for sd in growth_sds]

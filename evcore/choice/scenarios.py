@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_array, check_integer, check_nonnegative, first_index, freeze_fields
+from .._validate import as_array, as_flags, as_scalar, check_integer, check_nonnegative, check_seed, first_index, freeze_fields
 from ..errors import InputError
 
 __all__ = ["ScenarioTree", "growth_tree", "path_tree"]
@@ -131,14 +131,34 @@ def growth_tree(base_demand, branching, *, growth_mean: float = 0.435, growth_sd
     -------
     ScenarioTree
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed, allow_generator=True))
     base = check_nonnegative("base_demand", as_array("base_demand", base_demand, ndim=1))
     branching = check_integer("branching", as_array("branching", branching, dtype=None, ndim=1), minimum=1)
     users = base.shape[0]
+    if users == 0:
+        raise InputError("base_demand", "needs at least one user node")
+    growth_mean = as_scalar("growth_mean", growth_mean)
+    growth_sd = as_scalar("growth_sd", growth_sd)
+    subcentre_extra = as_scalar("subcentre_extra", subcentre_extra)
+    for field, value in (("growth_mean", growth_mean), ("growth_sd", growth_sd), ("subcentre_extra", subcentre_extra)):
+        if not np.isfinite(value):
+            raise InputError(field, f"must be finite, got {value!r}")
+    if growth_sd < 0:
+        raise InputError("growth_sd", f"must be >= 0, got {growth_sd!r}")
+    count, width = 1, 1
+    for b in branching:
+        width *= int(b)
+        count += width
+        if count > 100_000:
+            raise InputError("branching", "the scenario tree would have more than 100000 nodes")
     region = None
     if subcentre is not None:
-        region = as_array("subcentre", subcentre, dtype=bool, shape=(users,))
-    chosen = {int(branching.max(initial=1)) - 1} if subcentre_branches is None else set(int(b) for b in subcentre_branches)
+        region = as_flags("subcentre", subcentre, shape=(users,))
+    if subcentre_branches is None:
+        chosen = {int(branching.max(initial=1)) - 1}
+    else:
+        chosen = set(check_integer("subcentre_branches", as_array("subcentre_branches", subcentre_branches, dtype=None,
+                                                                    ndim=1), minimum=0).tolist())
     stage, parent, probability, demand = [0], [-1], [1.0], [base]
     frontier = [0]
     for t, width in enumerate(branching, start=1):

@@ -9,7 +9,9 @@
 - :class:`SolverOptions` chooses the algorithm among :data:`SOLVER_CAPABILITIES`, which
   declares which model kinds each can solve.
 - :class:`Resolver` re-solves one model with new costs or row bounds, warm-started.
-- :func:`cut_loop` solves models whose constraints are generated on demand.
+- :func:`cut_loop` solves models whose constraints are generated on demand;
+  :class:`RowGenerationLP` keeps one LP warm across appended rows and bound changes (the
+  node LPs of a branch-and-cut).
 
 Example
 -------
@@ -22,7 +24,7 @@ Example
 
 from __future__ import annotations
 
-from ._cut_loop import Cuts, CutLoopResult, CutRound, cut_loop
+from ._cut_loop import Cuts, CutLoopResult, CutRound, LPState, RowGenerationLP, cut_loop
 from ._highs import LIMIT_OUTCOMES, STATUS_TABLE, Resolver, SolveResult, solve
 from ._model import MODEL_KINDS, Model
 from ._options import SOLVER_CAPABILITIES, SolverOptions, available_solvers
@@ -42,4 +44,6 @@ __all__ = [
     "CutRound",
     "CutLoopResult",
     "cut_loop",
+    "RowGenerationLP",
+    "LPState",
 ]

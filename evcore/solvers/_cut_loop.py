@@ -25,7 +25,7 @@ from ._highs import (SolveResult, _build_highs, _check_bounds, _check_matrix, _c
 from ._model import Model, _as_csr, _bound_vector
 from ._options import SolverOptions
 
-__all__ = ["Cuts", "CutRound", "CutLoopResult", "cut_loop"]
+__all__ = ["Cuts", "CutRound", "CutLoopResult", "cut_loop", "RowGenerationLP", "LPState"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -333,3 +333,122 @@ def cut_loop(model: Model, separate: Callable[[np.ndarray], object],
     return CutLoopResult(status=status, result=result, x=result.x, objective=result.objective,
                          bound=bound, rounds=tuple(rounds), rows_added=total_added,
                          max_violation=max_violation, wall_time=time.perf_counter() - started)
+
+
+@dataclass(frozen=True, eq=False)
+class LPState:
+    """One solve of a :class:`RowGenerationLP`.
+
+    Attributes
+    ----------
+    status : str
+        ``"optimal"``, ``"infeasible"`` or one of :data:`~evcore.solvers.LIMIT_OUTCOMES`.
+    objective : float
+        HiGHS's objective value (``nan`` unless optimal).
+    x : numpy.ndarray, shape (n,)
+        Column values (of the last basis; meaningful when optimal).
+    row_duals : numpy.ndarray, shape (m,) or None
+        Row duals in the model's own sense (see :class:`SolveResult`), when HiGHS has them.
+    dual_ray : numpy.ndarray, shape (m,) or None
+        A Farkas ray when the LP is infeasible and HiGHS gives one (to be verified by the caller).
+    iterations : int
+        Simplex iterations of this solve.
+    """
+
+    status: str
+    objective: float
+    x: np.ndarray
+    row_duals: np.ndarray | None
+    dual_ray: np.ndarray | None
+    iterations: int
+
+
+class RowGenerationLP:
+    """An LP kept in one HiGHS object and re-solved warm as rows are appended and column
+    bounds change: the node LPs of a branch-and-cut.
+
+    Unlike :func:`solve` it never raises on an infeasible LP (a branch-and-cut node may well be
+    infeasible): the status says so and a dual ray comes back for the caller to verify. HiGHS's
+    answers are numbers to be checked, not proofs: a caller that certifies bounds should do so
+    from :attr:`LPState.row_duals` with its own safe arithmetic.
+
+    Parameters
+    ----------
+    model : Model
+        An LP (no integrality, no hessian).
+    options : SolverOptions, optional
+        Presolve is forced off (a warm re-solve needs the original model's basis).
+    """
+
+    def __init__(self, model: Model, options: SolverOptions | None = None):
+        if not isinstance(model, Model):
+            raise InputError("model", f"must be an evcore.solvers.Model, got {type(model).__name__}")
+        if model.kind != "lp":
+            raise InputError("model", f"must be an LP, got a {model.kind.upper()}")
+        options = SolverOptions() if options is None else options
+        self.options = options
+        self._highs = _build_highs(model, options)
+        self._highs.setOptionValue("presolve", "off")
+        self.num_cols = model.num_cols
+        self.num_rows = model.num_rows
+
+    def add_rows(self, matrix, lower, upper) -> None:
+        """Append rows ``lower <= matrix @ x <= upper`` (matrix: CSR, shape (k, n))."""
+        cuts = Cuts(matrix, lower, upper)
+        if cuts.matrix.shape[1] != self.num_cols:
+            raise InputError("matrix", f"has {cuts.matrix.shape[1]} columns; the model has {self.num_cols}")
+        if cuts.num_rows:
+            _add_rows(self._highs, cuts, np.arange(cuts.num_rows))
+            self.num_rows += cuts.num_rows
+
+    def delete_rows(self, rows) -> None:
+        """Delete rows by index (the later rows move up, keeping their order)."""
+        rows = np.unique(np.asarray(rows, dtype=np.int32))
+        if rows.size:
+            if self._highs.deleteRows(rows.size, rows) == highspy.HighsStatus.kError:
+                raise SolverError("HiGHS refused to delete rows", _status_text_of(self._highs))
+            self.num_rows -= rows.size
+
+    def set_col_bounds(self, cols, lower, upper) -> None:
+        """Change the bounds of columns ``cols`` (arrays of equal length)."""
+        cols = np.ascontiguousarray(cols, dtype=np.int32)
+        status = self._highs.changeColsBounds(cols.size, cols, np.ascontiguousarray(lower, dtype=np.float64),
+                                              np.ascontiguousarray(upper, dtype=np.float64))
+        if status == highspy.HighsStatus.kError:
+            raise SolverError("HiGHS refused the column bounds", _status_text_of(self._highs))
+
+    def solve(self, time_limit: float | None = None) -> LPState:
+        """Re-solve from the last basis."""
+        from ._highs import STATUS_TABLE, _run
+
+        highs = self._highs
+        # HiGHS's time_limit is on the object's cumulative run time (see _run_and_read).
+        highs.setOptionValue("time_limit", math.inf if time_limit is None else
+                             highs.getRunTime() + max(float(time_limit), 0.0))
+        before = highs.getInfo().simplex_iteration_count
+        _run(highs, self.options.threads)
+        outcome = STATUS_TABLE.get(highs.getModelStatus(), "error")
+        info = highs.getInfo()
+        iterations = max(int(info.simplex_iteration_count) - max(int(before), 0), 0)
+        if outcome == "unbounded_or_infeasible":
+            outcome = "infeasible"  # every column of a branch-and-cut LP is bounded
+        if outcome == "infeasible":
+            has_ray = False
+            ray = None
+            try:
+                _, has_ray, values = highs.getDualRay()
+                ray = np.asarray(values, dtype=np.float64) if has_ray else None
+            except Exception:  # noqa: BLE001 - a missing ray only weakens the caller's check
+                ray = None
+            return LPState("infeasible", math.nan, np.zeros(self.num_cols), None, ray, iterations)
+        if outcome in ("error", "unbounded", "empty"):
+            raise SolverError("HiGHS failed on a branch-and-cut LP", _status_text_of(highs))
+        solution = highs.getSolution()
+        x = np.asarray(solution.col_value, dtype=np.float64)
+        duals = np.asarray(solution.row_dual, dtype=np.float64) if solution.dual_valid else None
+        objective = float(info.objective_function_value) if outcome == "optimal" else math.nan
+        return LPState(outcome, objective, x, duals, None, iterations)
+
+
+def _status_text_of(highs: highspy.Highs) -> str:
+    return highs.modelStatusToString(highs.getModelStatus())

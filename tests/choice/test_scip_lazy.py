@@ -44,7 +44,8 @@ def test_equal_revenues_use_submodular_cuts_and_equal_enumeration(seed):
     instance = random_instance(seed + 10, sites=5, types=1, periods=2)
     equal = dataclasses.replace(instance, revenue=np.array([1.5]))
     lazy = solve(equal, method="scip-lazy", gap=1e-9)
-    assert_same_answer(lazy, solve(equal, method="best", gap=1e-9), enumerate_plans(equal))
+    # The submodular cut loop has the same master (and cuts) as scip-lazy here.
+    assert_same_answer(lazy, solve(equal, method="submodular", gap=1e-9), enumerate_plans(equal))
 
 
 def test_fixed_number_of_stations_without_budget():
@@ -96,22 +97,27 @@ def test_infeasible_planning_rows_raise():
         solve(instance, stations=2, method="scip-lazy")
 
 
-def test_missing_pyscipopt_is_an_input_error(monkeypatch):
+def test_missing_pyscipopt_is_a_missing_dependency_error(monkeypatch):
+    from evcore.errors import MissingDependencyError
+
     monkeypatch.setitem(sys.modules, "pyscipopt", None)  # import pyscipopt now fails
     instance = ChoiceInstance(demand=np.ones((2, 1)), attraction=np.ones((2, 2, 1)), opt_out=np.ones(2),
                               revenue=[1.0])
-    with pytest.raises(InputError, match=r"evcore\[scip\]"):
+    with pytest.raises(MissingDependencyError, match=r"evcore\[scip\]"):
         solve(instance, method="scip-lazy")
 
 
-def test_scip_output_only_with_progress(capfd):
+def test_scip_output_only_with_progress_and_never_on_stdout(capfd):
     instance = random_instance(1)
     quiet = solve(instance, method="scip-lazy", gap=1e-9)
-    assert capfd.readouterr().out == ""
+    assert capfd.readouterr() == ("", "")
     loud = solve(instance, method="scip-lazy", gap=1e-9, progress=True)
-    out = capfd.readouterr().out
-    assert "scip-lazy enforcement 1:" in out and "SCIP Status" in out
-    assert loud.objective == quiet.objective  # SCIP is deterministic
+    captured = capfd.readouterr()
+    assert captured.out == ""  # stdout belongs to the CLI's result
+    assert "[choice.scip-lazy]" in captured.err and "planes added" in captured.err
+    verbose = solve(instance, method="scip-lazy", gap=1e-9, verbose=True)  # SCIP's own log, asked for
+    assert "SCIP Status" in capfd.readouterr().out
+    assert loud.objective == quiet.objective == verbose.objective  # SCIP is deterministic
 
 
 def test_tightened_planes_are_valid_at_every_binary_point_and_exact_at_their_anchor():
@@ -121,7 +127,7 @@ def test_tightened_planes_are_valid_at_every_binary_point_and_exact_at_their_anc
     import itertools
 
     from evcore.choice._scip import tighten_rows
-    from evcore.choice._sgi import tangent_planes
+    from evcore.choice._sgi import tangent_planes, theta_scale
 
     rng = np.random.default_rng(4)
     users, sites = 6, 5
@@ -131,15 +137,16 @@ def test_tightened_planes_are_valid_at_every_binary_point_and_exact_at_their_anc
     milp = base_model(instance, layout, None)
     separator = SGISeparator(instance, layout, gap=1e-9)
     plans = [np.array(bits, float) for bits in itertools.product((0, 1), repeat=layout.num_x)]
-    revenue = {i: tangent_planes(instance, x)[0] for i, x in enumerate(plans)}  # h(x) = R(x), per user
-    largest = 0.0
+    scale = theta_scale(instance, layout)  # the masters hold theta / scale in [0, 1]
+    revenue = {i: tangent_planes(instance, x)[0] / scale for i, x in enumerate(plans)}  # h(x) = R(x), per user
+    largest = 0.0  # of the raw tangent planes (the rows handed on are safe already)
     for index in range(0, len(plans), 37):
         anchor = plans[index]
-        point = np.concatenate([anchor, np.full(users, 1.6)])  # theta at its bound violates every plane
+        point = np.concatenate([anchor, np.ones(users)])  # theta at its bound violates every plane
         matrix, upper = separator.violated_cuts(point, layout.plan(point))
         assert matrix.shape[0] >= 1  # users whose h is below r̄ at the anchor
         tight, right = tighten_rows(matrix, upper, milp.col_lower, milp.col_upper, np.asarray(milp.integrality, bool))
-        largest = max(largest, float(np.abs(matrix.data).max()))
+        largest = max(largest, float(np.abs(tangent_planes(instance, anchor)[1]).max()))
         assert np.abs(tight.data).max() <= 10.0 and np.abs(tight.data).min() >= 1e-9
         for i, x in enumerate(plans):
             assert np.all(tight @ np.concatenate([x, revenue[i]]) <= right + 1e-8)

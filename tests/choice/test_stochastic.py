@@ -110,7 +110,7 @@ def test_r4_with_fine_scaling_finds_the_sgi_optimum(seed, model):
     instance = tree_instance(seed, branching=(2,), types=2)
     sgi = solve(instance, model=model, method="sgi", gap=1e-9)
     r4 = solve(instance, model=model, method="r4", gap=1e-9)
-    assert r4.status in ("optimal", "gap_not_closed")
+    assert r4.status in ("optimal", "feasible")  # "feasible": no bound claimed (rounded utilities)
     # The plan is scored with the true utilities; rounding at 1e-3 relative leaves it optimal here.
     assert r4.objective == pytest.approx(sgi.objective, rel=1e-6)
 
