@@ -27,6 +27,7 @@ __all__ = [
     "check_distribution",
     "check_integer",
     "check_in_range",
+    "check_at_most",
     "first_index",
     "freeze_fields",
     "frozen_array",
@@ -214,6 +215,22 @@ def check_in_range(field: str, arr: np.ndarray, low: float, high: float) -> np.n
     if bad.any():
         index = first_index(bad)
         raise InputError(field, f"must lie in [{low}, {high}], got {_entry(arr, index)!r}", index)
+    return arr
+
+
+def check_at_most(field: str, arr, limit: float, why: str = "") -> np.ndarray:
+    """Require every entry to be ``<= limit``: sizes and amounts of work past a documented limit
+    (servers, states, uniformization steps) are refused rather than run without bound.
+
+    ``why`` (e.g. ``"evcore.queueing.MAX_SERVERS"``) is appended to the message so that the
+    user learns where the limit is documented.
+    """
+    arr = np.asarray(arr)
+    bad = arr > limit
+    if bad.any():
+        index = first_index(bad)
+        reason = f" ({why})" if why else ""
+        raise InputError(field, f"must be at most {limit:.6g}{reason}, got {_entry(arr, index)!r}", index)
     return arr
 
 
