@@ -172,11 +172,12 @@ def mmc_kernel(const int64[::1] servers, const double[::1] arrival_rate, const d
 
 
 def min_servers_kernel(const double[::1] arrival_rate, const double[::1] service_rate,
-                       const double[::1] target_wait, int64[::1] out):
-    """Smallest c with mean M/M/c wait <= target_wait (target_wait > 0).
+                       const double[::1] target_wait, int64 max_servers, int64[::1] out):
+    """Smallest c with mean M/M/c wait <= target_wait (target_wait > 0), or -1 past max_servers.
 
     Starts at the smallest stable c and walks up with the forward recursion
-    B(c) = a B(c-1) / (c + a B(c-1)), so the whole search costs O(answer) operations.
+    B(c) = a B(c-1) / (c + a B(c-1)), so the whole search costs O(answer) operations; the
+    caller guarantees a = arrival_rate / service_rate < max_servers (so floor(a) + 1 fits).
     """
     cdef Py_ssize_t i, n = out.shape[0]
     cdef double load, blocking, c_prob, wait
@@ -188,6 +189,9 @@ def min_servers_kernel(const double[::1] arrival_rate, const double[::1] service
                 continue
             load = arrival_rate[i] / service_rate[i]
             c = <int64>floor(load) + 1
+            if c > max_servers:
+                out[i] = -1
+                continue
             blocking = _erlang_b(c, load)
             while True:
                 c_prob = _erlang_c_from_b(c, load, blocking)
@@ -195,5 +199,8 @@ def min_servers_kernel(const double[::1] arrival_rate, const double[::1] service
                 if wait <= target_wait[i]:
                     break
                 c += 1
+                if c > max_servers:
+                    c = -1
+                    break
                 blocking = load * blocking / (c + load * blocking)
             out[i] = c
