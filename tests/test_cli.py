@@ -86,9 +86,8 @@ def test_bad_arguments_exit_code(capsys):
     assert main([]) == 2  # no command: help, and a non-zero code
 
 
-def test_demo_writes_results_and_figures(tmp_path, capsys):
-    out_dir = tmp_path / "demo"
-    code, out, err = run(["demo", "--out", str(out_dir)], capsys)
+def test_demo_writes_results_and_figures(demo_run):
+    out_dir, code, out, err = demo_run["out_dir"], demo_run["code"], demo_run["stdout"], demo_run["stderr"]
     assert code == 0
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["evcore_version"] == evcore.__version__
@@ -104,9 +103,9 @@ def test_demo_writes_results_and_figures(tmp_path, capsys):
     assert "[queue]" in err and out == ""  # notes on stderr; stdout is for results only
 
 
-def test_demo_includes_assign(tmp_path, capsys):
-    out_dir = tmp_path / "demo"
-    assert main(["demo", "--out", str(out_dir)]) == 0
+def test_demo_includes_assign(demo_run):
+    out_dir = demo_run["out_dir"]
+    assert demo_run["code"] == 0
     summary = json.loads((out_dir / "summary.json").read_text())
     assign = summary["parts"]["assign"]
     assert "HiGHS optimum" in assign["headline"]
