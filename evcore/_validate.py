@@ -28,6 +28,7 @@ __all__ = [
     "check_integer",
     "check_in_range",
     "check_at_most",
+    "check_binary",
     "first_index",
     "freeze_fields",
     "frozen_array",
@@ -232,6 +233,20 @@ def check_at_most(field: str, arr, limit: float, why: str = "") -> np.ndarray:
         reason = f" ({why})" if why else ""
         raise InputError(field, f"must be at most {limit:.6g}{reason}, got {_entry(arr, index)!r}", index)
     return arr
+
+
+def check_binary(field: str, value, *, shape: Sequence[int | None] | None = None) -> np.ndarray:
+    """A 0/1 decision vector or mask as ``int8``: booleans or the numbers 0 and 1 only.
+
+    ``0.5``, ``-1``, ``2``, NaN, text and complex entries raise :class:`InputError` naming the
+    first offending index (nothing is rounded or thresholded).
+    """
+    arr = as_array(field, value, dtype=float, allow_bool=True, shape=shape)
+    bad = ~((arr == 0.0) | (arr == 1.0))
+    if bad.any():
+        index = first_index(bad)
+        raise InputError(field, f"must be 0 or 1 (or a boolean), got {_entry(arr, index)!r}", index)
+    return arr.astype(np.int8)
 
 
 def check_probability(field: str, arr: np.ndarray) -> np.ndarray:
