@@ -19,6 +19,12 @@ class _OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Make ``parser`` report a bad flag in one line (exit code 2), like :class:`_OneLineParser`."""
+    parser.error = lambda message: _OneLineParser.error(parser, message)
+    return parser
+
+
 def _number_list(text: str, kind=float):
     what = "integers" if kind is int else "numbers"
     parts = text.split(",")
@@ -35,12 +41,12 @@ def _int_list(text: str):
 
 
 def register(subparsers, name: str) -> None:
-    queue = subparsers.add_parser(
+    queue = one_line_errors(subparsers.add_parser(
         name,
         help="M/M/c and M/M/c/c figures (Erlang B/C, waits, transients)",
         description="Queueing figures for charging stations. Rates are per unit time (e.g. per hour); "
         "waits come back in the same unit. Servers are limited to evcore.queueing.MAX_SERVERS (10^7).",
-    )
+    ))
     kinds = queue.add_subparsers(dest="queue_kind", metavar="KIND", required=True, parser_class=_OneLineParser)
 
     waiting = kinds.add_parser("mmc", help="M/M/c steady state: wait, queue length, P(wait), utilisation")

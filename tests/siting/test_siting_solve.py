@@ -20,8 +20,10 @@ def test_exact_equals_brute_force(changes):
     result = solve(instance, "exact")
     expected, plan = reference.enumerate_best(instance)
     assert result.status == "optimal" and result.feasible
+    assert result.bound == result.objective and result.gap == 0.0
     assert result.objective == pytest.approx(expected, rel=1e-12)
     assert result.open_sites == tuple(np.flatnonzero(plan))
+    assert result.open_site_ids == tuple(instance.site_names[j] for j in np.flatnonzero(plan))
     assert result.iterations == 2 ** 8
     costs = reference.plan_costs(instance, plan)
     assert result.total_cost == pytest.approx(costs["investment"] + costs["user"], rel=1e-12)
@@ -50,9 +52,9 @@ def test_same_seed_same_answer(method):
     first = solve(instance, method, seed=11, **QUICK[method])
     again = solve(instance, method, seed=11, **QUICK[method])
     assert first.objective == again.objective and first.open_sites == again.open_sites
-    assert np.array_equal(first.trace[:, 1], again.trace[:, 1])
-    assert np.all(np.diff(first.trace[:, 1]) <= 0)  # best-so-far never worsens
-    assert first.status == "completed" and first.seed == 11
+    assert np.array_equal(first.trace["objective"], again.trace["objective"])
+    assert np.all(np.diff(first.trace["objective"]) <= 0)  # best-so-far never worsens
+    assert first.status == "feasible" and first.seed == 11 and first.bound is None
 
 
 def test_result_fields_and_station_count():
@@ -63,7 +65,7 @@ def test_result_fields_and_station_count():
     assert np.all(result.piles[opened] >= instance.parameters.min_piles)
     assert np.all(np.delete(result.piles, opened) == 0)
     assert np.all(result.mean_wait_hours <= instance.parameters.max_wait_hours)
-    assert result.kva_total == pytest.approx(result.kva.sum())
+    assert result.total_capacity_kva == pytest.approx(result.capacity_kva.sum()) == result.kva_total
     assert set(result.assigned_site) <= set(opened)
     assert result.station_load.sum() == pytest.approx(instance.demand_per_day.sum())
     parts = result.cost_breakdown
@@ -74,9 +76,11 @@ def test_result_fields_and_station_count():
 
 def test_time_limit_returns_best_so_far():
     instance = random_case(30, seed=2)
-    result = solve(instance, "ga", seed=0, time_limit=0.0, population=200, generations=10_000)
+    result = solve(instance, "ga", seed=0, time_limit=1e-6, population=200, generations=10_000)
     assert result.status == "time_limit" and result.iterations < 10_000
     assert np.isfinite(result.objective) and result.stations >= 1
+    capped = solve(instance, "ga", seed=0, max_iterations=3, population=50)
+    assert capped.status == "iteration_limit" and capped.iterations == 3
 
 
 def test_violations_are_named():
@@ -106,8 +110,10 @@ def test_bad_arguments():
     instance = random_case(5, seed=0)
     with pytest.raises(InputError, match="method"):
         solve(instance, "tabu")
-    with pytest.raises(InputError, match="not settings of 'sa'"):
+    with pytest.raises(InputError, match="population"):
         solve(instance, "sa", population=3)
+    with pytest.raises(InputError, match="keyword"):
+        solve(instance, "sa", 3)  # a bare third argument is not taken as the seed
     with pytest.raises(InputError, match="cooling"):
         solve(instance, "sa", cooling=1.5)
     with pytest.raises(InputError, match="time_limit"):
@@ -133,6 +139,7 @@ def test_analysis_tables_and_figures(tmp_path):
     table = plan_table(instance, exact)
     served = " ".join(row["points_served"] for row in table).split()
     assert sorted(served, key=int) == list(instance.point_names)  # every point served once
+    assert [row["site_id"] for row in table] == list(exact.open_site_ids)
     ablations, _ = ablation_table(instance)
     full = ablations[0]["total_cost"]
     # planning with a simplified model can never beat the full model's plan, priced by the full model
@@ -154,7 +161,8 @@ def test_cli_and_demo(tmp_path, capsys):
     code = main(["siting", "--points", "10", "--method", "exact", "--stations", "2", "--pareto", "1-3",
                  "--figures", str(tmp_path / "fig")])
     payload = json.loads(capsys.readouterr().out)
-    assert code == 0 and payload["status"] == "optimal" and len(payload["open_sites"]) == 2
+    assert code == 0 and payload["status"] == "optimal" and len(payload["open_site_ids"]) == 2
+    assert [row["site_id"] for row in payload["stations"]] == payload["open_site_ids"]
     assert [row["station_count"] for row in payload["pareto"]] == [1, 2, 3]
     assert all(Path(f).exists() for f in payload["figures"])
     assert main(["siting", "--pareto", "5-x"]) == 2
