@@ -295,7 +295,7 @@ def capacity_kva(piles, parameters: SitingParameters | None = None):
     Parameters
     ----------
     piles : int or array_like of int
-        Piles per station (``>= 0``).
+        Piles per station or plan (whole numbers, ``0 <= piles <= 10**12``).
 
     Returns
     -------
@@ -317,7 +317,8 @@ def capacity_kva(piles, parameters: SitingParameters | None = None):
     p = SitingParameters() if parameters is None else parameters
     if not isinstance(p, SitingParameters):
         raise InputError("parameters", f"must be a SitingParameters, got {type(p).__name__}")
-    q = check_nonnegative("piles", check_finite("piles", as_array("piles", piles)))
+    q = check_integer("piles", as_array("piles", piles, dtype=None), minimum=0)
+    check_at_most("piles", q, 10**12, "piles of a station or a plan")
     per_pile_kw = p.slow_share * p.slow_pile_kw + p.fast_share * p.fast_pile_kw
     kva = per_pile_kw * q * p.kva_per_kw
     return float(kva) if kva.ndim == 0 else kva
