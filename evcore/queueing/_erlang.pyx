@@ -22,7 +22,7 @@ from libc.math cimport floor, INFINITY
 # Largest server count handled in double precision (worst-case accumulated error ~ 2*c*eps).
 cdef enum:
     DOUBLE_SERVER_LIMIT = 1024
-    # Arrays at least this long are split across OpenMP threads (OMP_NUM_THREADS applies).
+    # Arrays at least this long are split across the OpenMP threads the caller asks for.
     PARALLEL_MIN_SIZE = 8192
 
 
@@ -108,6 +108,10 @@ cpdef double erlang_b_scalar(int64 servers, double load):
     return _erlang_b(servers, load)
 
 
+#: Arrays shorter than this run on one thread (exported for the Python side).
+parallel_min_size = PARALLEL_MIN_SIZE
+
+
 cpdef double erlang_c_scalar(int64 servers, double load):
     """Erlang C probability of waiting for one (c, a); inputs already validated."""
     if load >= servers:
@@ -115,32 +119,34 @@ cpdef double erlang_c_scalar(int64 servers, double load):
     return _erlang_c_from_b(servers, load, _erlang_b(servers, load))
 
 
-cdef void _erlang_b_many(const int64* servers, const double* load, double* out, Py_ssize_t n) noexcept nogil:
+cdef void _erlang_b_many(const int64* servers, const double* load, double* out, Py_ssize_t n,
+                         int threads) noexcept nogil:
     cdef Py_ssize_t i
-    if n >= PARALLEL_MIN_SIZE:
-        for i in prange(n, schedule="guided"):
+    if n >= PARALLEL_MIN_SIZE and threads > 1:
+        for i in prange(n, schedule="guided", num_threads=threads):
             out[i] = _erlang_b(servers[i], load[i])
     else:
         for i in range(n):
             out[i] = _erlang_b(servers[i], load[i])
 
 
-def erlang_b_kernel(const int64[::1] servers, const double[::1] load, double[::1] out):
-    """out[i] = B(servers[i], load[i]); all arrays of one length."""
+def erlang_b_kernel(const int64[::1] servers, const double[::1] load, double[::1] out, int threads=1):
+    """out[i] = B(servers[i], load[i]); all arrays of one length; ``threads`` OpenMP threads
+    for arrays of at least PARALLEL_MIN_SIZE entries (the caller picks them from the free cores)."""
     cdef Py_ssize_t n = out.shape[0]
     if n == 0:
         return
     with nogil:
-        _erlang_b_many(&servers[0], &load[0], &out[0], n)
+        _erlang_b_many(&servers[0], &load[0], &out[0], n, threads)
 
 
-def erlang_c_kernel(const int64[::1] servers, const double[::1] load, double[::1] out):
-    """out[i] = C(servers[i], load[i]); 1 where load >= servers."""
+def erlang_c_kernel(const int64[::1] servers, const double[::1] load, double[::1] out, int threads=1):
+    """out[i] = C(servers[i], load[i]); 1 where load >= servers (``threads`` as in erlang_b_kernel)."""
     cdef Py_ssize_t i, n = out.shape[0]
     if n == 0:
         return
     with nogil:
-        _erlang_b_many(&servers[0], &load[0], &out[0], n)
+        _erlang_b_many(&servers[0], &load[0], &out[0], n, threads)
         for i in range(n):
             out[i] = _erlang_c_from_b(servers[i], load[i], out[i])
 

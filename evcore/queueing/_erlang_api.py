@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import time
 from dataclasses import dataclass
 
@@ -69,6 +70,14 @@ def _scalar_load(field: str, value) -> float:
     return float(check_nonnegative(field, as_array(field, value)))
 
 
+def _openmp_threads(size: int) -> int:
+    """OpenMP threads for an array of ``size`` entries: one below the kernels' parallel size,
+    else the cores this process may use."""
+    if size < _native_erlang.parallel_min_size:
+        return 1
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
 def _erlang(scalar_kernel, array_kernel, min_servers: int, c, a):
     """Validate (c, a), then run the scalar kernel on plain numbers or the array kernel."""
     if _is_plain_number(c) and _is_plain_number(a):
@@ -77,7 +86,7 @@ def _erlang(scalar_kernel, array_kernel, min_servers: int, c, a):
     load = check_nonnegative("a", as_array("a", a))
     shape, (servers, load) = _broadcast(servers, load)
     out = np.empty(servers.shape[0])
-    array_kernel(servers, load, out)
+    array_kernel(servers, load, out, _openmp_threads(out.shape[0]))
     return _finish(out, shape)
 
 
