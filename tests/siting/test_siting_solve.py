@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from evcore.errors import InfeasibleError, InputError
-from evcore.siting import SitingParameters, plan_result, random_case, solve
+from evcore.siting import SitingInstance, SitingParameters, plan_result, random_case, solve
 from evcore.siting import _reference as reference
 
 SMALL = dict(parameters=SitingParameters(max_piles=800))
@@ -170,3 +170,39 @@ def test_cli_and_demo(tmp_path, capsys):
 
     part = demo(tmp_path / "demo")
     assert "optimum" in part["headline"] and all(Path(f).exists() for f in part["files"])
+
+
+def _extreme_instance(seed: int):
+    """Small instances at numerical corners: weights 0 and 1, land costs over nine orders of
+    magnitude, zero and tiny demands, tight ranges, both splits, a fixed station count."""
+    rng = np.random.default_rng(seed)
+    points = int(rng.integers(3, 8))
+    sites = int(rng.integers(2, points + 1))
+    weight = float(rng.choice([0.0, 1e-9, 0.3, 0.5, 1.0 - 1e-9, 1.0]))
+    parameters = SitingParameters(investment_weight=weight, max_piles=int(rng.choice([20, 60, 120])),
+                                  value_of_time=float(rng.choice([0.0, 21.25, 2e4])),
+                                  max_wait_hours=float(rng.choice([0.01, 0.5, 50.0])))
+    demand = rng.choice([0.0, 1.0, 3.0, 40.0, 150.0], size=points).astype(float)
+    xy = rng.uniform(0, 40, size=(points, 2))
+    instance = SitingInstance(
+        demand_per_day=demand, distance_km=np.sqrt(((xy[:, None, :] - xy[None, :sites, :]) ** 2).sum(-1)),
+        land_cost=10.0 ** rng.uniform(-3, 6, size=sites), parameters=parameters,
+        max_distance_km=float(rng.choice([np.inf, 30.0, 60.0])), split=str(rng.choice(["fixed", "optimise"])),
+        stations=None if rng.random() < 0.6 else int(rng.integers(1, sites + 1)))
+    return instance
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_exact_certificate_on_extreme_instances(seed):
+    """'optimal' only when enumeration agrees: the exact method against itertools on corner cases."""
+    instance = _extreme_instance(seed)
+    expected, plan = reference.enumerate_best(instance)
+    try:
+        result = solve(instance, "exact")
+    except InfeasibleError:
+        assert plan is None  # nothing feasible by the reference either
+        return
+    assert plan is not None and result.status == "optimal"
+    assert result.objective == pytest.approx(expected, rel=1e-11, abs=1e-12)
+    value = reference.plan_costs(instance, result.is_open)
+    assert value["violations"] == 0 and value["objective"] <= expected * (1 + 1e-11) + 1e-12
