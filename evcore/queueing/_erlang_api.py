@@ -72,10 +72,12 @@ def _scalar_load(field: str, value) -> float:
 
 def _openmp_threads(size: int) -> int:
     """OpenMP threads for an array of ``size`` entries: one below the kernels' parallel size,
-    else the cores this process may use."""
+    else ``EVCORE_THREADS`` when set, else the cores this process may use."""
     if size < _native_erlang.parallel_min_size:
         return 1
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    wanted = os.environ.get("EVCORE_THREADS", "")
+    return max(1, min(cores, int(wanted))) if wanted.isdigit() and int(wanted) > 0 else max(1, cores)
 
 
 def _erlang(scalar_kernel, array_kernel, min_servers: int, c, a):
