@@ -1,16 +1,14 @@
-"""Search operators over integer vectors, compiled with Numba and shared by every metaheuristic.
+"""Legacy operators drawing from Numba's hidden global generator (siting's searches still use them).
 
-Nothing here knows what the vector encodes (an assignment of jobs to agents, a set of open
-sites): problem modules supply the vectors, the objective values and, for mutation, the values
-each position may take. All operators minimise.
+New code uses the explicit-state operators of :mod:`evcore.heuristics._operators` (the random
+stream travels in an array, so runs do not depend on what else draws in the thread). These
+global-generator versions stay until evcore.siting moves to that stream; the operators that do
+not draw are the same functions, imported from there.
 
 Randomness comes from Numba's global generator, seeded with :func:`seed_rng`, and every
 operator draws only ``np.random.random()`` uniforms. Numba's generator is the same MT19937 as
 ``numpy.random.RandomState``, so the plain-Python twins in :mod:`evcore.heuristics._reference`
 reproduce each operator draw for draw from ``RandomState(seed).random_sample``.
-
-Value lists per position use a CSR layout: position ``j`` may take
-``options[option_start[j]:option_start[j + 1]]``.
 """
 
 from __future__ import annotations
@@ -19,6 +17,8 @@ import math
 
 import numpy as np
 from numba import njit
+
+from ._operators import geometric_temperature, insert_unique, minimisation_fitness, roulette_pick
 
 __all__ = [
     "seed_rng",
@@ -50,58 +50,12 @@ def random_index(n):
 
 
 @njit(cache=True)
-def minimisation_fitness(values, fitness):
-    """Fitness for proportional selection from objective values (smaller value, larger fitness).
-
-    Linear scaling ``fitness = worst - value + (worst - best) / n``: the worst member keeps a
-    small chance, and the scale does not depend on the objective's offset. Non-finite values
-    get fitness 0; if all finite values are equal, each gets 1.
-
-    Parameters
-    ----------
-    values : numpy.ndarray, shape (n,)
-    fitness : numpy.ndarray, shape (n,)
-        Overwritten.
-    """
-    n = values.shape[0]
-    best = np.inf
-    worst = -np.inf
-    for k in range(n):
-        if np.isfinite(values[k]):
-            best = min(best, values[k])
-            worst = max(worst, values[k])
-    span = worst - best
-    for k in range(n):
-        if not np.isfinite(values[k]):
-            fitness[k] = 0.0
-        elif span > 0.0:
-            fitness[k] = worst - values[k] + span / n
-        else:
-            fitness[k] = 1.0
-
-
-@njit(cache=True)
 def roulette_select(weights):
     """Index drawn with probability proportional to ``weights`` (shape (n,), ``>= 0``).
 
     All-zero weights fall back to a uniform draw.
     """
-    n = weights.shape[0]
-    total = 0.0
-    for k in range(n):
-        total += weights[k]
-    if not total > 0.0:
-        return random_index(n)
-    target = np.random.random() * total
-    cumulative = 0.0
-    last_positive = 0
-    for k in range(n):
-        if weights[k] > 0.0:
-            cumulative += weights[k]
-            last_positive = k
-            if target < cumulative:
-                return k
-    return last_positive  # rounding left target at the very top
+    return roulette_pick(weights, np.random.random())
 
 
 @njit(cache=True)
@@ -162,12 +116,6 @@ def random_reset_mutation(vector, rate, option_start, options):
 
 
 @njit(cache=True)
-def geometric_temperature(initial, ratio, step):
-    """Annealing temperature ``initial * ratio ** step``."""
-    return initial * ratio ** step
-
-
-@njit(cache=True)
 def metropolis_accept(delta, temperature):
     """Accept a move that changes the objective by ``delta`` (Metropolis rule, minimisation).
 
@@ -179,40 +127,6 @@ def metropolis_accept(delta, temperature):
     if not temperature > 0.0:
         return False
     return np.random.random() < math.exp(-delta / temperature)
-
-
-@njit(cache=True)
-def insert_unique(pool, pool_values, candidate, value):
-    """Keep the best ``k`` distinct vectors: put ``candidate`` in place of the worst member.
-
-    The candidate enters when it beats the worst member and no member is the same vector.
-    Empty slots hold value ``+inf``. Serves as an elite pool and as steady-state population
-    replacement.
-
-    Parameters
-    ----------
-    pool : numpy.ndarray of int, shape (k, n)
-    pool_values : numpy.ndarray, shape (k,)
-    candidate : numpy.ndarray of int, shape (n,)
-    value : float
-
-    Returns
-    -------
-    int
-        The slot written, or -1 when the candidate was rejected.
-    """
-    worst = 0
-    for k in range(pool.shape[0]):
-        if pool_values[k] > pool_values[worst]:
-            worst = k
-    if not value < pool_values[worst]:
-        return -1
-    for k in range(pool.shape[0]):
-        if pool_values[k] == value and np.array_equal(pool[k], candidate):
-            return -1
-    pool[worst, :] = candidate
-    pool_values[worst] = value
-    return worst
 
 
 def warm_up():

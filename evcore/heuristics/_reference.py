@@ -1,13 +1,60 @@
-"""Plain-Python twins of :mod:`evcore.heuristics._kernels` (tests compare them).
+"""Plain-Python twins of the heuristics kernels (tests compare them number for number).
 
-Each twin takes ``rng``, a ``numpy.random.RandomState``, and draws the same uniforms in the
-same order as its kernel, so a kernel seeded with ``seed_rng(s)`` and a twin given
-``RandomState(s)`` agree exactly.
+:class:`RandomStream` is the twin of the explicit-state generator of
+:mod:`evcore.heuristics._rng`. Each operator twin takes ``rng``, anything with a
+``random_sample()`` method, and draws the same uniforms in the same order as its kernel: a
+:class:`RandomStream` of seed ``s`` follows the operators of :mod:`evcore.heuristics._operators`
+given ``rng_state(s)``, and a ``numpy.random.RandomState(s)`` follows the legacy global-generator
+operators of :mod:`evcore.heuristics._kernels` after ``seed_rng(s)``.
 """
 
 from __future__ import annotations
 
 import math
+
+from ._rng import MASK64, splitmix64
+
+_MULTIPLIER = 0x2545F4914F6CDD1D
+_GOLDEN = 0x9E3779B97F4A7C15
+
+
+class RandomStream:
+    """xorshift64* in plain Python: the same stream as the kernels' ``rng`` state array.
+
+    >>> stream = RandomStream(7)
+    >>> 0.0 <= stream.random_float() < 1.0
+    True
+    """
+
+    def __init__(self, seed: int | None = None, *, state: int | None = None):
+        if state is None:
+            state = splitmix64(int(seed) & MASK64) or _GOLDEN
+        self.state = int(state) & MASK64
+
+    @classmethod
+    def from_array(cls, rng) -> "RandomStream":
+        """The stream continuing from a kernel's state array (uint64, shape (1,))."""
+        return cls(state=int(rng[0]))
+
+    def random_u64(self) -> int:
+        x = self.state
+        x ^= x >> 12
+        x ^= (x << 25) & MASK64
+        x ^= x >> 27
+        self.state = x
+        return (x * _MULTIPLIER) & MASK64
+
+    def random_float(self) -> float:
+        return (self.random_u64() >> 11) * (1.0 / 9007199254740992.0)
+
+    random_sample = random_float  # the name the operator twins call (as numpy's RandomState)
+
+    def random_below(self, n: int) -> int:
+        return min(int(self.random_float() * n), n - 1)
+
+    def spawn_states(self, count: int) -> list[int]:
+        """Twin of :func:`evcore.heuristics._rng.spawn_states` (the child states as ints)."""
+        return [splitmix64(self.random_u64()) or _GOLDEN for _ in range(count)]
 
 
 def random_index_reference(rng, n: int) -> int:

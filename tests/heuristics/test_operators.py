@@ -1,23 +1,59 @@
-"""Generic search operators against their plain-Python twins, draw for draw."""
+"""Generic search operators against their plain-Python twins, draw for draw.
+
+Both flavours are checked: the explicit-state operators (``_operators``, drawing from an
+``rng_state`` array, twin stream :class:`RandomStream`) and the legacy global-generator ones
+(``_kernels``, twin stream ``numpy.random.RandomState``) that siting still uses.
+"""
 
 import math
 
 import numpy as np
 import pytest
 
-from evcore.heuristics import _kernels as k
+from evcore.heuristics import _kernels as legacy
+from evcore.heuristics import _operators as ops
 from evcore.heuristics import _reference as ref
+from evcore.heuristics import RandomStream, rng_state
 
 
-def twin_rng(seed):
-    """Seed the kernels' generator and return a RandomState producing the same uniforms."""
-    k.seed_rng(seed)
-    return np.random.RandomState(seed)
+class Legacy:
+    """The global-generator operators under one interface."""
+
+    def __init__(self, seed):
+        legacy.seed_rng(seed)
+        self.twin = np.random.RandomState(seed)
+
+    def __getattr__(self, name):
+        return getattr(legacy, name)
 
 
+class Stream:
+    """The explicit-state operators, with the state bound (same interface as Legacy)."""
+
+    def __init__(self, seed):
+        self.rng = rng_state(seed)
+        self.twin = RandomStream(seed)
+
+    def __getattr__(self, name):
+        function = getattr(ops, name)
+        if name in ("minimisation_fitness", "geometric_temperature", "insert_unique"):
+            return function
+        return lambda *args: function(self.rng, *args)
+
+
+FLAVOURS = {"stream": Stream, "legacy": Legacy}
+
+
+def twin_rng(seed, flavour="legacy"):
+    """(operators with their generator seeded, twin stream producing the same uniforms)."""
+    k = FLAVOURS[flavour](seed)
+    return k, k.twin
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("seed", range(4))
-def test_selection_matches_twin(seed):
-    rng = twin_rng(seed)
+def test_selection_matches_twin(seed, flavour):
+    k, rng = twin_rng(seed, flavour)
     values = np.random.default_rng(seed).uniform(0, 100, 12)
     values[3] = np.inf
     fitness = np.empty_like(values)
@@ -32,13 +68,15 @@ def test_selection_matches_twin(seed):
 
 
 def test_fitness_of_equal_values():
+    k = ops
     fitness = np.empty(3)
     k.minimisation_fitness(np.full(3, 7.0), fitness)
     assert list(fitness) == [1.0, 1.0, 1.0]
 
 
-def test_roulette_distribution():
-    k.seed_rng(11)
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_roulette_distribution(flavour):
+    k, _ = twin_rng(11, flavour)
     weights = np.array([1.0, 0.0, 3.0, 6.0])
     draws = 20000
     counts = np.bincount([k.roulette_select(weights) for _ in range(draws)], minlength=4)
@@ -49,9 +87,10 @@ def test_roulette_distribution():
     assert chi2 < 13.8
 
 
+@pytest.mark.parametrize("flavour", FLAVOURS)
 @pytest.mark.parametrize("seed", range(4))
-def test_crossover_and_mutation_match_twin(seed):
-    rng = twin_rng(seed)
+def test_crossover_and_mutation_match_twin(seed, flavour):
+    k, rng = twin_rng(seed, flavour)
     gen = np.random.default_rng(seed)
     n = 15
     a = gen.integers(0, 5, n)
@@ -75,8 +114,9 @@ def test_crossover_and_mutation_match_twin(seed):
         assert all(v in o for v, o in zip(vector, option_lists))
 
 
-def test_annealing_matches_twin():
-    rng = twin_rng(5)
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_annealing_matches_twin(flavour):
+    k, rng = twin_rng(5, flavour)
     for step in range(0, 200, 7):
         temperature = k.geometric_temperature(50.0, 0.97, step)
         assert temperature == pytest.approx(ref.geometric_temperature_reference(50.0, 0.97, step), rel=1e-14)
@@ -85,13 +125,15 @@ def test_annealing_matches_twin():
     assert not k.metropolis_accept(1.0, 0.0)
 
 
-def test_metropolis_rate():
-    k.seed_rng(3)
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_metropolis_rate(flavour):
+    k, _ = twin_rng(3, flavour)
     accepted = sum(k.metropolis_accept(1.0, 1.0) for _ in range(20000))
     assert accepted / 20000 == pytest.approx(math.exp(-1.0), abs=0.015)
 
 
 def test_insert_unique_matches_twin():
+    k = ops
     gen = np.random.default_rng(8)
     pool = np.zeros((4, 3), np.int64)
     pool_values = np.full(4, np.inf)
