@@ -26,6 +26,10 @@ from __future__ import annotations
 
 import importlib
 
+from . import _threads
+
+_threads.configure_openmp()  # before any OpenMP runtime loads: waiting threads sleep, never spin
+
 __version__ = "0.1.0"
 
 _SUBPACKAGES = ("joint", "choice", "grid", "assign", "siting", "results", "progress", "errors", "solvers",
