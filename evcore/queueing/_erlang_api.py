@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._compiled import import_extension
+from .._threads import RECHECK_SECONDS, available_threads
 from .._validate import as_array, check_at_most, check_integer, check_nonnegative, check_positive, first_index
 from ..errors import InputError
 from ..results import OPTIMAL, Result
@@ -70,14 +71,24 @@ def _scalar_load(field: str, value) -> float:
     return float(check_nonnegative(field, as_array(field, value)))
 
 
+#: The last thread decision of the Erlang kernels: (clock, threads); reused for RECHECK_SECONDS.
+_THREAD_DECISION = [-math.inf, 1]
+
+
 def _openmp_threads(size: int) -> int:
-    """OpenMP threads for an array of ``size`` entries: one below the kernels' parallel size,
-    else ``EVCORE_THREADS`` when set, else the cores this process may use."""
+    """OpenMP threads for an array of ``size`` entries, by evcore's thread policy
+    (:func:`evcore._threads.available_threads`: the cores free now, ``EVCORE_THREADS`` when set;
+    one thread below the kernels' parallel size). The decision is kept for
+    :data:`~evcore._threads.RECHECK_SECONDS`, so a loop of calls measures the machine at most
+    that often."""
     if size < _native_erlang.parallel_min_size:
         return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    wanted = os.environ.get("EVCORE_THREADS", "")
-    return max(1, min(cores, int(wanted))) if wanted.isdigit() and int(wanted) > 0 else max(1, cores)
+    clock = time.monotonic()
+    if clock - _THREAD_DECISION[0] < RECHECK_SECONDS and not os.environ.get("EVCORE_THREADS"):
+        return _THREAD_DECISION[1]
+    threads = available_threads(None, work=size, min_parallel_work=_native_erlang.parallel_min_size)
+    _THREAD_DECISION[:] = [time.monotonic(), threads]
+    return threads
 
 
 def _erlang(scalar_kernel, array_kernel, min_servers: int, c, a):

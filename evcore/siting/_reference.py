@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..heuristics._reference import (
+    RandomStream,
     geometric_temperature_reference,
     metropolis_accept_reference,
     random_index_reference,
@@ -182,7 +183,7 @@ def penalised_objective(instance: SitingInstance, is_open, penalty: float = 5.0e
 
 
 # --------------------------------------------------------------------------- the searches, plainly
-# Each draws the same uniforms in the same order as its kernel (rng = numpy RandomState(seed),
+# Each draws the same uniforms in the same order as its kernel (rng = RandomStream(seed),
 # the kernels' generator), so both follow the same path; objectives are full re-evaluations.
 
 
@@ -212,7 +213,7 @@ def _search_setup(instance: SitingInstance, seed: int, penalty: float):
     def value_of(plan):
         return penalised_objective(instance, plan, penalty, designs)
 
-    return (np.random.RandomState(seed), value_of, instance.num_sites,
+    return (RandomStream(seed), value_of, instance.num_sites,
             -1 if instance.stations is None else instance.stations)
 
 

@@ -13,14 +13,16 @@ import time
 import numpy as np
 
 from .._compiled import ensure_compiled
-from .._validate import as_scalar, check_limits, check_options, check_seed
+from .._threads import RECHECK_SECONDS, kernel_threads
+from .._validate import as_scalar, check_limits, check_options, check_seed, check_threads
 from ..errors import InfeasibleError, InputError
+from ..heuristics import STOP_DEADLINE, STOP_REPORT, search_control, trace_array
 from ..heuristics.clock import now
 from ..progress import progress_reporter
-from ..results import FEASIBLE, ITERATION_LIMIT, OPTIMAL, TIME_LIMIT, make_trace
+from ..results import FEASIBLE, ITERATION_LIMIT, OPTIMAL, TIME_LIMIT
 from . import _design, _search
 from ._arrays import PAPER_PENALTY, kernel_arrays
-from ._result import TRACE_COLUMNS, SitingResult, plan_result
+from ._result import SitingResult, plan_result
 from .model import SitingInstance
 
 __all__ = ["solve", "METHODS", "DEFAULT_SETTINGS", "MAX_EXACT_SITES", "PENALTY"]
@@ -40,7 +42,7 @@ DEFAULT_SETTINGS = {
     "ga": {"population": 5000, "generations": 200, "elite": 50, "crossover_rate": 0.4,
            "mutation_rate": 0.8, "polish": True},
     "aco": {"ants": 5000, "iterations": 200, "evaporation": 0.8, "initial_pheromone": 1.0,
-            "exploit_probability": 0.7, "min_pheromone": 0.05, "polish": True},
+            "exploit_probability": 0.7, "min_pheromone": 0.05, "polish": True, "threads": None},
     "exact": {},
 }
 METHODS = tuple(DEFAULT_SETTINGS)
@@ -51,8 +53,8 @@ _COUNTS = ("temperature_steps", "moves_per_step", "population", "generations", "
 _RATES = ("cooling", "crossover_rate", "mutation_rate", "evaporation", "exploit_probability")
 #: Largest population, ant count or moves per step (memory grows with population x sites).
 MAX_POPULATION = 1_000_000
-#: Seeds the current generator takes (Numba's MT19937 is seeded with 32 bits).
-MAX_SEED = 2**32 - 1
+#: Ants x demand points below which ACO evaluates its colony on one thread.
+ACO_PARALLEL_WORK = 2_000
 
 
 def _settings(method: str, options: dict, instance: SitingInstance) -> dict:
@@ -63,6 +65,9 @@ def _settings(method: str, options: dict, instance: SitingInstance) -> dict:
     if method == "sa" and settings["moves_per_step"] is None:
         settings["moves_per_step"] = 20 * instance.num_sites
     for name, value in settings.items():
+        if name == "threads":
+            settings[name] = check_threads(value)
+            continue
         if name == "polish":
             if not isinstance(value, (bool, np.bool_)):
                 raise InputError("polish", f"must be True or False, got {value!r}")
@@ -132,11 +137,14 @@ def solve(instance: SitingInstance, method: str = "sa", *args, time_limit=None, 
         Caps the method's iterations (SA temperature steps, GA generations, ACO rounds, plans
         enumerated); stopping early gives status ``"iteration_limit"``.
     seed : int, optional
-        Seed of the random methods (default 0; ``0 <= seed < 2**32``); ignored by ``"exact"``.
+        Seed of the random methods (default 0; ``0 <= seed < 2**63``); ignored by ``"exact"``.
+        The same seed gives the same answer, whatever the number of threads.
     progress : bool or callable
         ``True``: lines on stderr; a callable receives :class:`evcore.progress.ProgressRecord`\\ s.
     **options
-        Method settings overriding :data:`DEFAULT_SETTINGS` (e.g. ``generations=50``), and
+        Method settings overriding :data:`DEFAULT_SETTINGS` (e.g. ``generations=50``; ACO's
+        ``threads``: Numba threads evaluating the colony, default chosen from the cores free now
+        and re-checked during the run, see :mod:`evcore._threads`), and
         ``penalty``: objective added per violated constraint during the search (default: the
         paper's 5e7, raised to twice a bound on any plan's cost when the instance's costs are
         larger, so that a plan with a violation never looks cheaper than one without). Results
@@ -169,8 +177,6 @@ def solve(instance: SitingInstance, method: str = "sa", *args, time_limit=None, 
     penalty = _penalty(options)
     time_limit, max_iterations = check_limits(time_limit, max_iterations)
     seed = check_seed(seed)
-    if seed > MAX_SEED:
-        raise InputError("seed", f"must be below 2**32 for evcore.siting, got {seed!r}")
     reporter = progress_reporter(progress, f"siting.{method}", time_limit=time_limit, max_iterations=max_iterations)
     if method == "exact" and instance.num_sites > MAX_EXACT_SITES:
         raise InputError("method", f"'exact' enumerates 2^sites plans and accepts at most {MAX_EXACT_SITES} "
@@ -178,38 +184,49 @@ def solve(instance: SitingInstance, method: str = "sa", *args, time_limit=None, 
     arrays = kernel_arrays(instance, penalty)
     _check_servable(instance, arrays)
     ensure_compiled(_search)
-    m = instance.num_sites
-    best_open = np.zeros(m, np.int8)
-    started = time.perf_counter()
-    deadline = math.inf if time_limit is None else now() + time_limit
-    limited = False
-    if method in _ITERATION_SETTING:
-        name = _ITERATION_SETTING[method]
-        if max_iterations is not None and max_iterations < config[name]:
-            config[name], limited = max_iterations, True
-        trace = np.zeros((config[name] + 2, len(TRACE_COLUMNS)))
-    if method == "sa":
-        best, evaluations, iterations, timed_out, rows = _search.anneal(
-            arrays, seed, config["initial_temperature"], config["cooling"], config["temperature_steps"],
-            config["moves_per_step"], config["polish"], deadline, best_open, trace)
-    elif method == "ga":
-        best, evaluations, iterations, timed_out, rows = _search.genetic(
-            arrays, seed, config["population"], config["generations"], min(config["elite"], config["population"]),
-            config["crossover_rate"], config["mutation_rate"], config["polish"], deadline, best_open, trace)
-    elif method == "aco":
-        best, evaluations, iterations, timed_out, rows = _search.ant_colony(
-            arrays, seed, config["ants"], config["iterations"], config["evaporation"], config["initial_pheromone"],
-            config["exploit_probability"], config["min_pheromone"], config["polish"], deadline, best_open, trace)
+    if method == "exact":
+        plans = 2**instance.num_sites if max_iterations is None else min(2**instance.num_sites, max_iterations)
+        steps, limited, seed = None, plans < 2**instance.num_sites, None
     else:
-        plans = 2**m if max_iterations is None else min(2**m, max_iterations)
-        best, evaluations, stop = _search.enumerate_plans(arrays, plans, deadline, best_open)
-        iterations = evaluations
-        timed_out, limited = stop == 2, stop == 1
-        trace = np.array([[evaluations, time.perf_counter() - started, best]])
-        rows = 1
-        seed = None
-        if math.isinf(best) and stop == 0:
-            raise InfeasibleError(_infeasibility_reason(instance, arrays), status="no plan")
+        name = _ITERATION_SETTING[method]
+        limited = max_iterations is not None and max_iterations < config[name]
+        steps = min(config[name], max_iterations) if max_iterations is not None else config[name]
+    search = _search.new_search(arrays, config.get("population", config.get("ants", 1)),
+                                config.get("initial_pheromone", 1.0))
+    started = time.perf_counter()
+    control = search_control(0 if seed is None else seed, time_limit=time_limit, max_steps=steps)
+    work = config.get("ants", 1) * instance.num_points if method == "aco" else 1
+    with kernel_threads(config.get("threads"), work=work, min_parallel_work=ACO_PARALLEL_WORK) as governor:
+        pause = RECHECK_SECONDS if method == "aco" and governor.fixed is None else math.inf
+        if reporter.enabled:
+            pause = min(pause, reporter.interval_s)
+        while True:
+            control = control._replace(report_at=now() + pause if math.isfinite(pause) else math.inf)
+            if method == "sa":
+                stop = _search.anneal(arrays, control, search, config["initial_temperature"], config["cooling"],
+                                      config["moves_per_step"])
+            elif method == "ga":
+                stop = _search.genetic(arrays, control, search, config["elite"], config["crossover_rate"],
+                                       config["mutation_rate"])
+            elif method == "aco":
+                stop = _search.ant_colony(arrays, control, search, config["evaporation"],
+                                          config["exploit_probability"], config["min_pheromone"], config["polish"])
+            else:
+                stop = _search.enumerate_plans(arrays, control, search, plans)
+            if stop != STOP_REPORT:
+                break
+            best = float(control.values[0])
+            reporter.report(int(control.counters[1]), objective=best if math.isfinite(best) else None,
+                            message=f"{int(search.tally[0])} evaluations, {governor.threads} thread(s)")
+            governor.update()
+    timed_out = stop == STOP_DEADLINE
+    if method in ("sa", "ga") and config["polish"] and not timed_out:
+        _search.polish(arrays, control, search)
+    iterations = int(search.tally[1]) if method == "exact" else int(control.counters[1])
+    evaluations = int(search.tally[0])
+    best = float(control.values[0])
+    if method == "exact" and math.isinf(best) and not (timed_out or limited):
+        raise InfeasibleError(_infeasibility_reason(instance, arrays), status="no plan")
     wall = time.perf_counter() - started
     if timed_out:
         status = TIME_LIMIT
@@ -217,17 +234,15 @@ def solve(instance: SitingInstance, method: str = "sa", *args, time_limit=None, 
         status = ITERATION_LIMIT
     else:
         status = OPTIMAL if method == "exact" else FEASIBLE
-    structured = make_trace(TRACE_COLUMNS, trace[:rows])
+    best_open = search.best_open
     if method == "exact" and math.isinf(best):  # stopped before any violation-free plan
-        best_open[:] = 1
-    result = plan_result(instance, best_open, method=method, status=status, seed=seed, iterations=int(iterations),
-                         evaluations=int(evaluations), wall_time=wall, trace=structured,
+        best_open = np.ones(instance.num_sites, np.int8)
+    result = plan_result(instance, best_open, method=method, status=status, seed=seed, iterations=iterations,
+                         evaluations=evaluations, wall_time=wall, trace=trace_array(control),
                          bound=(best if status == OPTIMAL else None), arrays=arrays)
-    if reporter.enabled:
-        for row in structured:
-            reporter.report(int(row["iteration"]), objective=float(row["objective"]))
-        reporter.report(int(iterations), objective=result.objective, message=f"{result.status}, "
-                        f"{result.stations} stations, {int(result.piles.sum())} piles", final=True)
+    reporter.report(iterations, objective=result.objective if math.isfinite(result.objective) else None,
+                    message=f"{result.status}, {result.stations} stations, {int(result.piles.sum())} piles",
+                    final=True)
     logger.info("siting %s: %s, objective %.6g, %d stations, %.3f s", method, result.status, result.objective,
                 result.stations, wall)
     return result

@@ -89,7 +89,7 @@ def test_limits_seeds_and_options_are_checked_once():
     with pytest.raises(InputError, match="keyword"):
         solve(NAMED, "sa", 3)
     for bad in (dict(time_limit=0), dict(time_limit=-1), dict(time_limit=float("nan")), dict(max_iterations=0),
-                dict(max_iterations=2.5), dict(seed=-1), dict(seed=2.5), dict(seed=2**40), dict(seed=True),
+                dict(max_iterations=2.5), dict(seed=-1), dict(seed=2.5), dict(seed=2**63), dict(seed=True),
                 dict(colour="red"), dict(penalty=0), dict(penalty=float("inf")), dict(progress="yes"),
                 dict(polish="no"), dict(temperature_steps=0)):
         with pytest.raises(InputError):

@@ -145,7 +145,7 @@ def test_solve_arguments(method, which, value):
         kwargs[which] = value
     result = assert_refused_or_valid(PART, solve, SMALL, method, **kwargs, accept=sane_result)
     if result is not None and which == "seed":
-        assert value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**32)
+        assert value is None or (isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**63)
 
 
 @FUZZ

@@ -10,6 +10,7 @@ from evcore.queueing.jit import erlang_b_next, mmc_wait_from_b
 from evcore.siting import SitingParameters, plan_result, random_case
 from evcore.siting import _design, _evaluate, _search
 from evcore.siting import _reference as reference
+from evcore.heuristics import STOP_REPORT, now, search_control
 from evcore.siting._arrays import kernel_arrays
 
 
@@ -123,12 +124,14 @@ def test_incremental_flips_track_full_evaluation(instance):
 def test_enumeration_matches_itertools():
     instance = random_case(8, seed=2, sites=8, parameters=SitingParameters(max_piles=800), max_distance_km=30.0)
     arrays = kernel_arrays(instance)
-    best_open = np.zeros(instance.num_sites, np.int8)
-    best, visited, stop = _search.enumerate_plans(arrays, 2**8, math.inf, best_open)
+    control = search_control(0)
+    search = _search.new_search(arrays)
+    _search.enumerate_plans(arrays, control, search, 2**8)
+    best = float(control.values[0])
     expected, plan = reference.enumerate_best(instance)
-    assert visited == 2 ** instance.num_sites and stop == 0
+    assert search.tally[1] == 2 ** instance.num_sites
     assert best == pytest.approx(expected, rel=1e-10)
-    assert plan_result(instance, best_open).objective == best  # exactly the full evaluation
+    assert plan_result(instance, search.best_open).objective == best  # exactly the full evaluation
 
 
 def test_batch_evaluation_matches_plan_result():
@@ -159,23 +162,66 @@ SEARCH_CASES = {
 }
 
 
+def _run(kernel, instance, seed, steps, size, *extra, polish=False, report_every=None):
+    """Run a search kernel to its step limit (resuming after progress pauses when asked)."""
+    arrays = kernel_arrays(instance)
+    control = search_control(seed, max_steps=steps)
+    search = _search.new_search(arrays, size)
+    pauses = 0
+    while True:
+        if report_every is not None:  # pause at the next check after a step: the resumed run is the same run
+            control = control._replace(report_at=now() + 1e-4)
+        stop = kernel(arrays, control, search, *extra)
+        if stop != STOP_REPORT:
+            break
+        pauses += 1
+    if polish:
+        _search.polish(arrays, control, search)
+    return float(control.values[0]), search.best_open.copy(), pauses
+
+
 @pytest.mark.parametrize("case", list(SEARCH_CASES))
 def test_searches_follow_their_plain_twins(case):
     """Same seed, same draws: the compiled SA, GA and ACO take the same path as the plain loops."""
     instance = SEARCH_CASES[case]
-    arrays = kernel_arrays(instance)
-    penalty = arrays.penalty
-    best_open = np.zeros(instance.num_sites, np.int8)
-    trace = np.zeros((64, 3))
+    penalty = kernel_arrays(instance).penalty
 
-    value, *_ = _search.anneal(arrays, 5, 50.0, 0.8, 12, 25, True, math.inf, best_open, trace)
+    value, plan, _ = _run(_search.anneal, instance, 5, 12, 1, 50.0, 0.8, 25, polish=True)
     twin_value, twin_plan = reference.anneal_reference(instance, 5, 50.0, 0.8, 12, 25, True, penalty)
-    assert value == pytest.approx(twin_value, rel=1e-9) and np.array_equal(best_open, twin_plan)
+    assert value == pytest.approx(twin_value, rel=1e-9) and np.array_equal(plan, twin_plan)
 
-    value, *_ = _search.genetic(arrays, 3, 16, 4, 2, 0.6, 0.5, False, math.inf, best_open, trace)
+    value, plan, _ = _run(_search.genetic, instance, 3, 4, 16, 2, 0.6, 0.5)
     twin_value, twin_plan = reference.genetic_reference(instance, 3, 16, 4, 2, 0.6, 0.5, penalty)
-    assert value == pytest.approx(twin_value, rel=1e-9) and np.array_equal(best_open, twin_plan)
+    assert value == pytest.approx(twin_value, rel=1e-9) and np.array_equal(plan, twin_plan)
 
-    value, *_ = _search.ant_colony(arrays, 4, 8, 3, 0.8, 1.0, 0.7, 0.05, True, math.inf, best_open, trace)
+    value, plan, _ = _run(_search.ant_colony, instance, 4, 3, 8, 0.8, 0.7, 0.05, True)
     twin_value, twin_plan = reference.ant_colony_reference(instance, 4, 8, 3, 0.8, 1.0, 0.7, 0.05, True, penalty)
-    assert value == pytest.approx(twin_value, rel=1e-9) and np.array_equal(best_open, twin_plan)
+    assert value == pytest.approx(twin_value, rel=1e-9) and np.array_equal(plan, twin_plan)
+
+
+@pytest.mark.parametrize("kernel, size, extra", [(_search.anneal, 1, (50.0, 0.8, 2000)),
+                                                 (_search.genetic, 400, (2, 0.6, 0.5)),
+                                                 (_search.ant_colony, 400, (0.8, 0.7, 0.05, True))],
+                         ids=["sa", "ga", "aco"])
+def test_a_paused_search_resumes_as_the_same_run(kernel, size, extra):
+    instance = SEARCH_CASES["count"]
+    straight = _run(kernel, instance, 9, 20, size, *extra)
+    paused = _run(kernel, instance, 9, 20, size, *extra, report_every=True)
+    assert paused[2] >= 1 and straight[0] == paused[0] and np.array_equal(straight[1], paused[1])
+
+
+def test_a_paused_enumeration_resumes_as_the_same_run():
+    instance = random_case(18, seed=1, parameters=SitingParameters(max_piles=400))
+    arrays = kernel_arrays(instance)
+    results = []
+    for every in (None, True):
+        control = search_control(0)
+        search = _search.new_search(arrays)
+        while True:
+            if every:
+                control = control._replace(report_at=now() + 1e-4)
+            if _search.enumerate_plans(arrays, control, search, 2**18) != STOP_REPORT:
+                break
+        results.append((float(control.values[0]), search.best_open.copy(), int(search.tally[1])))
+    assert results[0][0] == results[1][0] and np.array_equal(results[0][1], results[1][1])
+    assert results[0][2] == results[1][2] == 2**18
