@@ -186,14 +186,20 @@ def plot_plan(instance: SitingInstance, result: SitingResult, path, title: str |
 def plot_convergence(results: dict, path, title: str = "Convergence") -> Path:
     """Best objective against iteration for each method (Fig. 9).
 
-    Only finite values are drawn; a method without any is left out of the plot and the legend.
+    The traces record each improvement; the curve holds the best value until the next one
+    (a step plot) and runs on to the last iteration. Only finite values are drawn; a method
+    without any is left out of the plot and the legend.
     """
     figure, axes = new_figure()
     for name, result in results.items():
         trace = result.trace
-        if len(trace) and np.isfinite(trace["objective"]).any():
-            axes.plot(trace["iteration"], trace["objective"], marker="." if len(trace) == 1 else None,
-                      label=f"{name} ({result.wall_time:.2f} s)")
+        keep = np.isfinite(trace["objective"])
+        if not keep.any():
+            continue
+        x = np.append(trace["iteration"][keep], max(float(result.iterations), float(trace["iteration"][keep][-1])))
+        y = np.append(trace["objective"][keep], trace["objective"][keep][-1])
+        axes.plot(x, y, drawstyle="steps-post", marker="." if keep.sum() == 1 else None,
+                  label=f"{name} ({result.wall_time:.2f} s)")
     axes.set_xlabel("iteration (temperature steps, generations or ant rounds)")
     axes.set_ylabel("best objective w F1 + (1-w) F2 (10^4 yuan/yr)")
     axes.set_title(title)

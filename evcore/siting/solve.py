@@ -216,7 +216,8 @@ def solve(instance: SitingInstance, method: str = "sa", *args, time_limit=None, 
             if stop != STOP_REPORT:
                 break
             best = float(control.values[0])
-            reporter.report(int(control.counters[1]), objective=best if math.isfinite(best) else None,
+            done = search.tally[1] if method == "exact" else control.counters[1]
+            reporter.report(int(done), objective=best if math.isfinite(best) else None,
                             message=f"{int(search.tally[0])} evaluations, {governor.threads} thread(s)")
             governor.update()
     timed_out = stop == STOP_DEADLINE

@@ -121,3 +121,19 @@ def test_siting_figures_are_readable(tmp_path, monkeypatch):
     assert len(figures) == 3
     for k, figure in enumerate(figures):
         assert_readable(figure, f"siting figure {k}")
+
+
+@pytest.mark.parametrize("method, options", [("sa", {"temperature_steps": 60}), ("ga", {"population": 300,
+                                                                                    "generations": 30}),
+                                             ("aco", {"ants": 300, "iterations": 30}), ("exact", {})])
+def test_progress_is_live_and_pausing_does_not_change_the_answer(method, options):
+    from evcore.progress import Progress
+
+    records = []
+    often = Progress(records.append, f"siting.{method}", interval_s=0.001)
+    instance = random_case(18 if method == "exact" else 17, seed=4)
+    watched = solve(instance, method, seed=2, progress=often, **options)
+    quiet = solve(instance, method, seed=2, **options)
+    assert len(records) >= 3 and records[-1].final and not records[0].final
+    assert [r.iteration for r in records] == sorted(r.iteration for r in records)
+    assert watched.penalised_objective == quiet.penalised_objective and watched.open_site_ids == quiet.open_site_ids
