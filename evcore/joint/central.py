@@ -1,108 +1,61 @@
-"""The joint LP assembled in bulk and solved centrally by HiGHS (through :mod:`evcore.solvers`).
+"""The joint LP solved centrally by HiGHS (through :mod:`evcore.solvers`).
 
-Columns: ``c_i`` (zones) then ``z[t, p]`` at ``zones + t * pairs + p``. Rows: the budget (1)
-(when finite), supply (3) at ``t * zones + i`` and capacity (4), written
-``c_i + beta out_ti - beta in_ti >= beta a_ti`` (kW), at ``zones * slots + t * zones + i``.
-Arrivals wrap around the week: ``z[t, j -> i]`` loads ``i`` in slot ``(t + tau_ji) mod T``.
+The LP itself and the helpers every joint method shares (:func:`build_lp`,
+:func:`minimum_budget`, :func:`recover_flows`, ...) live in :mod:`evcore.joint._lp` and
+:mod:`evcore.joint.model`; they stay importable from here under their old names.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 
 import numpy as np
-import scipy.sparse as sp
 
-from ..errors import InfeasibleError
-from ..solvers import Model, SolverOptions, solve as solve_model
+from .._validate import as_array, check_choice, check_finite, check_flag, check_limits, check_threads
+from ..errors import InfeasibleError, SolverError
+from ..progress import progress_reporter
+from ..solvers import LIMIT_OUTCOMES, SOLVER_CAPABILITIES, SolverOptions, solve as solve_model
+from ._lp import build_lp, check_budget, check_instance, minimum_budget, recover_flows, slot_flows_kw
 from ._result import JointResult, make_result
+from .model import no_assignment_plan
 
-__all__ = ["build_lp", "solve_central", "minimum_budget", "no_assignment_plan", "recover_flows", "slot_flows_kw"]
+__all__ = ["build_lp", "solve_central", "minimum_budget", "check_budget", "no_assignment_plan", "recover_flows",
+           "slot_flows_kw", "lagrangian_bound"]
+
+logger = logging.getLogger(__name__)
 
 
-def build_lp(instance, *, objective="total", with_budget=True) -> Model:
-    """The joint LP as an :class:`evcore.solvers.Model` (vectorised COO -> CSR assembly).
+def lagrangian_bound(instance, price=None) -> float:
+    """A proven lower bound on the optimum from prices ``mu >= 0`` of the capacity rows (4).
 
-    Parameters
-    ----------
-    instance : JointInstance
-    objective : {"total", "investment"}
-        ``"investment"`` minimises investment only (used to find the smallest budget).
-    with_budget : bool
-        Include the budget row (1) (when the budget is finite).
-
-    Reference: seed 000, objective (8) and constraints (1)-(7).
+    For any ``mu >= 0`` the Lagrangian dual function (capacity rows relaxed, budget and caps
+    kept) is a valid lower bound. ``price`` has shape (slots, zones) (currency per kW; negative
+    entries are taken as 0); by default each zone's cost per kW is put on its peak slot, the
+    prices of the no-assignment plan, which is exact when no assignment pays. ``-inf`` when the
+    prices are so large that the dual function overflows.
     """
-    zones, slots = instance.zones, instance.slots
-    pairs = instance.pairs
-    n_pairs = pairs.count
-    beta = instance.power_per_ev_kw
-    columns = zones + slots * n_pairs
-    supply0, capacity0 = 0, zones * slots
-    budget_row = 2 * zones * slots
-    has_budget = with_budget and np.isfinite(instance.budget)
+    from .splitting import SplittingProblem
 
-    t = np.repeat(np.arange(slots, dtype=np.int64), n_pairs)
-    p = np.tile(np.arange(n_pairs, dtype=np.int64), slots)
-    z_col = zones + t * n_pairs + p
-    origin, destination = pairs.origin[p], pairs.destination[p]
-    arrive = (t + pairs.delay_slots[p]) % slots
-    c_rows = capacity0 + (np.arange(slots)[:, None] * zones + np.arange(zones)[None, :]).ravel()
-    c_cols = np.tile(np.arange(zones, dtype=np.int64), slots)
-    rows = [c_rows, supply0 + t * zones + origin, capacity0 + t * zones + origin,
-            capacity0 + arrive * zones + destination]
-    cols = [c_cols, z_col, z_col, z_col]
-    vals = [np.ones(zones * slots), np.ones(t.size), np.full(t.size, beta), np.full(t.size, -beta)]
-    if has_budget:
-        rows.append(np.full(zones, budget_row))
-        cols.append(np.arange(zones))
-        vals.append(instance.cost_per_kw)
-    n_rows = budget_row + int(has_budget)
-    matrix = sp.csr_array((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(n_rows, columns))
-    demand = instance.demand_ev.T.ravel()  # slot-major
-    row_lower = np.concatenate([np.full(zones * slots, -np.inf), beta * demand] + ([[-np.inf]] if has_budget else []))
-    row_upper = np.concatenate([demand, np.full(zones * slots, np.inf)] + ([[instance.budget]] if has_budget else []))
-    cost = np.zeros(columns)
-    cost[:zones] = instance.cost_per_kw
-    if objective == "total":
-        cost[zones:] = (instance.recurrences[:, None] * pairs.cost_per_ev[None, :]).ravel()
-    col_upper = np.concatenate([instance.max_capacity_kw, np.full(slots * n_pairs, np.inf)])
-    return Model(objective=cost, constraint_matrix=matrix, row_lower=row_lower, row_upper=row_upper,
-                 col_lower=np.zeros(columns), col_upper=col_upper)
+    check_instance(instance)
+    problem = SplittingProblem.from_instance(instance)
+    if price is None:
+        price = np.zeros((instance.slots, instance.zones))
+        price[np.argmax(problem.demand_kw, axis=0), np.arange(instance.zones)] = problem.cost_per_kw
+    price = check_finite("price", as_array("price", price, ndim=2, shape=(instance.slots, instance.zones)))
+    price = np.ascontiguousarray(np.maximum(price, 0.0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        bound = float(problem.bound(price))
+    return bound if math.isfinite(bound) else -math.inf  # prices so large that q overflows prove nothing
 
 
-def no_assignment_plan(instance):
-    """The R = 0 plan: every EV charges where it is, ``c_i = beta max_t a_ti`` (kW)."""
-    return instance.power_per_ev_kw * instance.demand_ev.max(axis=1)
-
-
-def minimum_budget(instance, options: SolverOptions | None = None) -> float:
-    """Smallest budget with which every EV can be served (currency), by the LP minimising investment.
-
-    Raises
-    ------
-    InfeasibleError
-        When the capacity caps ``max_capacity_kw`` leave demand unserved whatever the budget.
-    """
-    try:
-        result = solve_model(build_lp(instance, objective="investment", with_budget=False), options)
-    except InfeasibleError as exc:
-        raise InfeasibleError("demand cannot be served within max_capacity_kw, even with assignment and an "
-                              "unlimited budget", exc.status) from None
-    return float(result.objective)
-
-
-def check_budget(instance, options=None):
-    """Raise :class:`InfeasibleError` stating the shortfall when the budget cannot serve demand."""
-    base = float(instance.cost_per_kw @ no_assignment_plan(instance))
-    caps_ok = bool(np.all(no_assignment_plan(instance) <= instance.max_capacity_kw))
-    if base <= instance.budget and caps_ok:
-        return
-    needed = minimum_budget(instance, options)
-    if needed > instance.budget * (1 + 1e-9):
-        raise InfeasibleError(f"budget {instance.budget:.6g} is short by {needed - instance.budget:.6g}: serving "
-                              f"every EV needs an investment of at least {needed:.6g}")
+def _known_plan(instance):
+    """The no-assignment plan, when it respects the caps and the budget (else ``None``)."""
+    capacity = no_assignment_plan(instance)
+    ok = bool(np.all(capacity <= instance.max_capacity_kw)) and float(instance.cost_per_kw @ capacity) <= \
+        instance.budget
+    return capacity if ok else None
 
 
 def solve_central(instance, *, solver="choose", time_limit=None, threads=None, verbose=False,
@@ -111,131 +64,87 @@ def solve_central(instance, *, solver="choose", time_limit=None, threads=None, v
 
     Parameters
     ----------
-    solver : {"choose", "simplex", "ipm", "pdlp", "hipo"}
-        HiGHS algorithm (``hipo`` is not in the PyPI wheel; asking for it raises InputError).
+    solver : {"choose", "simplex", "ipm", "pdlp"}
+        HiGHS algorithm (``"hipo"`` where the HiGHS build has it; otherwise InputError).
     time_limit : float, optional
-        Seconds.
+        Seconds (> 0).
+    threads : int, optional
+        HiGHS threads (1 .. 256).
+    verbose : bool
+        HiGHS's own log (on stdout; the command line sends it to stderr).
+    progress : bool or callable
+        See :mod:`evcore.progress`: one record when the LP is built and one at the end.
 
     Returns
     -------
     JointResult
-        ``lower_bound`` is the optimum itself for status "optimal"; ``shadow_price_per_kw``
-        holds the duals of the capacity rows (4).
+        Status ``"optimal"`` (HiGHS's tolerances; ``bound`` is HiGHS's optimum). When a limit
+        stops HiGHS, the best plan known (HiGHS's point, or the no-assignment plan when HiGHS
+        has none or a worse one) with status ``"time_limit"``/``"iteration_limit"`` and the
+        Lagrangian bound of the best prices at hand (:func:`lagrangian_bound`).
+        ``shadow_price_per_kw`` holds the duals of the capacity rows (4).
 
     Raises
     ------
     InfeasibleError
         The budget is too small (the message says by how much) or the caps cannot serve demand.
     """
+    check_instance(instance)
+    time_limit, _ = check_limits(time_limit)
+    threads = check_threads(threads)
+    verbose = check_flag("verbose", verbose)
+    check_choice("solver", solver, tuple(SOLVER_CAPABILITIES))
+    reporter = progress_reporter(progress, "joint.highs", time_limit=time_limit)
     started = time.perf_counter()
     options = SolverOptions(time_limit=time_limit, threads=threads, solver=solver, verbose=verbose)
     model = build_lp(instance)
     built = time.perf_counter() - started
+    size = f"LP with {model.num_cols} columns, {model.num_rows} rows, {model.constraint_matrix.nnz} nonzeros"
+    logger.info("joint highs: %s built in %.2f s", size, built)
+    reporter.report(0, message=f"{size} built; HiGHS {solver} running", force=True)
+    zones, slots, n_pairs = instance.zones, instance.slots, instance.pairs.count
+    info = dict(solver=solver, build_seconds=built, columns=model.num_cols, rows=model.num_rows,
+                nonzeros=int(model.constraint_matrix.nnz))
     try:
-        result = solve_model(model, options, progress=progress)
+        result = solve_model(model, options)
     except InfeasibleError:
         check_budget(instance, SolverOptions(threads=threads, solver=solver))
         raise
-    zones, slots, n_pairs = instance.zones, instance.slots, instance.pairs.count
+    except SolverError as exc:
+        outcome = getattr(exc, "outcome", None)
+        if outcome not in LIMIT_OUTCOMES:
+            raise
+        # A limit before HiGHS had a feasible point: the no-assignment plan is one (when it fits the caps
+        # and the budget; otherwise the result says "infeasible" and which constraint it breaks).
+        capacity = no_assignment_plan(instance)
+        logger.info("joint highs: %s before a feasible point; returning the no-assignment plan", outcome)
+        return _finish(instance, capacity, np.zeros((slots, n_pairs)), lagrangian_bound(instance), outcome, 0,
+                       started, None, dict(info, highs_status=exc.status, plan="no-assignment"), reporter)
     capacity = result.x[:zones].copy()
     flows = result.x[zones:].reshape(slots, n_pairs).copy()
     shadow = None
     if result.row_duals is not None:
         shadow = result.row_duals[zones * slots:2 * zones * slots].reshape(slots, zones).T.copy()
-    optimal = result.status == "optimal"
-    return make_result(instance, capacity, flows, lower_bound=result.objective if optimal else -np.inf,
-                       status=result.status, iterations=sum(result.iterations.values()), method="highs",
-                       wall_time=time.perf_counter() - started, shadow_price_per_kw=shadow,
-                       info=dict(solver=solver, highs_status=result.highs_status, build_seconds=built,
-                                 solve_seconds=result.wall_time, columns=model.num_cols, rows=model.num_rows,
-                                 nonzeros=int(model.constraint_matrix.nnz), objective=result.objective))
+    # HiGHS meets the capacity rows to its tolerance; c_i = max(c_i, max_t load_ti) meets them exactly.
+    load_kw = instance.power_per_ev_kw * instance.load_ev(flows)
+    capacity = np.maximum(capacity, load_kw.max(axis=1, initial=0.0))
+    info.update(highs_status=result.highs_status, solve_seconds=result.wall_time, objective=result.objective)
+    iterations = sum(result.iterations.values())
+    if result.status == "optimal":
+        return _finish(instance, capacity, flows, result.objective, "optimal", iterations, started, shadow, info,
+                       reporter)
+    bound = lagrangian_bound(instance)
+    if shadow is not None and np.isfinite(shadow).all():
+        bound = max(bound, lagrangian_bound(instance, shadow.T))
+    known = _known_plan(instance)
+    if known is not None and float(instance.cost_per_kw @ known) < instance.evaluate(capacity, flows)["total_cost"]:
+        capacity, flows, info["plan"] = known, np.zeros((slots, n_pairs)), "no-assignment"
+    return _finish(instance, capacity, flows, bound, result.status, iterations, started, shadow, info, reporter)
 
 
-def recover_flows(instance, capacity_kw, *, threads=None):
-    """Cheapest flows for fixed capacities: one small LP per slot on HiGHS (slots are independent
-    given c when there are no travel delays).
-
-    Slots whose demand fits the capacities everywhere keep zero flows (optimal: flows only cost).
-    The others are solved by warm-started dual simplex (:class:`evcore.solvers.Resolver`), spread
-    over ``threads`` worker threads (HiGHS releases the GIL).
-
-    Parameters
-    ----------
-    capacity_kw : array_like, shape (zones,)
-        Capacities (kW) under which every slot must be served.
-    threads : int, optional
-        Worker threads (default: the machine's cores, at most 8).
-
-    Returns
-    -------
-    numpy.ndarray, shape (slots, pairs)
-        Flows z[t, p] (EVs) meeting (3) and (4) exactly for ``capacity_kw``.
-
-    Raises
-    ------
-    InfeasibleError
-        Some slot cannot be served with these capacities (the message names it).
-    InputError
-        The instance has travel delays (the slots are then coupled).
-    """
-    from .._validate import as_array
-    from ..errors import InputError
-
-    if instance.has_delays:
-        raise InputError("travel_delay_slots", "flows per slot need independent slots (no travel delays)")
-    capacity_kw = as_array("capacity_kw", capacity_kw, ndim=1, shape=(instance.zones,))
-    pairs = instance.pairs
-    beta = instance.power_per_ev_kw
-    flows_kw = slot_flows_kw(beta * instance.demand_ev.T, pairs.cost_per_ev / beta, instance.recurrences,
-                             pairs.origin, pairs.destination, capacity_kw, threads=threads)
-    return flows_kw / beta
-
-
-def slot_flows_kw(demand_kw, flow_cost_per_kw, recurrences, origin, destination, capacity_kw, *, threads=None,
-                  with_prices=False):
-    """:func:`recover_flows` on plain arrays in kW: ``demand_kw`` (slots, zones), arc costs per kW
-    (pairs,), recurrences (slots,), arc ends (pairs,), capacities (zones,); returns flows (slots, pairs) kW,
-    and with ``with_prices`` also the capacity rows' duals (slots, zones), the price of a kW of c_i in slot t
-    (a subgradient of the total flow cost is minus their sum over slots)."""
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
-    from ..solvers import Resolver
-
-    slots, zones = demand_kw.shape
-    n = origin.shape[0]
-    flows = np.zeros((slots, n))
-    prices = np.zeros((slots, zones))
-    busy = np.flatnonzero((demand_kw > capacity_kw[None, :] * (1 + 1e-12) + 1e-9).any(axis=1)) if n else []
-    if len(busy) == 0:
-        return (flows, prices) if with_prices else flows
-    arcs = np.arange(n)
-    # rows: supply (zones) then capacity (zones): out - in >= demand - c
-    matrix = sp.csr_array((np.concatenate([np.ones(n), np.ones(n), -np.ones(n)]),
-                           (np.concatenate([origin, zones + origin, zones + destination]),
-                            np.concatenate([arcs, arcs, arcs]))), shape=(2 * zones, n))
-    free = np.full(zones, np.inf)
-
-    def solve_slots(part):
-        resolver = Resolver(Model(objective=flow_cost_per_kw, constraint_matrix=matrix,
-                                  row_lower=np.full(2 * zones, -np.inf), row_upper=np.concatenate([free, free])),
-                            SolverOptions(threads=1, solver="simplex"))
-        for t in part:
-            try:
-                result = resolver.solve(objective=recurrences[t] * flow_cost_per_kw,
-                                        row_lower=np.concatenate([-free, demand_kw[t] - capacity_kw]),
-                                        row_upper=np.concatenate([demand_kw[t], free]))
-                flows[t] = result.x
-                if with_prices:
-                    prices[t] = np.maximum(result.row_duals[zones:], 0.0)
-            except InfeasibleError as exc:
-                raise InfeasibleError(f"slot {t} cannot be served with these capacities", exc.status) from None
-
-    workers = max(1, min(int(threads or os.cpu_count() or 1), 8, busy.size))
-    if workers == 1:
-        solve_slots(busy)
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            for future in [pool.submit(solve_slots, part) for part in np.array_split(busy, workers)]:
-                future.result()
-    return (flows, prices) if with_prices else flows
+def _finish(instance, capacity, flows, bound, status, iterations, started, shadow, info, reporter):
+    out = make_result(instance, capacity, flows, lower_bound=bound, status=status, iterations=iterations,
+                      method="highs", wall_time=time.perf_counter() - started, shadow_price_per_kw=shadow, info=info)
+    reporter.report(out.iterations, objective=out.objective, bound=out.bound, gap=out.gap, message=out.status,
+                    final=True)
+    return out

@@ -17,16 +17,17 @@ slots of the week feed the first ones of the next, identical, week).
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from .._validate import (as_array, as_scalar, check_integer, check_nonnegative, check_positive,
-                         check_probability, check_shape, freeze_fields)
+from .._validate import (as_array, as_scalar, check_finite, check_integer, check_nonnegative,
+                         check_positive, check_probability, check_shape, freeze_fields)
 from ..errors import InputError
 
-__all__ = ["JointInstance", "PairTable"]
+__all__ = ["JointInstance", "PairTable", "no_assignment_plan", "check_zone_ids", "check_zone_centroids"]
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class JointInstance:
         ``Cmax_i`` (kW), >= 0, ``inf`` allowed; default no cap.
     travel_delay_slots : array_like of int, shape (zones, zones), optional
         ``tau_ij`` (slots) for EVs sent from ``i`` to ``j``, >= 0; default 0.
+    zone_ids : sequence of str or int, shape (zones,), optional
+        Names of the zones (unique), used by every output (tables, JSON, GeoJSON); default the
+        row numbers ``0 .. zones - 1``.
+    zone_centroids : array_like, shape (zones, 2), optional
+        ``(latitude, longitude)`` of each zone in degrees (WGS84), for maps and GeoJSON.
 
     Reference: seed 000, §3.3, constraints (1)-(7) and objective (8).
     """
@@ -107,6 +113,8 @@ class JointInstance:
     recurrences: object = 520.0
     max_capacity_kw: np.ndarray | None = None
     travel_delay_slots: np.ndarray | None = None
+    zone_ids: tuple | None = None
+    zone_centroids: np.ndarray | None = None
 
     def __post_init__(self):
         flow = check_nonnegative("traffic_flow", as_array("traffic_flow", self.traffic_flow, ndim=2))
@@ -145,6 +153,10 @@ class JointInstance:
         if (location_cost + base <= 0).any():
             i = int(np.flatnonzero(location_cost + base <= 0)[0])
             raise InputError("location_cost_per_kw", "base + location cost per kW must be positive", i)
+        zone_ids = check_zone_ids(self.zone_ids, zones)
+        centroids = None if self.zone_centroids is None else check_zone_centroids(self.zone_centroids, zones)
+        object.__setattr__(self, "zone_ids", zone_ids)
+        freeze_fields(self, zone_centroids=None if centroids is None else np.array(centroids))
         freeze_fields(self, traffic_flow=np.array(flow), charging_share=np.array(share),
                       distance_km=np.array(distance), location_cost_per_kw=np.array(location_cost),
                       budget=budget, base_cost_per_kw=base, power_per_ev_kw=beta, cost_per_ev_km=per_km,
@@ -195,6 +207,28 @@ class JointInstance:
             arr.setflags(write=False)
         return table
 
+    def zone_index(self, zone_id) -> int:
+        """Row of the zone named ``zone_id`` (raises :class:`InputError` for an unknown id)."""
+        index = self._zone_rows.get(_id_key(zone_id))
+        if index is None:
+            raise InputError("zone_id", f"no zone named {zone_id!r}")
+        return index
+
+    @cached_property
+    def _zone_rows(self) -> dict:
+        return {_id_key(z): i for i, z in enumerate(self.zone_ids)}
+
+    def to_geojson(self) -> dict:
+        """The zones as GeoJSON points (``[longitude, latitude]``, WGS84 degrees) with ``zone_id``,
+        ``location_cost_per_kw``, ``cost_per_kw`` and ``peak_demand_ev``; needs ``zone_centroids``."""
+        from ..io.geojson import point_collection
+
+        if self.zone_centroids is None:
+            raise InputError("zone_centroids", "the instance has no zone coordinates (give zone_centroids=...)")
+        return point_collection(self.zone_centroids[:, 0], self.zone_centroids[:, 1], {
+            "zone_id": list(self.zone_ids), "location_cost_per_kw": self.location_cost_per_kw,
+            "cost_per_kw": self.cost_per_kw, "peak_demand_ev": self.demand_ev.max(axis=1)})
+
     @property
     def has_delays(self) -> bool:
         return bool(self.pairs.count and self.pairs.delay_slots.any())
@@ -210,7 +244,8 @@ class JointInstance:
                       budget=self.budget, base_cost_per_kw=self.base_cost_per_kw,
                       power_per_ev_kw=self.power_per_ev_kw, cost_per_ev_km=self.cost_per_ev_km,
                       range_km=self.range_km, recurrences=self.recurrences, max_capacity_kw=self.max_capacity_kw,
-                      travel_delay_slots=self.travel_delay_slots)
+                      travel_delay_slots=self.travel_delay_slots, zone_ids=self.zone_ids,
+                      zone_centroids=self.zone_centroids)
         fields.update(changes)
         return JointInstance(**fields)
 
@@ -224,8 +259,7 @@ class JointInstance:
             ``z[t, p]`` for the arcs of :attr:`pairs`.
         """
         pairs = self.pairs
-        flows = np.asarray(flows, dtype=float)
-        check_shape("flows", flows, (self.slots, pairs.count))
+        flows = check_finite("flows", as_array("flows", flows, ndim=2, shape=(self.slots, pairs.count)))
         load = np.array(self.demand_ev, dtype=float)
         out = np.zeros((self.zones, self.slots))
         np.add.at(out, pairs.origin, flows.T)
@@ -240,6 +274,12 @@ class JointInstance:
     def evaluate(self, capacity_kw: np.ndarray, flows: np.ndarray) -> dict:
         """Costs and constraint violations of a plan.
 
+        Parameters
+        ----------
+        capacity_kw : array_like, shape (zones,)
+        flows : array_like, shape (slots, pairs)
+            Finite numbers (negative values are reported as ``bounds`` violations).
+
         Returns
         -------
         dict
@@ -248,8 +288,8 @@ class JointInstance:
             (1), currency), ``bounds`` (negative values or above ``Cmax``).
         """
         pairs = self.pairs
-        capacity_kw = np.asarray(capacity_kw, dtype=float)
-        flows = np.asarray(flows, dtype=float)
+        capacity_kw = check_finite("capacity_kw", as_array("capacity_kw", capacity_kw, ndim=1, shape=(self.zones,)))
+        flows = check_finite("flows", as_array("flows", flows, ndim=2, shape=(self.slots, pairs.count)))
         investment = float(self.cost_per_kw @ capacity_kw)
         assignment = float(self.recurrences @ flows @ pairs.cost_per_ev) if pairs.count else 0.0
         load = self.load_ev(flows)
@@ -262,3 +302,57 @@ class JointInstance:
         return dict(investment_cost=investment, assignment_cost=assignment, total_cost=investment + assignment,
                     capacity_kw=max(capacity_violation, 0.0), supply_ev=max(supply_violation, 0.0),
                     budget=max(investment - self.budget, 0.0), bounds=bound_violation)
+
+
+def no_assignment_plan(instance) -> np.ndarray:
+    """The R = 0 plan: every EV charges where it is, ``c_i = beta max_t a_ti`` (kW), shape (zones,).
+
+    It serves every EV without any assignment, so it is feasible whenever it respects
+    ``max_capacity_kw`` and the budget; its cost bounds the optimum from above.
+    """
+    return instance.power_per_ev_kw * instance.demand_ev.max(axis=1)
+
+
+def _id_key(value):
+    """Ids compare as given, except that numpy integers count as Python ints."""
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+
+
+def check_zone_ids(zone_ids, zones: int) -> tuple:
+    """``zone_ids`` as a tuple of ``zones`` unique str or int ids (``None``: ``0 .. zones - 1``)."""
+    if zone_ids is None:
+        return tuple(range(zones))
+    if isinstance(zone_ids, (str, bytes)) or not hasattr(zone_ids, "__len__"):
+        raise InputError("zone_ids", f"must be a sequence of {zones} ids (str or int), got {type(zone_ids).__name__}")
+    ids = list(np.asarray(zone_ids, dtype=object).reshape(-1)) if isinstance(zone_ids, np.ndarray) else list(zone_ids)
+    if len(ids) != zones:
+        raise InputError("zone_ids", f"expected {zones} ids (one per zone), got {len(ids)}")
+    seen = {}
+    out = []
+    for k, value in enumerate(ids):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (str, numbers.Integral)):
+            raise InputError("zone_ids", f"must be a str or an int, got {value!r}", k)
+        if isinstance(value, str) and not value.strip():
+            raise InputError("zone_ids", "must not be empty", k)
+        key = _id_key(value)
+        if key in seen:
+            raise InputError("zone_ids", f"duplicate id {value!r} (also at {seen[key]})", k)
+        seen[key] = k
+        out.append(key)
+    return tuple(out)
+
+
+def check_zone_centroids(zone_centroids, zones: int | None = None) -> np.ndarray:
+    """``(latitude, longitude)`` degrees, shape (zones, 2): finite, latitudes in [-90, 90],
+    longitudes in [-180, 180]."""
+    centroids = check_finite("zone_centroids", as_array("zone_centroids", zone_centroids, ndim=2,
+                                                        shape=(zones, 2)))
+    if centroids.shape[0] < 1:
+        raise InputError("zone_centroids", "needs at least one zone (got none)")
+    for column, name, limit in ((0, "latitude", 90.0), (1, "longitude", 180.0)):
+        bad = np.abs(centroids[:, column]) > limit
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError("zone_centroids", f"{name} must lie in [-{limit:g}, {limit:g}] degrees, got "
+                                               f"{float(centroids[i, column])!r}", (i, column))
+    return centroids

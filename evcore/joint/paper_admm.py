@@ -24,57 +24,95 @@ location problems imply, valid but usually loose.
 
 from __future__ import annotations
 
-import sys
+import logging
+import math
 import time
 
 import numpy as np
 
 from .._compiled import ensure_compiled
+from .._validate import as_scalar, check_limits
+from ..errors import InputError, SolverError
+from ..progress import progress_reporter
+from ..results import TraceRecorder
 from . import _kernels
 from ._result import JointResult, make_result
 
-__all__ = ["solve_paper_admm", "PAPER_RHO", "PAPER_THRESHOLD"]
+__all__ = ["solve_paper_admm", "PAPER_RHO", "PAPER_THRESHOLD", "DEFAULT_MAX_ITERATIONS"]
+
+logger = logging.getLogger(__name__)
 
 #: §5.2.1: penalty and convergence threshold.
 PAPER_RHO = 0.1
 PAPER_THRESHOLD = 1e-4
+#: ``k_max`` when the caller sets none.
+DEFAULT_MAX_ITERATIONS = 200
 
 
-def solve_paper_admm(instance, *, rho=PAPER_RHO, threshold=PAPER_THRESHOLD, max_iterations=200, time_limit=None,
+def _positive(field, value, *, allow_zero=False):
+    value = as_scalar(field, value)
+    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        raise InputError(field, f"must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+    return float(value)
+
+
+def solve_paper_admm(instance, *, rho=PAPER_RHO, threshold=PAPER_THRESHOLD, max_iterations=None, time_limit=None,
                      progress=False) -> JointResult:
     """Run Algorithm 1 of the seed paper.
 
     Parameters
     ----------
     rho : float
-        Penalty ``rho`` (0.1 in §5.2.1).
+        Penalty ``rho`` (> 0; 0.1 in §5.2.1).
     threshold : float
-        Stop when both errors (14), (15) are at most this (kW).
-    max_iterations : int
-        ``k_max``.
+        Stop when both errors (14), (15) are at most this (kW, >= 0).
+    max_iterations : int, optional
+        ``k_max`` (default 200).
     time_limit : float, optional
-        Seconds.
-    progress : bool
-        Print iteration and errors to stderr.
+        Seconds (> 0).
+    progress : bool or callable
+        See :mod:`evcore.progress`: iteration, errors, plan cost and bound.
 
     Returns
     -------
     JointResult
-        Status ``"converged"``, ``"iteration_limit"`` or ``"time_limit"`` (``"infeasible_plan"``
-        when the plan breaks the budget); ``trace`` holds the errors per iteration.
+        Status ``"feasible"`` when the residual test (14)-(15) passes (it proves nothing about
+        optimality: ``gap`` is what the Lagrangian bound of its prices certifies),
+        ``"iteration_limit"`` or ``"time_limit"``, ``"infeasible"`` when the plan breaks the budget.
+        Without any arc within range (``range_km = 0``, one zone) the plan is the no-assignment
+        plan, proven ``"optimal"``. ``trace`` columns: ``iteration``, ``seconds``,
+        ``primal_error_kw``, ``dual_error_kw``.
 
     Reference: seed 000, §4, Algorithm 1, eqs. (9)-(15).
     """
-    from .central import check_budget
+    from ._lp import check_budget, check_instance
     from .splitting import SplittingProblem
 
+    check_instance(instance)
+    rho = _positive("rho", rho)
+    threshold = _positive("threshold", threshold, allow_zero=True)
+    time_limit, max_iterations = check_limits(time_limit, max_iterations)
+    max_iterations = DEFAULT_MAX_ITERATIONS if max_iterations is None else max_iterations
+    reporter = progress_reporter(progress, "joint.paper-admm", time_limit=time_limit, max_iterations=max_iterations)
     ensure_compiled(_kernels)
     check_budget(instance)
     started = time.perf_counter()
-    problem = SplittingProblem.from_instance(instance)
     zones, slots = instance.zones, instance.slots
     pairs = instance.pairs
     beta = instance.power_per_ev_kw
+    trace = TraceRecorder(("iteration", "seconds", "primal_error_kw", "dual_error_kw"))
+    if pairs.count == 0:  # nothing to assign: every EV charges where it is, which is optimal
+        from .model import no_assignment_plan
+
+        capacity = no_assignment_plan(instance)
+        out = make_result(instance, capacity, np.zeros((slots, 0)), lower_bound=float(instance.cost_per_kw @ capacity),
+                          status="optimal", iterations=0, method="paper-admm",
+                          wall_time=time.perf_counter() - started, trace=trace.array(),
+                          info=dict(rho=rho, threshold=threshold, note="no arc within range_km"))
+        reporter.report(0, objective=out.objective, bound=out.bound, gap=out.gap, final=True)
+        return out
+    problem = SplittingProblem.from_instance(instance)
     # Cheapest arc of each location (ties: the first) and its cost per kW shed.
     cheapest_arc = np.full(zones, -1, dtype=np.int64)
     cheapest_cost = np.zeros(zones)
@@ -102,7 +140,6 @@ def solve_paper_admm(instance, *, rho=PAPER_RHO, threshold=PAPER_THRESHOLD, max_
     inflow = np.zeros((slots, zones))
     capacity = np.zeros(zones)
     shed = np.zeros((slots, zones))
-    trace = []
     status = "iteration_limit"
     iterations = 0
     for iterations in range(1, max_iterations + 1):
@@ -116,12 +153,13 @@ def solve_paper_admm(instance, *, rho=PAPER_RHO, threshold=PAPER_THRESHOLD, max_
         primal = float(np.abs(capacity_aux - capacity).sum())
         dual = float(rho * np.abs(capacity_aux - previous_aux).sum())
         seconds = time.perf_counter() - started
-        trace.append(dict(iteration=iterations, seconds=seconds, primal_error=primal, dual_error=dual))
-        if progress:
-            print(f"[joint paper-admm] it {iterations:4d}  {seconds:7.2f}s  primal {primal:.3e}  dual {dual:.3e}",
-                  file=sys.stderr, flush=True)
+        trace.append(iteration=iterations, seconds=seconds, primal_error_kw=primal, dual_error_kw=dual)
+        reporter.report(iterations, message=f"primal error {primal:.3e} kW, dual error {dual:.3e} kW")
+        if not (math.isfinite(primal) and math.isfinite(dual)):
+            raise SolverError("the paper's ADMM diverged at iteration %d (use method 'admm' or 'highs')" % iterations,
+                              "non-finite residuals")
         if primal <= threshold and dual <= threshold:
-            status = "converged"
+            status = "feasible"  # the paper's residual test: a feasible plan, no proof of optimality
             break
         if time_limit is not None and seconds >= time_limit:
             status = "time_limit"
@@ -134,7 +172,12 @@ def solve_paper_admm(instance, *, rho=PAPER_RHO, threshold=PAPER_THRESHOLD, max_
     price = np.where(active, problem.recurrences[:, None] * cheapest_cost[None, :], 0.0)
     lower = problem.bound(price)
     if float(instance.cost_per_kw @ capacity_aux) > instance.budget * (1 + 1e-9):
-        status = "infeasible_plan"
-    return make_result(instance, capacity_aux, flows, lower_bound=lower, status=status, iterations=iterations,
-                       method="paper-admm", wall_time=time.perf_counter() - started, trace=trace,
-                       info=dict(rho=rho, threshold=threshold, subproblem_capacity_kw=capacity, multiplier=multiplier))
+        status = "infeasible"
+    out = make_result(instance, capacity_aux, flows, lower_bound=lower, status=status, iterations=iterations,
+                      method="paper-admm", wall_time=time.perf_counter() - started, trace=trace.array(),
+                      info=dict(rho=rho, threshold=threshold, residual_test_passed=status == "feasible",
+                                subproblem_capacity_kw=capacity, multiplier=multiplier))
+    logger.info("joint paper-admm: %s", out.summary_text())
+    reporter.report(out.iterations, objective=out.objective, bound=out.bound, gap=out.gap, message=out.status,
+                    final=True)
+    return out

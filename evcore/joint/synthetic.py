@@ -14,13 +14,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_array, as_scalar, check_finite, check_nonnegative, check_positive
+import dataclasses
+
+from .._validate import as_array, as_scalar, check_flag, check_nonnegative, check_options, check_positive, check_seed
 from ..errors import InputError
-from .model import JointInstance
-from .trips import TripData, haversine_km, trips_to_model_data
+from .model import JointInstance, check_zone_centroids
+from .trips import TripData, _haversine, trips_to_model_data
 
 __all__ = ["CHENGDU_CENTRE", "location_cost_by_distance", "sample_charging_share", "synthetic_trips",
-           "synthetic_city", "SyntheticCity", "ZONE_TYPES"]
+           "synthetic_city", "SyntheticCity", "write_sample_trips", "ZONE_TYPES", "MAX_ZONES", "MAX_TRIPS", "BETA_SHARE"]
+
+#: Largest synthetic city (zones) and week of trips evcore generates (memory: about 50 bytes a trip).
+MAX_ZONES = 5000
+MAX_TRIPS = 50_000_000
+#: §5.1.1: alpha ~ Beta(10, 90), a mean charging share of 10%.
+BETA_SHARE = (10.0, 90.0)
 
 #: Chunxi Road, Chengdu (lat, lon), the paper's reference point for land cost.
 CHENGDU_CENTRE = (30.6570, 104.0817)
@@ -35,20 +43,35 @@ def location_cost_by_distance(zone_centroids, centre=CHENGDU_CENTRE, peak_cost_p
 
     Reference: seed 000, §5.1.3.
     """
-    centroids = check_finite("zone_centroids", as_array("zone_centroids", zone_centroids, ndim=2, shape=(None, 2)))
+    centroids = check_zone_centroids(zone_centroids)
+    centre = check_zone_centroids(as_array("centre", centre, ndim=1, shape=(2,))[None, :])[0]
     peak = float(check_nonnegative("peak_cost_per_kw", np.asarray(as_scalar("peak_cost_per_kw", peak_cost_per_kw))))
     decay = float(check_positive("decay_km", np.asarray(as_scalar("decay_km", decay_km))))
-    distance = haversine_km(centroids[:, 0], centroids[:, 1], centre[0], centre[1])
+    distance = _haversine(centroids[:, 0], centroids[:, 1], centre[0], centre[1])
     return peak * np.exp(-distance / decay)
 
 
-def sample_charging_share(zones, slots, seed=0, a=10.0, b=90.0):
+def _count(field, value, low, high):
+    value = as_scalar(field, value, int)
+    if not low <= value <= high:
+        raise InputError(field, f"must be an integer in [{low}, {high}], got {value!r}")
+    return value
+
+
+def sample_charging_share(zones, slots, seed=0, a=BETA_SHARE[0], b=BETA_SHARE[1]):
     """alpha[i, t] ~ Beta(a, b) independently (default Beta(10, 90), mean 10%), shape (zones, slots).
+
+    ``seed`` is an integer in [0, 2**63); the same seed gives the same shares.
 
     Reference: seed 000, §5.1.1.
     """
+    zones = _count("zones", zones, 1, MAX_ZONES)
+    slots = _count("slots", slots, 1, 7 * 1440)
+    seed = check_seed(seed)
+    a = float(check_positive("a", np.asarray(as_scalar("a", a))))
+    b = float(check_positive("b", np.asarray(as_scalar("b", b))))
     rng = np.random.default_rng(seed)
-    return rng.beta(a, b, size=(as_scalar("zones", zones, int), as_scalar("slots", slots, int)))
+    return rng.beta(a, b, size=(zones, slots))
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,22 +133,30 @@ def _phase_weights(zone_type, population, weekend, hour):
 def synthetic_trips(zones=201, trips=None, seed=0):
     """A week of synthetic trips (Monday 2016-11-21 to Sunday) over a Chengdu-like city.
 
+    Parameters
+    ----------
+    zones : int
+        2 .. :data:`MAX_ZONES`.
+    trips : int, optional
+        1 .. :data:`MAX_TRIPS` (default about 7,463 per zone).
+    seed : int
+        In [0, 2**63).
+
     Returns
     -------
     (table, zone_centroids, zone_type)
         ``table`` maps the default column names of :mod:`evcore.joint.trips` to arrays
         (``start_time`` as ``datetime64[s]``); ``zone_type`` indexes :data:`ZONE_TYPES`.
     """
-    zones = as_scalar("zones", zones, int)
-    if zones < 2:
-        raise InputError("zones", f"must be at least 2, got {zones}")
-    total = int(round(TRIPS_PER_ZONE * zones)) if trips is None else as_scalar("trips", trips, int)
+    zones = _count("zones", zones, 2, MAX_ZONES)
+    total = int(round(TRIPS_PER_ZONE * zones)) if trips is None else _count("trips", trips, 1, MAX_TRIPS)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     centroids, zone_type, population, _ = _zone_layout(zones, rng)
     weekday, weekend = _hour_profiles()
     profile = np.array([weekday] * 5 + [weekend * 0.9] * 2)  # (7, 24)
     counts = rng.multinomial(total, (profile / profile.sum()).ravel()).reshape(7, 24)
-    gravity = np.exp(-haversine_km(centroids[:, None, 0], centroids[:, None, 1], centroids[None, :, 0],
+    gravity = np.exp(-_haversine(centroids[:, None, 0], centroids[:, None, 1], centroids[None, :, 0],
                                    centroids[None, :, 1]) / 6.0)
     origin_parts, dest_parts, time_parts = [], [], []
     rows = np.arange(zones)
@@ -165,7 +196,7 @@ def synthetic_trips(zones=201, trips=None, seed=0):
     del origin, dest, columns
     distance = np.empty(n)
     for part in parts:
-        distance[part] = haversine_km(o_lat[part], o_lon[part], d_lat[part], d_lon[part]) * 1.3
+        distance[part] = _haversine(o_lat[part], o_lon[part], d_lat[part], d_lon[part]) * 1.3
     for part in parts:  # the same stream as one draw of n lognormals
         distance[part] *= rng.lognormal(0.0, 0.08, distance[part].size)
     distance += 0.1
@@ -181,11 +212,12 @@ def synthetic_city(zones=201, slots=672, seed=0, *, trips=None, range_km=3.0, bu
     Parameters
     ----------
     zones : int
-        Zones (201 in the paper).
+        Zones (201 in the paper), 2 .. :data:`MAX_ZONES`; they are named ``Z001``, ``Z002``, ...
+        and carry their centroids (``instance.zone_centroids``).
     slots : int
         Slots of the week; must divide 10080 minutes (672 = 15-minute slots).
     seed : int
-        Seeds the trips and alpha ~ Beta(10, 90).
+        Seeds the trips (``seed``) and alpha ~ Beta(10, 90) (``seed + 1``); in [0, 2**63 - 1).
     trips : int, optional
         Trips in the week (default about 7,463 per zone: 1.5 million for 201 zones).
     range_km, budget :
@@ -202,16 +234,60 @@ def synthetic_city(zones=201, slots=672, seed=0, *, trips=None, range_km=3.0, bu
     slots = as_scalar("slots", slots, int)
     if slots < 1 or (7 * 1440) % slots:
         raise InputError("slots", f"must divide the 10080 minutes of a week, got {slots}")
+    seed = check_seed(seed)
+    if seed >= 2**63 - 1:
+        raise InputError("seed", f"must be below 2**63 - 1 (seed + 1 seeds the charging shares), got {seed}")
+    allowed = [f.name for f in dataclasses.fields(JointInstance)
+               if f.name not in ("traffic_flow", "charging_share", "distance_km", "location_cost_per_kw", "budget",
+                                 "range_km", "zone_ids", "zone_centroids")]
+    check_options("synthetic_city", instance_options, allowed)
+    check_flag("return_city", return_city)
+    zones = _count("zones", zones, 2, MAX_ZONES)
+    location_cost_by_distance([CHENGDU_CENTRE], peak_cost_per_kw=peak_cost_per_kw, decay_km=decay_km)  # fail fast
     table, centroids, zone_type = synthetic_trips(zones, trips, seed)
-    data = trips_to_model_data(table, centroids, slot_minutes=7 * 1440 // slots)
+    cost_per_kw = location_cost_by_distance(centroids, peak_cost_per_kw=peak_cost_per_kw, decay_km=decay_km)
+    width = len(str(zones))
+    zone_ids = tuple(f"Z{i + 1:0{width}d}" for i in range(zones))
+    data = trips_to_model_data(table, centroids, zone_ids=zone_ids, slot_minutes=7 * 1440 // slots)
     if not return_city:
         del table  # the trips are no longer needed: free them before the instance is built
     instance = JointInstance(
         traffic_flow=data.traffic_flow, charging_share=sample_charging_share(zones, slots, seed + 1),
-        distance_km=data.distance_km,
-        location_cost_per_kw=location_cost_by_distance(centroids, peak_cost_per_kw=peak_cost_per_kw,
-                                                       decay_km=decay_km),
-        budget=budget, range_km=range_km, **instance_options)
+        distance_km=data.distance_km, location_cost_per_kw=cost_per_kw,
+        budget=budget, range_km=range_km, zone_ids=zone_ids, zone_centroids=centroids, **instance_options)
     if return_city:
         return SyntheticCity(table, centroids, zone_type, data, instance)
     return instance
+
+
+def write_sample_trips(folder, zones=20, trips=20_000, seed=0):
+    """Write a sample trip table ``trips.csv`` and its zones ``zones.csv`` (``zone_id,lat,lon``) into
+    ``folder``: synthetic trips in the format :func:`~evcore.joint.read_trips` and
+    :func:`~evcore.joint.read_centroids` read, to try the pipeline (or the command line's
+    ``--trips``) without data of your own.
+
+    Returns
+    -------
+    (pathlib.Path, pathlib.Path)
+        The trip table and the zone file.
+    """
+    import csv
+    from pathlib import Path
+
+    from ..io.trips import Centroids, write_centroids
+
+    table, centroids, _ = synthetic_trips(zones, trips, seed)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    trips_path = folder / "trips.csv"
+    names = list(table)
+    times = np.datetime_as_string(table["start_time"], unit="s")
+    with trips_path.open("w", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(names)
+        columns = [times if name == "start_time" else np.round(table[name], 6) for name in names]
+        writer.writerows(zip(*(column.tolist() for column in columns)))
+    width = len(str(len(centroids)))
+    ids = tuple(f"Z{i + 1:0{width}d}" for i in range(len(centroids)))
+    zones_path = write_centroids(Centroids(ids, centroids[:, 0], centroids[:, 1]), folder / "zones.csv")
+    return trips_path, zones_path

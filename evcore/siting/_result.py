@@ -205,34 +205,24 @@ class SitingResult(Result):
         origin_lonlat : (float, float), optional
             Longitude/latitude of the local origin when the instance has none.
         """
+        from ..io.geojson import point_collection
+
         instance = self.instance
         if instance.site_xy_km is None:
             raise InputError("site_xy_km", "the instance has no coordinates to map")
-        features = []
-        sites = self._station_columns(only_open=False)
+        planar = ("x_km", "y_km", "longitude_deg", "latitude_deg")
+        sites = {k: v for k, v in self._station_columns(only_open=False).items() if k not in planar}
         lonlat = instance.lonlat(instance.site_xy_km, origin_lonlat)
-        for j in range(instance.num_sites):
-            properties = {"kind": "site", **{k: v[j] for k, v in sites.items()
-                                             if k not in ("x_km", "y_km", "longitude_deg", "latitude_deg")}}
-            features.append(_feature(lonlat[j], properties))
+        collection = point_collection(lonlat[:, 1], lonlat[:, 0], {"kind": ["site"] * instance.num_sites, **sites})
         if include_points and instance.point_xy_km is not None:
-            points = self._point_columns()
+            points = {k: v for k, v in self._point_columns().items() if k not in planar}
             point_lonlat = instance.lonlat(instance.point_xy_km, origin_lonlat)
-            for i in range(instance.num_points):
-                properties = {"kind": "demand point", **{k: v[i] for k, v in points.items()
-                                                         if k not in ("x_km", "y_km", "longitude_deg",
-                                                                      "latitude_deg")}}
-                features.append(_feature(point_lonlat[i], properties))
-        from ..results import to_jsonable
-
-        return to_jsonable({"type": "FeatureCollection", "features": features,
-                            "properties": {"instance": instance.name, "method": self.method, "status": self.status,
-                                           "cost_unit": COST_UNIT}})
-
-
-def _feature(lonlat, properties: dict) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lonlat[0]), float(lonlat[1])]},
-            "properties": properties}
+            collection["features"] += point_collection(point_lonlat[:, 1], point_lonlat[:, 0],
+                                                       {"kind": ["demand point"] * instance.num_points,
+                                                        **points})["features"]
+        collection["properties"] = {"instance": instance.name, "method": self.method, "status": self.status,
+                                    "cost_unit": COST_UNIT}
+        return collection
 
 
 def plan_result(instance: SitingInstance, is_open, *, method: str = "given", status: str | None = None,

@@ -244,4 +244,4 @@ def test_adaptive_and_fixed_steps_both_certify():
         result = solve(instance, "admm", gap=1e-3, block_options=dict(adaptive_steps=adaptive))
         assert result.status == "gap_reached"
         assert result.lower_bound <= optimum * (1 + 1e-9) <= result.total_cost * (1 + 2e-9)
-        assert "eta" in result.trace[-1]
+        assert "eta" in result.trace.dtype.names

@@ -83,3 +83,51 @@ def test_evaluate_hand_plan_and_wrapping_delay():
     load = delayed.load_ev(flows)
     assert load[1, 0] == 0.0 + 1.0  # arrives in slot 0 of the next week
     assert load[0, 1] == 0.0 - 1.0 or load[0, 1] == -1.0
+
+
+@pytest.mark.parametrize("zone_ids,problem", [
+    (["a", "b"], "expected 3 ids"), (["a", "b", "a"], "duplicate"), (["a", 1.5, "c"], "str or an int"),
+    (["a", True, "c"], "str or an int"), (["a", "", "c"], "empty"), ("abc", "sequence"), ([1, 2, None], "str or an int"),
+])
+def test_zone_ids_are_checked(zone_ids, problem):
+    with pytest.raises(InputError, match=problem) as info:
+        JointInstance(**_args(zone_ids=zone_ids))
+    assert info.value.field == "zone_ids"
+
+
+@pytest.mark.parametrize("centroids,index", [
+    ([[30.0, 104.0], [30.0, 104.0], [95.0, 104.0]], (2, 0)), ([[30.0, 104.0], [30.0, 190.0], [30.0, 104.0]], (1, 1)),
+    ([[30.0, 104.0], [np.nan, 104.0], [30.0, 104.0]], (1, 0)),
+])
+def test_zone_centroids_are_degrees(centroids, index):
+    with pytest.raises(InputError) as info:
+        JointInstance(**_args(zone_centroids=centroids))
+    assert info.value.field == "zone_centroids" and info.value.index == index
+    with pytest.raises(InputError, match="zone_centroids"):
+        JointInstance(**_args(zone_centroids=[[30.0, 104.0]]))
+
+
+def test_zone_ids_and_centroids_travel_with_the_instance():
+    instance = JointInstance(**_args(zone_ids=["north", 7, "south"], zone_centroids=[[30.0, 104.0], [30.1, 104.1],
+                                                                                      [30.2, 104.2]]))
+    assert instance.zone_ids == ("north", 7, "south") and instance.zone_index(np.int64(7)) == 1
+    again = instance.with_range(1.0)
+    assert again.zone_ids == instance.zone_ids and np.array_equal(again.zone_centroids, instance.zone_centroids)
+    with pytest.raises(InputError, match="zone_id"):
+        instance.zone_index("east")
+    collection = instance.to_geojson()
+    assert [f["properties"]["zone_id"] for f in collection["features"]] == ["north", 7, "south"]
+    assert collection["features"][2]["geometry"]["coordinates"] == [104.2, 30.2]
+    assert JointInstance(**_args()).zone_ids == (0, 1, 2)
+    with pytest.raises(InputError, match="zone_centroids"):
+        JointInstance(**_args()).to_geojson()
+
+
+def test_shared_helpers_stay_importable_from_their_old_homes():
+    from evcore.joint import _lp, central, model
+
+    for name in ("build_lp", "minimum_budget", "check_budget", "recover_flows", "slot_flows_kw", "no_assignment_plan"):
+        assert getattr(central, name) is getattr(_lp, name)
+    assert central.no_assignment_plan is model.no_assignment_plan
+    instance = two_zone_instance()
+    assert model.no_assignment_plan(instance).tolist() == [10.0, 10.0]
