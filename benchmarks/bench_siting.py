@@ -1,6 +1,6 @@
 """Siting benchmarks (seed 004), side by side in one run.
 
-    python benchmarks/bench_siting.py [--instances 10] [--time-limit 10] [--no-pymoo]
+    python benchmarks/bench_siting.py [--instances 10] [--time-limit 10] [--no-pymoo] [--sections moves,exact,threads]
 
 1. Move evaluations per second on the 50-point Changchun case (Table 9 demands, embedded):
    incremental flips (``flip_delta``) against re-evaluating the plan from scratch, both
@@ -9,9 +9,15 @@
    20-candidate instances: evcore's SA, GA and ACO (the paper's configurations) and pymoo's GA
    on the same objective (evcore's compiled batch evaluation, so only the search differs).
 
+3. ``threads``: ACO (the only threaded siting kernel: its colony is evaluated in parallel) at
+   the paper's configuration on random 20- and 50-candidate instances, with evcore's thread
+   choice against its own one-thread run (``EVCORE_THREADS=1``), with the machine as it is and
+   with one core kept busy by another process; fresh processes, interleaved.
+
 Targets (issue 7): >= 1 million SA move evaluations per second on the 50-point case; the
 best evcore algorithm reaches the exact optimum on every 20-candidate instance; >= 10x faster
-to 0.1 % than the generic baseline.
+to 0.1 % than the generic baseline. Issue 16.1d: with a core busy, ACO never slower than its
+own one-thread run.
 """
 
 from __future__ import annotations
@@ -131,13 +137,58 @@ def section_exact(instances: int, time_limit: float, with_pymoo: bool) -> None:
     print_table("Summary", ["method", "reached optimum", "median s to 0.1%", "speed-up vs pymoo GA"], summary)
 
 
+def aco_seconds(points: int, seed: int, threads: int | None) -> float:
+    """Wall time of one ACO run (paper configuration) in a fresh process."""
+    import os
+    import subprocess
+    import textwrap
+
+    code = textwrap.dedent(f"""
+        from evcore.siting import random_case, solve
+        instance = random_case({points}, seed={seed})
+        solve(instance, "aco", seed=0, ants=50, iterations=2)  # load the kernels, fill the caches
+        print(solve(instance, "aco", seed=0).wall_time)
+    """)
+    env = dict(os.environ)
+    env.pop("EVCORE_THREADS", None)
+    if threads is not None:
+        env["EVCORE_THREADS"] = str(threads)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def section_threads(instances: int) -> None:
+    import contextlib
+    import os
+
+    from bench_queueing import busy_core
+
+    rows, ratios = [], {"as is": [], "one core busy": []}
+    for points in (20, 50):
+        for seed in range(instances):
+            for label, context in (("as is", contextlib.nullcontext), ("one core busy", busy_core)):
+                with context():
+                    load = os.getloadavg()[0]
+                    one = aco_seconds(points, seed, 1)
+                    chosen = aco_seconds(points, seed, None)
+                ratios[label].append(chosen / one)
+                rows.append([points, seed, label, f"{load:.1f}", one, chosen, chosen / one])
+    print_table("ACO (paper configuration): evcore's thread choice vs one thread, seconds per run",
+                ["points", "seed", "machine", "load avg", "1 thread s", "evcore s", "evcore / 1 thread"], rows)
+    print_table("Summary (ratio evcore / one thread; <= 1 means never slower)", ["machine", "median", "worst"],
+                [[label, float(np.median(v)), float(np.max(v))] for label, v in ratios.items()])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instances", type=int, default=10)
     parser.add_argument("--time-limit", type=float, default=10.0)
     parser.add_argument("--moves", type=int, default=2_000_000)
     parser.add_argument("--no-pymoo", action="store_true")
+    parser.add_argument("--sections", default="moves,exact,threads")
+    parser.add_argument("--thread-instances", type=int, default=3, help="instances per size in the threads section")
     args = parser.parse_args()
+    sections = set(args.sections.split(","))
     ensure_compiled(_search)
     with_pymoo = not args.no_pymoo
     if with_pymoo:
@@ -146,8 +197,15 @@ def main() -> None:
         except ImportError:
             print("pymoo is not installed (pip install 'evcore[bench]'): skipping the generic baseline")
             with_pymoo = False
-    section_moves(args.moves)
-    section_exact(args.instances, args.time_limit, with_pymoo)
+    import os
+
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    if "moves" in sections:
+        section_moves(args.moves)
+    if "exact" in sections:
+        section_exact(args.instances, args.time_limit, with_pymoo)
+    if "threads" in sections:
+        section_threads(args.thread_instances)
 
 
 if __name__ == "__main__":
