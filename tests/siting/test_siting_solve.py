@@ -42,7 +42,8 @@ def test_heuristics_reach_the_exact_optimum_on_20_candidates(split):
         exact = solve(instance, "exact")
         assert exact.status == "optimal"
         for method, settings in {**QUICK, "aco": {}}.items():
-            found = [solve(instance, method, seed=s, **settings).objective for s in ((0, 1) if method == "aco" else (0,))]
+            seeds = (0, 1) if method == "aco" else (0,)
+            found = [solve(instance, method, seed=s, **settings).objective for s in seeds]
             assert min(found) >= exact.objective * (1 - 1e-12)  # nobody beats the optimum
             assert max(found) <= exact.objective * (1 + 1e-3), method
             assert min(found) == pytest.approx(exact.objective, rel=1e-9), method
