@@ -64,11 +64,17 @@ def _scalar_servers(field: str, value, minimum: int) -> int:
     return int(_servers(field, value, minimum))
 
 
-def _scalar_load(field: str, value) -> float:
-    """The fast path's load: a plain finite float >= 0, else the full checks."""
-    if isinstance(value, float) and math.isfinite(value) and value >= 0:
+def _scalar_load(field: str, value, positive: bool = False) -> float:
+    """The fast path's load or rate: a plain finite float >= 0 (> 0 when ``positive``), else the
+    full checks (which raise or convert exactly as the array path does)."""
+    if isinstance(value, float) and math.isfinite(value) and (value > 0 if positive else value >= 0):
         return value
-    return float(check_nonnegative(field, as_array(field, value)))
+    check = check_positive if positive else check_nonnegative
+    return float(check(field, as_array(field, value)))
+
+
+def _plain(*values) -> bool:
+    return all(_is_plain_number(v) for v in values)
 
 
 #: The last thread decision of the Erlang kernels: (clock, threads); reused for RECHECK_SECONDS.
@@ -268,10 +274,16 @@ def mmc(c, arrival_rate, service_rate, *, time_unit: str = "") -> MMCResult:
     if not isinstance(time_unit, str):
         raise InputError("time_unit", f"must be text such as 'h', got {time_unit!r}")
     started = time.perf_counter()
-    servers = _servers("c", c, 1)
-    arrival = check_nonnegative("arrival_rate", as_array("arrival_rate", arrival_rate))
-    service = check_positive("service_rate", as_array("service_rate", service_rate))
-    shape, (servers_flat, arrival_flat, service_flat) = _broadcast(servers, arrival, service)
+    if _plain(c, arrival_rate, service_rate):  # one queue: the same checks and kernel, no broadcasting
+        shape = ()
+        servers_flat = np.array([_scalar_servers("c", c, 1)], dtype=np.int64)
+        arrival_flat = np.array([_scalar_load("arrival_rate", arrival_rate)])
+        service_flat = np.array([_scalar_load("service_rate", service_rate, positive=True)])
+    else:
+        servers = _servers("c", c, 1)
+        arrival = check_nonnegative("arrival_rate", as_array("arrival_rate", arrival_rate))
+        service = check_positive("service_rate", as_array("service_rate", service_rate))
+        shape, (servers_flat, arrival_flat, service_flat) = _broadcast(servers, arrival, service)
     outputs = [np.empty(servers_flat.shape[0]) for _ in range(4)]
     _native_erlang.mmc_kernel(servers_flat, arrival_flat, service_flat, *outputs)
     wait, queue_length, p_wait, utilization = (_finish(o, shape) for o in outputs)
@@ -311,10 +323,16 @@ def min_servers(arrival_rate, service_rate, target_wait):
         Bad values, or an answer that would exceed :data:`MAX_SERVERS` (an offered load
         ``lambda/mu`` that large, or a target wait only that many servers meet).
     """
-    arrival = check_nonnegative("arrival_rate", as_array("arrival_rate", arrival_rate))
-    service = check_positive("service_rate", as_array("service_rate", service_rate))
-    target = check_positive("target_wait", as_array("target_wait", target_wait))
-    shape, (arrival, service, target) = _broadcast(arrival, service, target)
+    if _plain(arrival_rate, service_rate, target_wait):  # one queue: the same checks and kernel
+        shape = ()
+        arrival = np.array([_scalar_load("arrival_rate", arrival_rate)])
+        service = np.array([_scalar_load("service_rate", service_rate, positive=True)])
+        target = np.array([_scalar_load("target_wait", target_wait, positive=True)])
+    else:
+        arrival = check_nonnegative("arrival_rate", as_array("arrival_rate", arrival_rate))
+        service = check_positive("service_rate", as_array("service_rate", service_rate))
+        target = check_positive("target_wait", as_array("target_wait", target_wait))
+        shape, (arrival, service, target) = _broadcast(arrival, service, target)
     with np.errstate(over="ignore"):
         load = arrival / service
     check_at_most("arrival_rate / service_rate", load.reshape(shape), MAX_SERVERS - 1,

@@ -76,6 +76,19 @@ def test_fast_scalar_path_equals_the_array_path():
         assert erlang_b(c, a) == erlang_b(np.array([c]), np.array([a]))[0]
         if c:
             assert erlang_c(c, a) == erlang_c(np.array([c]), np.array([a]))[0]
+    for c, arrival, service in [(1, 0.0, 1.0), (5, 3.0, 1.0), (10, 7.5, 0.5), (10, 30.0, 2.0), (3, 1e-300, 1e-300)]:
+        one, many = mmc(c, arrival, service), mmc(np.array([c]), np.array([arrival]), np.array([service]))
+        for name in ("servers", "wait", "queue_length", "p_wait", "utilization"):
+            value = getattr(one, name)
+            assert type(value) in (int, float) and value == getattr(many, name)[0], name
+    for arrival, service, target in [(0.0, 1.0, 0.1), (7.5, 1.0, 0.1), (30.0, 2.0, 1e-3), (1.0, 3.0, 10.0)]:
+        assert min_servers(arrival, service, target) == min_servers([arrival], [service], [target])[0]
+    # the fast path refuses exactly what the array path refuses
+    for bad in (float("nan"), float("inf"), -1.0, 0.0):
+        with pytest.raises(InputError, match="service_rate"):
+            mmc(3, 1.0, bad)
+        with pytest.raises(InputError, match="target_wait"):
+            min_servers(1.0, 1.0, bad)
 
 
 def test_mmc_result_follows_the_contract():
