@@ -28,6 +28,8 @@ __all__ = [
     "check_distribution",
     "check_integer",
     "check_in_range",
+    "check_at_most",
+    "check_binary",
     "first_index",
     "freeze_fields",
     "frozen_array",
@@ -235,6 +237,36 @@ def check_in_range(field: str, arr: np.ndarray, low: float, high: float) -> np.n
         index = first_index(bad)
         raise InputError(field, f"must lie in [{low}, {high}], got {_entry(arr, index)!r}", index)
     return arr
+
+
+def check_at_most(field: str, arr, limit: float, why: str = "") -> np.ndarray:
+    """Require every entry to be ``<= limit``: sizes and amounts of work past a documented limit
+    (servers, states, uniformization steps) are refused rather than run without bound.
+
+    ``why`` (e.g. ``"evcore.queueing.MAX_SERVERS"``) is appended to the message so that the
+    user learns where the limit is documented.
+    """
+    arr = np.asarray(arr)
+    bad = arr > limit
+    if bad.any():
+        index = first_index(bad)
+        reason = f" ({why})" if why else ""
+        raise InputError(field, f"must be at most {limit:.6g}{reason}, got {_entry(arr, index)!r}", index)
+    return arr
+
+
+def check_binary(field: str, value, *, shape: Sequence[int | None] | None = None) -> np.ndarray:
+    """A 0/1 decision vector or mask as ``int8``: booleans or the numbers 0 and 1 only.
+
+    ``0.5``, ``-1``, ``2``, NaN, text and complex entries raise :class:`InputError` naming the
+    first offending index (nothing is rounded or thresholded).
+    """
+    arr = as_array(field, value, dtype=float, allow_bool=True, shape=shape)
+    bad = ~((arr == 0.0) | (arr == 1.0))
+    if bad.any():
+        index = first_index(bad)
+        raise InputError(field, f"must be 0 or 1 (or a boolean), got {_entry(arr, index)!r}", index)
+    return arr.astype(np.int8)
 
 
 def check_probability(field: str, arr: np.ndarray) -> np.ndarray:

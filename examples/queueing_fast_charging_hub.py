@@ -10,11 +10,11 @@ transient), which is what a dispatcher needs.
 """
 
 import argparse
+import csv
 from pathlib import Path
 
 import numpy as np
 
-from evcore._output import write_csv
 from evcore.plotting import new_figure, save_figure
 from evcore.queueing import free_server_probability, min_servers, mmc
 
@@ -32,13 +32,17 @@ def main() -> None:
     service_rate = 60.0 / SESSION_MINUTES
     needed = min_servers(HOURLY_ARRIVALS, service_rate, 5.0 / 60.0)
     built = int(needed.max())
-    at_built = mmc(built, HOURLY_ARRIVALS, service_rate)
+    at_built = mmc(built, HOURLY_ARRIVALS, service_rate, time_unit="h")
     rows = [
         {"hour": h, "arrivals_per_hour": HOURLY_ARRIVALS[h], "chargers_needed": int(needed[h]),
          "utilization_with_hub": float(at_built.utilization[h]), "mean_wait_min": float(at_built.wait[h] * 60)}
         for h in range(24)
     ]
-    write_csv(rows, out / "hourly.csv")
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "hourly.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
     peak = int(np.argmax(HOURLY_ARRIVALS))
     occupancy = np.arange(built + 1)
     free_in_10 = free_server_probability(built, HOURLY_ARRIVALS[peak], service_rate, [10 / 60], occupancy)[0]
@@ -46,8 +50,8 @@ def main() -> None:
     fig, ax = new_figure()
     ax.bar(range(24), needed, color="tab:blue", alpha=0.7, label="chargers needed that hour")
     ax.axhline(built, color="black", linestyle="--", label=f"hub built for the peak: {built}")
-    ax.set_xlabel("hour of day")
-    ax.set_ylabel("chargers")
+    ax.set_xlabel("hour of day (h)")
+    ax.set_ylabel("chargers (count)")
     ax.legend()
     save_figure(fig, out / "hourly_chargers.png")
 

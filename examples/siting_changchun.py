@@ -2,9 +2,9 @@
 
     python examples/siting_changchun.py [--out siting-changchun] [--runs 20] [--seed 0]
 
-Demands are Table 9 (../shared/data/changchun_demand_points.csv); the paper gives no
-coordinates, so the layout is generated with ``--seed`` inside the 3,219 km² study area
-(see evcore.siting.changchun_case). The paper's algorithm configurations are used (GA and ACO:
+Demands are Table 9 of the paper (embedded in evcore); the paper gives no coordinates, so the
+layout is generated with ``--seed`` inside the 3,219 km² study area (see
+evcore.siting.changchun_case). The paper's algorithm configurations are used (GA and ACO:
 5000 individuals x 200 iterations; SA: T0 = 1000, cooling 0.95, 200 steps).
 
 Writes into ``--out``: Pareto table over 13-17 stations for SA, GA and ACO (Tables 10-11),
@@ -13,19 +13,20 @@ independent runs per algorithm (Table 12), the simplified-model comparison (§4.
 weight sensitivity w = 0.7 / 0.5 / 0.3 (Table 16), and the figures (plan map, convergence,
 Pareto front).
 
-Note: with the paper's own parameters (t1 = 6 h, t2 = 1 h, We = 20 h) Table 9's 33,177
-vehicles/day offer about 2,790 Erlangs of slow and 1,190 of fast charging, so any plan needs
-thousands of piles to keep the M/M/c waits finite; the paper's 150 piles cannot serve that
-demand under its own queueing model. evcore solves the model as stated; expect pile counts
-and costs far above the paper's.
+Note: with the paper's own service times (t1 = 6 h slow for 28 % of users, t2 = 1 h fast for
+72 %), Table 9's 33,177 vehicles a day need 79,625 pile-hours of charging a day, while the
+paper's 150 piles offer 3,000 in its 20-hour day: no queue model can serve that demand with
+that plan. evcore solves the model as stated; expect pile counts and costs far above the
+paper's (details on evcore.siting.changchun_case).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 from pathlib import Path
 
-from evcore._output import write_csv, write_json
 from evcore.siting import changchun_case, solve
 from evcore.siting.analysis import (
     ablation_table,
@@ -37,6 +38,14 @@ from evcore.siting.analysis import (
     run_statistics,
     weight_sensitivity,
 )
+
+
+def write_csv(rows: list[dict], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def main() -> None:
@@ -62,7 +71,7 @@ def main() -> None:
     plot_plan(instance, best, out / "fig11_plan.png")
     write_csv(plan_table(instance, best), out / "table13_plan.csv")
     print(f"best plan ({best.method}): {best.stations} stations, {int(best.fast_piles.sum())} fast and "
-          f"{int(best.slow_piles.sum())} slow piles, {best.kva_total:,.0f} kVA, total {best.total_cost:,.1f}")
+          f"{int(best.slow_piles.sum())} slow piles, {best.total_capacity_kva:,.0f} kVA, total {best.total_cost:,.1f}")
 
     stats, _ = run_statistics(instance, runs=args.runs)
     write_csv(stats, out / "table12_runs.csv")
@@ -74,10 +83,8 @@ def main() -> None:
     write_csv(ablations, out / "table15_models.csv")
     sensitivity, _ = weight_sensitivity(instance)
     write_csv(sensitivity, out / "table16_weights.csv")
-    write_json({"instance": instance.name, "best": {"method": best.method, "total_cost": best.total_cost,
-                                                   "investment_cost": best.investment_cost,
-                                                   "user_cost": best.user_cost, "kva_total": best.kva_total,
-                                                   "open_sites": best.open_sites}}, out / "summary.json")
+    (out / "summary.json").write_text(json.dumps(best.to_dict(), indent=2) + "\n")
+    (out / "plan.geojson").write_text(json.dumps(best.to_geojson()) + "\n")
     print(f"wrote tables and figures into {out.resolve()}")
 
 

@@ -9,14 +9,30 @@ import numpy as np
 
 from .._output import emit, write_csv, write_json
 from ._erlang_api import erlang_b, min_servers, mmc
-from ._loss import free_server_probability, loss_transient
+from ._loss import free_server_probability, loss_table
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad flags give one line on stderr (no usage block) and exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Make ``parser`` report a bad flag in one line (exit code 2), like :class:`_OneLineParser`."""
+    parser.error = lambda message: _OneLineParser.error(parser, message)
+    return parser
 
 
 def _number_list(text: str, kind=float):
+    what = "integers" if kind is int else "numbers"
+    parts = text.split(",")
+    if not text.strip() or any(not part.strip() for part in parts):
+        raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}")
     try:
-        return [kind(part) for part in text.split(",") if part.strip()]
+        return [kind(part) for part in parts]
     except ValueError:
-        what = "integers" if kind is int else "numbers"
         raise argparse.ArgumentTypeError(f"expected comma-separated {what}, got {text!r}") from None
 
 
@@ -25,13 +41,13 @@ def _int_list(text: str):
 
 
 def register(subparsers, name: str) -> None:
-    queue = subparsers.add_parser(
+    queue = one_line_errors(subparsers.add_parser(
         name,
         help="M/M/c and M/M/c/c figures (Erlang B/C, waits, transients)",
         description="Queueing figures for charging stations. Rates are per unit time (e.g. per hour); "
-        "waits come back in the same unit.",
-    )
-    kinds = queue.add_subparsers(dest="queue_kind", metavar="KIND", required=True)
+        "waits come back in the same unit. Servers are limited to evcore.queueing.MAX_SERVERS (10^7).",
+    ))
+    kinds = queue.add_subparsers(dest="queue_kind", metavar="KIND", required=True, parser_class=_OneLineParser)
 
     waiting = kinds.add_parser("mmc", help="M/M/c steady state: wait, queue length, P(wait), utilisation")
     waiting.add_argument("--servers", "-c", type=_int_list, required=True, help="servers, e.g. 4 or 2,4,8")
@@ -41,6 +57,8 @@ def register(subparsers, name: str) -> None:
                          help="also report the service level P(wait <= limit)")
     waiting.add_argument("--target-wait", type=float, default=None,
                          help="also report the smallest c with mean wait <= target")
+    waiting.add_argument("--time-unit", default="", help="name of the rates' time unit (e.g. h): added to the "
+                         "column names of time quantities (wait_h); nothing is converted")
     waiting.add_argument("--format", choices=("json", "csv"), default="json")
     waiting.add_argument("--output", "-o", default=None, help="file to write (default: standard output)")
     waiting.set_defaults(handler=_run_mmc)
@@ -51,54 +69,35 @@ def register(subparsers, name: str) -> None:
     loss.add_argument("--service-rate", type=float, required=True)
     loss.add_argument("--times", type=_number_list, required=True, help="comma-separated times, e.g. 0,0.25,1")
     loss.add_argument("--initial-state", type=int, default=0, help="busy servers at time 0 (default 0)")
+    loss.add_argument("--time-unit", default="", help="name of the rates' time unit (e.g. h), for column names")
     loss.add_argument("--format", choices=("json", "csv"), default="json")
     loss.add_argument("--output", "-o", default=None)
     loss.set_defaults(handler=_run_loss)
 
 
+def _rows(columns: dict) -> list[dict]:
+    """A result table (column name -> array) as a list of row dicts."""
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*(np.ravel(columns[n]).tolist() for n in names))]
+
+
 def _run_mmc(args) -> int:
-    servers = np.array(args.servers)
-    result = mmc(servers, args.arrival_rate, args.service_rate)
-    rows = []
-    for i, c in enumerate(servers):
-        row = {
-            "servers": int(c),
-            "arrival_rate": args.arrival_rate,
-            "service_rate": args.service_rate,
-            "utilization": float(result.utilization[i]),
-            "p_wait": float(result.p_wait[i]),
-            "wait": float(result.wait[i]),
-            "queue_length": float(result.queue_length[i]),
-            "sojourn_time": float(result.sojourn_time[i]),
-        }
-        if args.wait_limit is not None:
-            row["service_level"] = float(result.service_level(args.wait_limit)[i])
-        rows.append(row)
-    payload = {"model": "M/M/c", "results": rows}
+    result = mmc(np.array(args.servers), args.arrival_rate, args.service_rate, time_unit=args.time_unit)
+    columns = result._frames()["queues"]()
+    if args.wait_limit is not None:
+        columns["service_level"] = np.ravel(result.service_level(args.wait_limit))
+    rows = _rows(columns)
+    payload = {"model": "M/M/c", **result.summary(), "results": rows}
     if args.target_wait is not None:
         payload["min_servers_for_target_wait"] = min_servers(args.arrival_rate, args.service_rate, args.target_wait)
     return emit(payload, rows, args.format, args.output)
 
 
 def _run_loss(args) -> int:
-    law = loss_transient(args.servers, args.arrival_rate, args.service_rate, args.times, args.initial_state)
-    rows = [
-        {
-            "time": t,
-            "p_all_busy": float(law[i, -1]),
-            "p_free_server": float(1.0 - law[i, -1]),
-            "mean_busy": float(law[i] @ np.arange(args.servers + 1)),
-        }
-        for i, t in enumerate(args.times)
-    ]
-    payload = {
-        "model": "M/M/c/c",
-        "servers": args.servers,
-        "initial_state": args.initial_state,
-        "stationary_blocking": erlang_b(args.servers, args.arrival_rate / args.service_rate)
-        if args.service_rate > 0 else None,
-        "results": rows,
-    }
+    table = loss_table(args.servers, args.arrival_rate, args.service_rate, args.times, args.initial_state,
+                       time_unit=args.time_unit)
+    rows = _rows(table._frames()["times"]())
+    payload = {"model": "M/M/c/c", **table.summary(), "initial_state": table.initial_state, "results": rows}
     return emit(payload, rows, args.format, args.output)
 
 
@@ -143,21 +142,22 @@ def demo(out_dir: Path) -> dict:
         write_csv(availability, out_dir / "pile_availability.csv"),
     ]
     fig, ax = new_figure()
-    ax.step(arrival_rates, chargers, where="mid", label="chargers needed (mean wait <= 5 min)")
-    ax.set_xlabel("arrivals per hour")
-    ax.set_ylabel("chargers")
+    steps = ax.step(arrival_rates, chargers, where="mid", label="chargers needed (mean wait <= 5 min)")
+    ax.set_xlabel("arrival rate (EVs/h)")
+    ax.set_ylabel("chargers (count)")
     ax.grid(alpha=0.3)
     twin = ax.twinx()
-    twin.plot(arrival_rates, figures.utilization, color="tab:orange", marker=".", label="utilisation")
-    twin.set_ylabel("utilisation")
+    line = twin.plot(arrival_rates, figures.utilization, color="tab:orange", marker=".", label="utilisation")
+    twin.set_ylabel("utilisation (fraction of charger time)")
+    ax.legend(handles=steps + line, loc="upper left")
     ax.set_title("Fast-charging hub sizing (M/M/c, 30-min sessions)")
     files.append(save_figure(fig, out_dir / "station_sizing.png"))
     fig, ax = new_figure()
     for j, k in enumerate(occupancies):
         ax.plot(minutes, free[:, j], label=f"{k} of {piles} piles busy now")
     ax.axhline(long_run_free, color="grey", linestyle="--", label="long run (1 - Erlang B)")
-    ax.set_xlabel("minutes ahead")
-    ax.set_ylabel("P(at least one free pile)")
+    ax.set_xlabel("time ahead (min)")
+    ax.set_ylabel("P(at least one free pile) (probability)")
     ax.set_ylim(0, 1.02)
     ax.legend()
     ax.grid(alpha=0.3)

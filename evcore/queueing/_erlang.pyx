@@ -22,7 +22,7 @@ from libc.math cimport floor, INFINITY
 # Largest server count handled in double precision (worst-case accumulated error ~ 2*c*eps).
 cdef enum:
     DOUBLE_SERVER_LIMIT = 1024
-    # Arrays at least this long are split across OpenMP threads (OMP_NUM_THREADS applies).
+    # Arrays at least this long are split across the OpenMP threads the caller asks for.
     PARALLEL_MIN_SIZE = 8192
 
 
@@ -108,6 +108,10 @@ cpdef double erlang_b_scalar(int64 servers, double load):
     return _erlang_b(servers, load)
 
 
+#: Arrays shorter than this run on one thread (exported for the Python side).
+parallel_min_size = PARALLEL_MIN_SIZE
+
+
 cpdef double erlang_c_scalar(int64 servers, double load):
     """Erlang C probability of waiting for one (c, a); inputs already validated."""
     if load >= servers:
@@ -115,32 +119,34 @@ cpdef double erlang_c_scalar(int64 servers, double load):
     return _erlang_c_from_b(servers, load, _erlang_b(servers, load))
 
 
-cdef void _erlang_b_many(const int64* servers, const double* load, double* out, Py_ssize_t n) noexcept nogil:
+cdef void _erlang_b_many(const int64* servers, const double* load, double* out, Py_ssize_t n,
+                         int threads) noexcept nogil:
     cdef Py_ssize_t i
-    if n >= PARALLEL_MIN_SIZE:
-        for i in prange(n, schedule="guided"):
+    if n >= PARALLEL_MIN_SIZE and threads > 1:
+        for i in prange(n, schedule="guided", num_threads=threads):
             out[i] = _erlang_b(servers[i], load[i])
     else:
         for i in range(n):
             out[i] = _erlang_b(servers[i], load[i])
 
 
-def erlang_b_kernel(const int64[::1] servers, const double[::1] load, double[::1] out):
-    """out[i] = B(servers[i], load[i]); all arrays of one length."""
+def erlang_b_kernel(const int64[::1] servers, const double[::1] load, double[::1] out, int threads=1):
+    """out[i] = B(servers[i], load[i]); all arrays of one length; ``threads`` OpenMP threads
+    for arrays of at least PARALLEL_MIN_SIZE entries (the caller picks them from the free cores)."""
     cdef Py_ssize_t n = out.shape[0]
     if n == 0:
         return
     with nogil:
-        _erlang_b_many(&servers[0], &load[0], &out[0], n)
+        _erlang_b_many(&servers[0], &load[0], &out[0], n, threads)
 
 
-def erlang_c_kernel(const int64[::1] servers, const double[::1] load, double[::1] out):
-    """out[i] = C(servers[i], load[i]); 1 where load >= servers."""
+def erlang_c_kernel(const int64[::1] servers, const double[::1] load, double[::1] out, int threads=1):
+    """out[i] = C(servers[i], load[i]); 1 where load >= servers (``threads`` as in erlang_b_kernel)."""
     cdef Py_ssize_t i, n = out.shape[0]
     if n == 0:
         return
     with nogil:
-        _erlang_b_many(&servers[0], &load[0], &out[0], n)
+        _erlang_b_many(&servers[0], &load[0], &out[0], n, threads)
         for i in range(n):
             out[i] = _erlang_c_from_b(servers[i], load[i], out[i])
 
@@ -172,11 +178,12 @@ def mmc_kernel(const int64[::1] servers, const double[::1] arrival_rate, const d
 
 
 def min_servers_kernel(const double[::1] arrival_rate, const double[::1] service_rate,
-                       const double[::1] target_wait, int64[::1] out):
-    """Smallest c with mean M/M/c wait <= target_wait (target_wait > 0).
+                       const double[::1] target_wait, int64 max_servers, int64[::1] out):
+    """Smallest c with mean M/M/c wait <= target_wait (target_wait > 0), or -1 past max_servers.
 
     Starts at the smallest stable c and walks up with the forward recursion
-    B(c) = a B(c-1) / (c + a B(c-1)), so the whole search costs O(answer) operations.
+    B(c) = a B(c-1) / (c + a B(c-1)), so the whole search costs O(answer) operations; the
+    caller guarantees a = arrival_rate / service_rate < max_servers (so floor(a) + 1 fits).
     """
     cdef Py_ssize_t i, n = out.shape[0]
     cdef double load, blocking, c_prob, wait
@@ -188,6 +195,9 @@ def min_servers_kernel(const double[::1] arrival_rate, const double[::1] service
                 continue
             load = arrival_rate[i] / service_rate[i]
             c = <int64>floor(load) + 1
+            if c > max_servers:
+                out[i] = -1
+                continue
             blocking = _erlang_b(c, load)
             while True:
                 c_prob = _erlang_c_from_b(c, load, blocking)
@@ -195,5 +205,8 @@ def min_servers_kernel(const double[::1] arrival_rate, const double[::1] service
                 if wait <= target_wait[i]:
                     break
                 c += 1
+                if c > max_servers:
+                    c = -1
+                    break
                 blocking = load * blocking / (c + load * blocking)
             out[i] = c

@@ -7,13 +7,18 @@ use so that ``import evcore.queueing`` compiles and loads nothing heavy.
 
 from __future__ import annotations
 
+import math
 import numbers
+import time
+from dataclasses import dataclass
 
 import numpy as np
 
+from .._compiled import import_extension
 from .._validate import (
     as_array,
     as_scalar,
+    check_at_most,
     check_distribution,
     check_finite,
     check_in_range,
@@ -21,15 +26,40 @@ from .._validate import (
     check_nonnegative,
     check_shape,
 )
-from .._compiled import import_extension
 from ..errors import InputError
+from ..results import OPTIMAL, Result
+from ._limits import MAX_SERVERS, MAX_TABLE_ENTRIES, MAX_TRANSIENT_WORK
 
 _native = import_extension("evcore.queueing._native")
 
-__all__ = ["loss_transient", "free_server_probability", "loss_stationary", "transient"]
+__all__ = ["loss_transient", "free_server_probability", "loss_stationary", "transient", "loss_table",
+           "LossTable"]
 
 #: Bound on the Poisson mass left out on each side of the uniformization sum.
 DEFAULT_TRUNCATION = 1e-16
+
+
+def _check_uniformization(rate: float, times: np.ndarray, step_cost: float, states: int, truncation: float,
+                          columns: int | None = None) -> None:
+    """Refuse transients past :data:`MAX_TRANSIENT_WORK` / :data:`MAX_TABLE_ENTRIES`.
+
+    The sum runs to about ``L t_max + k sqrt(L t_max)`` steps (``k`` from the truncation's
+    Gaussian tail, at most 40 for any double) and keeps one Poisson window of ``2 k sqrt(L t)``
+    weights per time; ``step_cost`` is the work of one step.
+    """
+    if not math.isfinite(rate):
+        raise InputError("arrival_rate", f"the uniformization rate (largest exit rate) overflows: {rate!r}")
+    t_max = float(times.max()) if times.size else 0.0
+    mean = rate * t_max
+    spread = math.sqrt(2.0 * math.log(1.0 / truncation)) + 2.0
+    steps = mean + spread * math.sqrt(mean) + 64.0
+    check_at_most("times", np.float64(steps * step_cost), MAX_TRANSIENT_WORK,
+                  f"uniformization steps x cost of a step, {steps:.3g} x {step_cost:.3g}; "
+                  "evcore.queueing.MAX_TRANSIENT_WORK")
+    window = times.size * (2.0 * spread * math.sqrt(mean) + 64.0)
+    table = times.size * (states if columns is None else columns)
+    check_at_most("times", np.float64(max(window, table)), MAX_TABLE_ENTRIES,
+                  f"numbers held for {times.size} times; evcore.queueing.MAX_TABLE_ENTRIES")
 
 
 def _times(times) -> np.ndarray:
@@ -45,6 +75,7 @@ def _loss_parameters(c, arrival_rate, service_rate, truncation):
     servers = as_scalar("c", c, int)
     if servers < 1:
         raise InputError("c", f"must be at least 1, got {servers}")
+    check_at_most("c", np.int64(servers), MAX_SERVERS, "evcore.queueing.MAX_SERVERS")
     arrival = as_scalar("arrival_rate", arrival_rate)
     service = as_scalar("service_rate", service_rate)
     check_nonnegative("arrival_rate", np.asarray(arrival))
@@ -83,10 +114,13 @@ def loss_transient(c, arrival_rate, service_rate, times, initial_state=0, *, tru
     Uniformization ``p(t) = sum_n Pois(n; L t) p0 P^n`` with ``L = lambda + c mu`` and the
     tridiagonal jump matrix ``P = I + Q/L`` (non-negative entries: no cancellation). Poisson
     weights are formed in log space relative to their mode and normalised, so large ``L t``
-    (beyond 745, where ``exp(-L t)`` underflows) is handled. Cost O((L t_max + m sqrt(L t)) c).
+    (beyond 745, where ``exp(-L t)`` underflows) is handled. Cost O((L t_max + m sqrt(L t)) c);
+    ``c`` past :data:`MAX_SERVERS`, work past :data:`MAX_TRANSIENT_WORK` or tables past
+    :data:`MAX_TABLE_ENTRIES` are refused with an ``InputError``.
     """
     servers, arrival, service, truncation = _loss_parameters(c, arrival_rate, service_rate, truncation)
     times = _times(times)
+    _check_uniformization(arrival + servers * service, times, 3.0 * (servers + 1), servers + 1, truncation)
     initial = _initial_distribution(initial_state, servers)
     return _native.loss_transient(servers, arrival, service, times, initial, truncation)
 
@@ -133,6 +167,8 @@ def free_server_probability(c, arrival_rate, service_rate, times, initial_state=
                          None if states.ndim == 0 else int(bad))
     if states.ndim > 1:
         raise InputError("initial_state", f"must be an integer or a 1-D array, got shape {states.shape}")
+    _check_uniformization(arrival + servers * service, times, 3.0 * (servers + 1), servers + 1, truncation,
+                          columns=max(servers + 1, states.size))
     # Backward equation: hitting[t, i] = P(X_t = c | X_0 = i) for every i in one sweep.
     hitting = _native.loss_hitting_probability(servers, arrival, service, times, servers, truncation)
     # Probabilities summed in floating point can exceed 1 by a rounding unit; 1 - p stays >= -eps.
@@ -157,6 +193,7 @@ def loss_stationary(c, a):
     servers = as_scalar("c", c, int)
     if servers < 1:
         raise InputError("c", f"must be at least 1, got {servers}")
+    check_at_most("c", np.int64(servers), MAX_SERVERS, "evcore.queueing.MAX_SERVERS")
     load = as_scalar("a", a)
     check_nonnegative("a", np.asarray(load))
     if load == 0.0:
@@ -189,7 +226,8 @@ def transient(generator, initial, times, *, truncation=DEFAULT_TRUNCATION):
     Notes
     -----
     Dense uniformization in a cached Numba kernel, O(n^2 L t_max); meant for chains of up to
-    a few hundred states. Use :func:`loss_transient` for M/M/c/c.
+    a few hundred states. Use :func:`loss_transient` for M/M/c/c. Horizons whose work
+    ``n^2 L t_max`` passes :data:`MAX_TRANSIENT_WORK` are refused with an ``InputError``.
     """
     generator = as_array("generator", generator, ndim=2)
     n = generator.shape[0]
@@ -208,9 +246,114 @@ def transient(generator, initial, times, *, truncation=DEFAULT_TRUNCATION):
     times = _times(times)
     truncation = as_scalar("truncation", truncation)
     check_in_range("truncation", np.asarray(truncation), 1e-300, 0.5)
+    rate = float(np.max(-np.diag(generator))) if n else 0.0
+    _check_uniformization(rate, times, float(n) * n + 16.0, n, truncation)
     from . import _kernels  # Numba import deferred: only this function needs it
 
     out = np.zeros((times.shape[0], n))
     _kernels.uniformized_transient(np.ascontiguousarray(generator), np.ascontiguousarray(initial), times,
                                    truncation, out)
     return out
+
+
+@dataclass(frozen=True, eq=False)
+class LossTable(Result):
+    """An M/M/c/c transient as a table: the state law over time and its headline figures.
+
+    A :class:`evcore.results.Result` with status ``"optimal"`` (every probability is exact up to
+    the uniformization's ``truncation``) and method ``"loss_transient"``. Times are in the
+    rates' time unit (named by ``time_unit`` when given).
+
+    Attributes
+    ----------
+    servers : int
+        ``c``.
+    arrival_rate, service_rate : float
+        lambda and mu per unit time.
+    initial_state : int
+        Busy servers at time 0.
+    times : numpy.ndarray, shape (m,)
+    law : numpy.ndarray, shape (m, c + 1)
+        ``law[i, k] = P(k servers busy at times[i])``.
+    stationary_blocking : float or None
+        Erlang B ``B(c, lambda/mu)``, the long-run share of time all servers are busy;
+        ``None`` when ``service_rate == 0`` (no steady state).
+    truncation : float
+    time_unit : str
+    """
+
+    servers: int
+    arrival_rate: float
+    service_rate: float
+    initial_state: int
+    times: np.ndarray
+    law: np.ndarray
+    stationary_blocking: float | None
+    truncation: float = DEFAULT_TRUNCATION
+    time_unit: str = ""
+
+    @property
+    def p_all_busy(self) -> np.ndarray:
+        """P(all c servers busy) at each time, shape (m,)."""
+        return self.law[:, -1]
+
+    @property
+    def p_free_server(self) -> np.ndarray:
+        """P(at least one free server) at each time, shape (m,)."""
+        return 1.0 - self.law[:, -1]
+
+    @property
+    def mean_busy(self) -> np.ndarray:
+        """Expected busy servers at each time, shape (m,)."""
+        return self.law @ np.arange(self.servers + 1)
+
+    def _frames(self) -> dict:
+        suffix = f"_{self.time_unit}" if self.time_unit else ""
+
+        def law_long():
+            m, states = self.law.shape
+            return {f"time{suffix}": np.repeat(self.times, states), "busy_servers": np.tile(np.arange(states), m),
+                    "probability": self.law.reshape(-1)}
+
+        return {"times": lambda: {f"time{suffix}": self.times, "p_all_busy": self.p_all_busy,
+                                  "p_free_server": self.p_free_server, "mean_busy": self.mean_busy},
+                "law": law_long}
+
+    def _summary_extra(self) -> dict:
+        return {"servers": self.servers, "times": int(self.times.size),
+                "stationary_blocking": self.stationary_blocking}
+
+
+def loss_table(c, arrival_rate, service_rate, times, initial_state=0, *, truncation=DEFAULT_TRUNCATION,
+               time_unit: str = "") -> LossTable:
+    """:func:`loss_transient` with its figures as a result table (what ``evcore queue loss`` writes).
+
+    Parameters
+    ----------
+    c, arrival_rate, service_rate, times, truncation
+        As in :func:`loss_transient`.
+    initial_state : int
+        Busy servers at time 0, in ``[0, c]``.
+    time_unit : str, optional
+        Name of the rates' time unit, used in column names (``time_h``); nothing is converted.
+
+    Returns
+    -------
+    LossTable
+        ``to_frame()`` gives one row per time (``p_all_busy``, ``p_free_server``,
+        ``mean_busy``); ``to_frame("law")`` the whole law, one row per (time, busy servers).
+    """
+    if not isinstance(time_unit, str):
+        raise InputError("time_unit", f"must be text such as 'h', got {time_unit!r}")
+    started = time.perf_counter()
+    servers, arrival, service, truncation_value = _loss_parameters(c, arrival_rate, service_rate, truncation)
+    state = as_scalar("initial_state", initial_state, int)
+    checked_times = _times(times)
+    law = loss_transient(servers, arrival, service, checked_times, state, truncation=truncation_value)
+    from ._erlang_api import erlang_b
+
+    blocking = erlang_b(servers, arrival / service) if service > 0 and math.isfinite(arrival / service) else None
+    return LossTable(status=OPTIMAL, method="loss_transient", iterations=int(checked_times.size),
+                     wall_time=time.perf_counter() - started, servers=servers, arrival_rate=arrival,
+                     service_rate=service, initial_state=state, times=checked_times, law=law,
+                     stationary_blocking=blocking, truncation=truncation_value, time_unit=time_unit)

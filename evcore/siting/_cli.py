@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .._output import emit, write_csv, write_json
 from ..errors import InputError
-from .model import SitingParameters, changchun_case, random_case
+from ..queueing._cli import one_line_errors
+from ._result import COST_UNIT
+from .cases import changchun_case, random_case
+from .model import SitingParameters
 from .solve import METHODS, solve
 
 
 def register(subparsers, name: str) -> None:
-    parser = subparsers.add_parser(
+    parser = one_line_errors(subparsers.add_parser(
         name,
         help="site charging stations with fast and slow piles (queueing-aware costs; seed 004)",
-        description="Choose station sites and pile numbers: the Changchun case (demands of Table 9, a "
-        "generated layout) or a random case. Writes the plan as JSON (or the station table as CSV); with "
-        "--figures also the map, the convergence curve and, with --pareto, the Pareto table and figure.",
-    )
+        description="Choose station sites and pile numbers: the Changchun case (the paper's Table 9 demands, "
+        "embedded in evcore, on a generated layout) or a random case. Writes the plan as JSON (or the station "
+        "table as CSV); with --figures also the map, the convergence curve and, with --pareto, the Pareto "
+        "table and figure; with --geojson the sites and points as GeoJSON. Sites and points are named by id.",
+    ))
     parser.add_argument("--case", choices=("changchun", "random"), default="random")
-    parser.add_argument("--demand-file", default=None, help="changchun: CSV point,daily_charging_demand_vehicles "
-                        "(default: ../shared/data/changchun_demand_points.csv beside a checkout)")
+    parser.add_argument("--demand-file", default=None, help="changchun: use this CSV "
+                        "point,daily_charging_demand_vehicles instead of the embedded Table 9")
     parser.add_argument("--points", type=int, default=20, help="random case: demand points = sites (default 20)")
     parser.add_argument("--method", choices=METHODS, default="sa")
     parser.add_argument("--stations", type=int, default=None, help="build exactly this many stations")
@@ -32,7 +37,11 @@ def register(subparsers, name: str) -> None:
                         help="also solve for every number of stations LO..HI (e.g. 13-17)")
     parser.add_argument("--seed", type=int, default=0, help="layout and search seed")
     parser.add_argument("--time-limit", type=float, default=None, help="seconds per solve")
+    parser.add_argument("--max-iterations", type=int, default=None,
+                        help="cap on SA temperature steps / GA generations / ACO rounds / plans enumerated")
     parser.add_argument("--figures", default=None, metavar="DIR", help="write PNG figures into DIR")
+    parser.add_argument("--geojson", default=None, metavar="FILE", help="write sites and points as GeoJSON "
+                        "(the Changchun layout is placed on the city; a random case has no geographic origin)")
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--output", "-o", default=None, help="file to write (default: standard output)")
     parser.add_argument("--progress", action="store_true")
@@ -58,29 +67,34 @@ def _station_range(text: str) -> range:
     return range(low, high + 1)
 
 
+def _rows(columns: dict) -> list[dict]:
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
 def _run(args) -> int:
-    from .analysis import pareto_table, plan_table, plot_convergence, plot_pareto, plot_plan
+    from .analysis import pareto_table, plot_convergence, plot_pareto, plot_plan
 
     instance = _instance(args)
-    result = solve(instance, args.method, seed=args.seed, time_limit=args.time_limit, progress=args.progress)
-    stations = plan_table(instance, result)
-    payload = {
-        "instance": instance.name, "method": result.method, "status": result.status, "feasible": result.feasible,
-        "violations": result.violations, "total_cost": result.total_cost, "investment_cost": result.investment_cost,
-        "user_cost": result.user_cost, "objective": result.objective, "cost_breakdown": result.cost_breakdown,
-        "units": "10^4 yuan per year", "kva_total": result.kva_total, "open_sites": result.open_sites,
-        "stations": stations, "seconds": result.wall_time, "seed": result.seed,
-    }
-    if args.pareto:
-        rows, _ = pareto_table(instance, _station_range(args.pareto), methods=(args.method,), seed=args.seed,
+    pareto_range = _station_range(args.pareto) if args.pareto else None
+    result = solve(instance, args.method, seed=args.seed, time_limit=args.time_limit,
+                   max_iterations=args.max_iterations, progress=args.progress)
+    stations = _rows(result._station_columns())
+    payload = {"units": COST_UNIT, **result.to_dict()}
+    if pareto_range is not None:
+        rows, _ = pareto_table(instance, pareto_range, methods=(args.method,), seed=args.seed,
                                time_limit=args.time_limit)
         payload["pareto"] = rows
     if args.figures:
         figures = Path(args.figures)
         payload["figures"] = [str(plot_plan(instance, result, figures / "siting_plan.png")),
                               str(plot_convergence({args.method: result}, figures / "siting_convergence.png"))]
-        if args.pareto:
+        if pareto_range is not None:
             payload["figures"].append(str(plot_pareto(payload["pareto"], figures / "siting_pareto.png")))
+    if args.geojson:
+        target = Path(args.geojson)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(result.to_geojson()) + "\n")
+        payload["geojson"] = str(target)
     return emit(payload, stations, args.format, args.output)
 
 
@@ -96,10 +110,8 @@ def demo(out_dir: Path) -> dict:
     optimum = results["exact"]
     rows, _ = pareto_table(instance, range(2, 7), methods=("sa",), settings=budgets)
     files = [
-        write_json({"instance": instance.name, "units": "10^4 yuan per year",
-                    "results": {m: {"total_cost": r.total_cost, "investment_cost": r.investment_cost,
-                                    "user_cost": r.user_cost, "objective": r.objective, "open_sites": r.open_sites,
-                                    "piles": r.piles, "kva_total": r.kva_total, "status": r.status}
+        write_json({"instance": instance.name, "units": COST_UNIT,
+                    "results": {m: r.summary() | {"open_site_ids": list(r.open_site_ids)}
                                 for m, r in results.items()}}, out_dir / "plans.json"),
         write_csv(plan_table(instance, optimum), out_dir / "stations.csv"),
         write_csv(rows, out_dir / "pareto.csv"),
@@ -115,7 +127,7 @@ def demo(out_dir: Path) -> dict:
     return {
         "headline": f"20 points, 20 candidate sites: optimum {optimum.stations} stations, "
                     f"{int(optimum.piles.sum())} piles, total {optimum.total_cost:,.1f} (10^4 yuan/yr), "
-                    f"{optimum.kva_total:,.0f} kVA",
+                    f"{optimum.total_capacity_kva:,.0f} kVA",
         "lines": [f"{m}: {verdict(r)} in {r.wall_time:.2f} s" for m, r in results.items() if m != "exact"]
         + [f"exact: 2^20 plans enumerated in {optimum.wall_time:.2f} s"],
         "files": [str(f) for f in files],

@@ -1,8 +1,8 @@
 """Plain-Python twins of the siting kernels, written straight from the paper's equations.
 
-Slow and obvious on purpose: tests check the compiled kernels (:mod:`evcore.siting._kernels`)
-against these on small instances. Erlang C uses its textbook sum (eqs. 12-16), not the
-recursion the compiled code calls.
+Slow and obvious on purpose: tests check the compiled kernels (:mod:`evcore.siting._design`,
+``_evaluate``, ``_search``) against these on small instances. Erlang C uses its textbook sum
+(eqs. 12-16), not the recursion the compiled code calls.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..heuristics._reference import (
+    RandomStream,
     geometric_temperature_reference,
     metropolis_accept_reference,
     random_index_reference,
@@ -163,7 +164,7 @@ def plan_costs(instance: SitingInstance, is_open, max_piles: int | None = None, 
 
 
 def penalised_objective(instance: SitingInstance, is_open, penalty: float = 5.0e7, designs: dict | None = None):
-    """What the searches minimise: ``w F1 + (1 - w) F2`` plus penalties (``_kernels`` docstring).
+    """What the searches minimise: ``w F1 + (1 - w) F2`` plus penalties (``_evaluate`` docstring).
 
     A point out of range costs ``penalty (1 + P_i / total)``; a station no design can serve
     costs its fixed part plus ``penalty (1 + L_j / total)``; each missing or extra station
@@ -182,7 +183,7 @@ def penalised_objective(instance: SitingInstance, is_open, penalty: float = 5.0e
 
 
 # --------------------------------------------------------------------------- the searches, plainly
-# Each draws the same uniforms in the same order as its kernel (rng = numpy RandomState(seed),
+# Each draws the same uniforms in the same order as its kernel (rng = RandomStream(seed),
 # the kernels' generator), so both follow the same path; objectives are full re-evaluations.
 
 
@@ -212,12 +213,12 @@ def _search_setup(instance: SitingInstance, seed: int, penalty: float):
     def value_of(plan):
         return penalised_objective(instance, plan, penalty, designs)
 
-    return (np.random.RandomState(seed), value_of, instance.num_sites,
+    return (RandomStream(seed), value_of, instance.num_sites,
             -1 if instance.stations is None else instance.stations)
 
 
 def local_descent_reference(instance: SitingInstance, plan, value_of):
-    """Best-improvement descent over flips (free count) and swaps, as ``_kernels.local_descent``."""
+    """Best-improvement descent over flips (free count) and swaps, as ``_search.local_descent``."""
     plan = plan.copy()
     required = -1 if instance.stations is None else instance.stations
     current = value_of(plan)
@@ -241,7 +242,7 @@ def local_descent_reference(instance: SitingInstance, plan, value_of):
 
 def anneal_reference(instance: SitingInstance, seed: int, initial_temperature: float, cooling: float,
                      temperature_steps: int, moves_per_step: int, polish: bool, penalty: float = 5.0e7):
-    """Plain simulated annealing, the twin of ``_kernels.anneal``; returns (best value, best plan)."""
+    """Plain simulated annealing, the twin of ``_search.anneal``; returns (best value, best plan)."""
     rng, value_of, m, required = _search_setup(instance, seed, penalty)
     plan = _random_plan(rng, m, required)
     current = value_of(plan)
@@ -272,7 +273,7 @@ def anneal_reference(instance: SitingInstance, seed: int, initial_temperature: f
 
 def genetic_reference(instance: SitingInstance, seed: int, population_size: int, generations: int, elite_count: int,
                       crossover_rate: float, mutation_rate: float, penalty: float = 5.0e7):
-    """Plain generational GA, the twin of ``_kernels.genetic`` (without the final polish)."""
+    """Plain generational GA, the twin of ``_search.genetic`` (without the final polish)."""
     rng, value_of, m, required = _search_setup(instance, seed, penalty)
     population = [_random_plan(rng, m, required) for _ in range(population_size)]
     values = [value_of(plan) for plan in population]
@@ -320,7 +321,7 @@ def _repair_count(rng, plan, required: int) -> None:
 def ant_colony_reference(instance: SitingInstance, seed: int, ants: int, iterations: int, evaporation: float,
                          initial_pheromone: float, exploit_probability: float, min_pheromone: float,
                          polish: bool, penalty: float = 5.0e7):
-    """Plain binary ant colony, the twin of ``_kernels.ant_colony``."""
+    """Plain binary ant colony, the twin of ``_search.ant_colony``."""
     rng, value_of, m, required = _search_setup(instance, seed, penalty)
     tau_open = np.full(m, float(initial_pheromone))
     tau_closed = np.full(m, float(initial_pheromone))

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ..plotting import new_figure, save_figure
+from ._result import SitingResult, plan_result
 from .model import SitingInstance
-from .solve import SitingResult, plan_result, solve
+from .solve import solve
 
 __all__ = [
     "pareto_table",
@@ -34,11 +36,13 @@ __all__ = [
 
 
 def _row(result: SitingResult, **labels) -> dict:
+    """One table row: costs in 10^4 yuan per year, ids of the built stations."""
     return {**labels, "investment_cost": round(result.investment_cost, 2), "user_cost": round(result.user_cost, 2),
             "total_cost": round(result.total_cost, 2), "objective": round(result.objective, 4),
             "stations": result.stations, "piles": int(result.piles.sum()),
             "fast_piles": int(result.fast_piles.sum()), "slow_piles": int(result.slow_piles.sum()),
-            "kva_total": round(result.kva_total, 1), "feasible": result.feasible, "status": result.status,
+            "total_capacity_kva": round(result.total_capacity_kva, 1), "feasible": result.feasible,
+            "status": result.status, "open_site_ids": " ".join(result.open_site_ids),
             "seconds": round(result.wall_time, 3)}
 
 
@@ -82,7 +86,7 @@ def run_statistics(instance: SitingInstance, methods=("sa", "ga", "aco"), runs: 
     rows, results = [], {}
     for method in methods:
         runs_of = [solve(instance, method, seed=seed + k, time_limit=time_limit, **settings.get(method, {}))
-                   for k in range(runs)]
+                   for k in range(int(runs))]
         results[method] = runs_of
         totals = np.array([r.total_cost for r in runs_of])
         objectives = np.array([r.objective for r in runs_of])
@@ -100,14 +104,14 @@ def run_statistics(instance: SitingInstance, methods=("sa", "ga", "aco"), runs: 
 def plan_table(instance: SitingInstance, result: SitingResult) -> list[dict]:
     """Points served, fast and slow piles, load, wait and kVA of each built station (Table 13)."""
     rows = []
-    for j in result.open_sites:
+    for j in np.flatnonzero(result.is_open):
         served = np.flatnonzero(result.assigned_site == j)
-        rows.append({"station": instance.site_names[j],
+        rows.append({"site_id": instance.site_names[j],
                      "points_served": " ".join(instance.point_names[i] for i in served),
                      "fast_piles": int(result.fast_piles[j]), "slow_piles": int(result.slow_piles[j]),
                      "load_vehicles_per_day": float(result.station_load[j]),
-                     "mean_wait_minutes": round(60 * float(result.mean_wait_hours[j]), 2),
-                     "kva": round(float(result.kva[j]), 1)})
+                     "mean_wait_min": round(60 * float(result.mean_wait_hours[j]), 2),
+                     "capacity_kva": round(float(result.capacity_kva[j]), 1)})
     return rows
 
 
@@ -145,8 +149,7 @@ def ablation_table(instance: SitingInstance, method: str = "sa", seed: int = 0, 
     for name, changes in (ablations or ABLATIONS).items():
         planned = solve(instance.with_changes(parameters=dict(changes)) if changes else instance, method,
                         seed=seed, time_limit=time_limit, **(settings or {}))
-        priced = plan_result(instance, np.isin(np.arange(instance.num_sites), planned.open_sites).astype(np.int8),
-                             method=method, status=planned.status)
+        priced = plan_result(instance, planned.is_open, method=method, status=planned.status)
         results[name] = priced
         rows.append(_row(priced, model=name))
     full = rows[0]["total_cost"]
@@ -158,7 +161,7 @@ def ablation_table(instance: SitingInstance, method: str = "sa", seed: int = 0, 
 def plot_plan(instance: SitingInstance, result: SitingResult, path, title: str | None = None) -> Path:
     """Map of the plan: demand points sized by demand, stations, and who is served where (Fig. 11)."""
     if instance.point_xy_km is None or instance.site_xy_km is None:
-        raise ValueError("plot_plan needs point_xy_km and site_xy_km on the instance")
+        raise InputError("instance", "plot_plan needs point_xy_km and site_xy_km on the instance")
     figure, axes = new_figure(6.4, 6.0)
     points, sites = instance.point_xy_km, instance.site_xy_km
     for i, j in enumerate(result.assigned_site):
@@ -166,14 +169,14 @@ def plot_plan(instance: SitingInstance, result: SitingResult, path, title: str |
             axes.plot([points[i, 0], sites[j, 0]], [points[i, 1], sites[j, 1]], color="0.7", lw=0.8, zorder=1)
     sizes = 10 + 60 * instance.demand_per_day / max(instance.demand_per_day.max(), 1)
     axes.scatter(points[:, 0], points[:, 1], s=sizes, c="tab:blue", alpha=0.7, label="demand point", zorder=2)
-    built = list(result.open_sites)
+    built = list(np.flatnonzero(result.is_open))
     axes.scatter(sites[built, 0], sites[built, 1], s=40 + 2 * result.piles[built] ** 0.75, marker="s",
                  c="tab:red", label="station (size ~ piles)", zorder=3)
     for j in built:
         axes.annotate(f"{instance.site_names[j]}: {result.fast_piles[j]}F/{result.slow_piles[j]}S",
                       sites[j], fontsize=7, xytext=(3, 3), textcoords="offset points")
-    axes.set_xlabel("x (km)")
-    axes.set_ylabel("y (km)")
+    axes.set_xlabel("x, east (km)")
+    axes.set_ylabel("y, north (km)")
     axes.set_aspect("equal")
     axes.legend(loc="best", fontsize=8)
     axes.set_title(title or f"{result.stations} stations, total {result.total_cost:,.1f} (10^4 yuan/yr)")
@@ -181,13 +184,24 @@ def plot_plan(instance: SitingInstance, result: SitingResult, path, title: str |
 
 
 def plot_convergence(results: dict, path, title: str = "Convergence") -> Path:
-    """Best objective against iteration for each method (Fig. 9)."""
+    """Best objective against iteration for each method (Fig. 9).
+
+    The traces record each improvement; the curve holds the best value until the next one
+    (a step plot) and runs on to the last iteration. Only finite values are drawn; a method
+    without any is left out of the plot and the legend.
+    """
     figure, axes = new_figure()
     for name, result in results.items():
-        if len(result.trace):
-            axes.plot(np.arange(len(result.trace)), result.trace[:, 1], label=f"{name} ({result.wall_time:.2f} s)")
-    axes.set_xlabel("iteration (temperature step / generation / ant round)")
-    axes.set_ylabel("best objective w F1 + (1-w) F2")
+        trace = result.trace
+        keep = np.isfinite(trace["objective"])
+        if not keep.any():
+            continue
+        x = np.append(trace["iteration"][keep], max(float(result.iterations), float(trace["iteration"][keep][-1])))
+        y = np.append(trace["objective"][keep], trace["objective"][keep][-1])
+        axes.plot(x, y, drawstyle="steps-post", marker="." if keep.sum() == 1 else None,
+                  label=f"{name} ({result.wall_time:.2f} s)")
+    axes.set_xlabel("iteration (temperature steps, generations or ant rounds)")
+    axes.set_ylabel("best objective w F1 + (1-w) F2 (10^4 yuan/yr)")
     axes.set_title(title)
     axes.legend()
     return save_figure(figure, path)
@@ -202,8 +216,8 @@ def plot_pareto(rows: list[dict], path, title: str = "Investment against user co
         for r in mine:
             axes.annotate(str(r["station_count"]), (r["investment_cost"], r["user_cost"]), fontsize=7,
                           xytext=(3, 3), textcoords="offset points")
-    axes.set_xlabel("annual investment cost F1 (10^4 yuan)")
-    axes.set_ylabel("annual user cost F2 (10^4 yuan)")
+    axes.set_xlabel("annual investment cost F1 (10^4 yuan/yr)")
+    axes.set_ylabel("annual user cost F2 (10^4 yuan/yr)")
     axes.set_title(title)
     axes.legend()
     return save_figure(figure, path)

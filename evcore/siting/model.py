@@ -16,10 +16,14 @@ so next to the parameter (:class:`SitingParameters`). The pieces:
 
 The optimisation objective is ``w F1 + (1 - w) F2`` (``w = 0.5`` in the paper); the *total
 cost* reported, as in the paper's tables, is ``F1 + F2``.
+
+Instances are made here (:class:`SitingInstance`) or by the case generators of
+:mod:`evcore.siting.cases` (:func:`~evcore.siting.cases.changchun_case`, ``random_case``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
@@ -27,12 +31,12 @@ import numpy as np
 from .._validate import (
     as_array,
     as_scalar,
+    check_at_most,
+    check_choice,
     check_finite,
     check_in_range,
     check_integer,
     check_nonnegative,
-    check_positive,
-    first_index,
     freeze_fields,
 )
 from ..errors import InputError
@@ -42,33 +46,37 @@ __all__ = [
     "SitingInstance",
     "capacity_kva",
     "capital_recovery_factor",
-    "changchun_case",
-    "random_case",
-    "CHANGCHUN_AREA_KM2",
+    "MAX_PILES_PER_STATION",
+    "COORDINATE_SYSTEM",
 ]
 
 #: Yuan per 10^4 yuan: tariffs and values of time are stated in yuan, costs reported in 10^4 yuan.
 YUAN_PER_UNIT = 1.0e4
 DAYS_PER_YEAR = 365.0
-#: The Changchun study area of §3.1 (km²).
-CHANGCHUN_AREA_KM2 = 3219.0
+#: Largest ``max_piles`` accepted: a station design scans every count up to it (memory and time
+#: grow with it; the Changchun case needs about 1,200 piles at its busiest station).
+MAX_PILES_PER_STATION = 100_000
+#: What local planar coordinates mean (every ``*_xy_km`` array of evcore.siting).
+COORDINATE_SYSTEM = "local planar, km (x east, y north)"
 
 
 def capital_recovery_factor(discount_rate: float, lifetime_years: int) -> float:
     """``r0 (1 + r0)^n / ((1 + r0)^n - 1)``: the annual payment that repays one unit over n years.
 
-    Reference: seed 004, eqs. (4)-(6). ``discount_rate = 0`` gives ``1 / n``.
+    Reference: seed 004, eqs. (4)-(6). ``discount_rate = 0`` gives ``1 / n``. Computed as
+    ``r0 / (1 - (1 + r0)^-n)`` with ``log1p``/``expm1``, so rates near 0 (``1e-17``) give
+    ``1 / n`` to rounding instead of dividing by zero, and huge rates give ``r0``.
     """
     r0 = as_scalar("discount_rate", discount_rate)
-    n = as_scalar("lifetime_years", lifetime_years)
-    if not np.isfinite(r0) or r0 < 0:
+    n = as_scalar("lifetime_years", lifetime_years, int)
+    if not math.isfinite(r0) or r0 < 0:
         raise InputError("discount_rate", f"must be finite and >= 0, got {r0!r}")
-    if not np.isfinite(n) or n < 1:
+    if n < 1:
         raise InputError("lifetime_years", f"must be >= 1, got {n!r}")
     if r0 == 0:
         return 1.0 / n
-    growth = (1.0 + r0) ** n
-    return r0 * growth / (growth - 1.0)
+    repaid = -math.expm1(-n * math.log1p(r0))  # 1 - (1 + r0)^-n, exact for tiny r0
+    return r0 / repaid
 
 
 @dataclass(frozen=True)
@@ -81,8 +89,11 @@ class SitingParameters:
         ``w`` in ``w F1 + (1 - w) F2``; 0.5 in the paper, 0.7 / 0.3 in its sensitivity runs.
     slow_share, fast_share : float
         ``A``, ``B``: shares of users charging slowly / fast (sum to 1). With ``split="fixed"``
-        a station of ``Q`` piles has ``round(A Q)`` slow piles and the rest fast (Table 13's
-        plans follow this rounding).
+        a station of ``Q`` piles has ``round(A Q)`` slow piles and the rest fast. The paper
+        states no rounding rule; Table 13 agrees with ``round(A Q)`` at 11 of its 15 stations,
+        but its four 9-pile stations (16, 23, 28, 30) have 2 slow and 7 fast piles where
+        ``round(0.28 x 9) = round(2.52) = 3``. ``split="optimise"`` chooses each station's
+        own split instead.
     slow_pile_price, fast_pile_price : float
         ``alpha``, ``alpha1`` (10^4 yuan per pile; Table 4: 1 and 3).
     infrastructure_per_pile : float
@@ -131,7 +142,8 @@ class SitingParameters:
     simultaneity, load_rate, power_factor : float
         ``K1`` = 0.9, ``K2`` = 0.9, ``cos(phi)`` = 0.93 (eq. 22).
     min_piles, max_piles : int
-        ``5 <= Q_j <= Qmax`` for a built station (GB/T 50966-2024 asks at least 5).
+        ``5 <= Q_j <= Qmax`` for a built station (GB/T 50966-2024 asks at least 5);
+        ``max_piles`` is at most :data:`MAX_PILES_PER_STATION`.
     max_station_kva : float
         Largest installed capacity of one station (kVA, from its pile counts with eq. 22's
         coefficients), e.g. a transformer rating; ``inf`` (default) for none. §2.3's capacity
@@ -206,6 +218,11 @@ class SitingParameters:
             raise InputError("power_factor", f"must be in (0, 1], got {self.power_factor!r}")
         if self.max_piles < self.min_piles:
             raise InputError("max_piles", f"must be >= min_piles ({self.min_piles}), got {self.max_piles}")
+        check_at_most("max_piles", np.int64(self.max_piles), MAX_PILES_PER_STATION,
+                      "evcore.siting.model.MAX_PILES_PER_STATION")
+        for name in ("slow_share", "fast_share", "slow_line_loss", "fast_line_loss", "slow_charging_loss",
+                     "fast_charging_loss"):
+            check_in_range(name, np.asarray(getattr(self, name)), 0.0, 1.0)
 
     # Derived coefficients, each in 10^4 yuan per year unless stated.
     @property
@@ -263,7 +280,7 @@ class SitingParameters:
 
         ``slow = floor(A Q + 1/2)``, ``fast = Q - slow``.
         """
-        piles = np.asarray(piles, dtype=np.int64)
+        piles = check_integer("piles", as_array("piles", piles, dtype=None), minimum=0)
         slow = np.floor(self.slow_share * piles + 0.5).astype(np.int64)
         return slow, piles - slow
 
@@ -278,20 +295,30 @@ def capacity_kva(piles, parameters: SitingParameters | None = None):
     Parameters
     ----------
     piles : int or array_like of int
-        Piles per station (``>= 0``).
+        Piles per station or plan (whole numbers, ``0 <= piles <= 10**12``).
 
     Returns
     -------
     float or numpy.ndarray
         kVA per station, same shape as ``piles``.
 
+    Notes
+    -----
+    The paper's 11,544 kVA for its 150-pile plan (§3.4) is this formula with the shares: it
+    counts 0.28 x 150 = 42 slow and 108 fast piles. Table 13's own counts, 40 slow and 110 fast,
+    give (40 x 7 + 110 x 120) x 0.9 x 0.9 / 0.93 = 11,741 kVA: the result of a plan
+    (``SitingResult.capacity_kva``) uses its actual counts.
+
     Examples
     --------
     >>> round(float(capacity_kva(150)))  # the paper's optimal plan: 11,544 kVA
     11544
     """
-    p = parameters or SitingParameters()
-    q = check_nonnegative("piles", check_finite("piles", as_array("piles", piles)))
+    p = SitingParameters() if parameters is None else parameters
+    if not isinstance(p, SitingParameters):
+        raise InputError("parameters", f"must be a SitingParameters, got {type(p).__name__}")
+    q = check_integer("piles", as_array("piles", piles, dtype=None), minimum=0)
+    check_at_most("piles", q, 10**12, "piles of a station or a plan")
     per_pile_kw = p.slow_share * p.slow_pile_kw + p.fast_share * p.fast_pile_kw
     kva = per_pile_kw * q * p.kva_per_kw
     return float(kva) if kva.ndim == 0 else kva
@@ -324,18 +351,24 @@ class SitingInstance:
         ``"fixed"``: the paper's shares ``A``/``B`` of every station's piles. ``"optimise"``
         (beyond the paper): every station gets its own cheapest number of slow and fast piles.
     point_xy_km, site_xy_km : array_like, shape (points, 2) / (sites, 2), optional
-        Coordinates for maps (km). ``site_xy_km`` is needed for ``service_range_km``
+        Coordinates in a local planar system, km (x east, y north; :data:`COORDINATE_SYSTEM`),
+        for maps, tables and GeoJSON. ``site_xy_km`` is needed for ``service_range_km``
         (distances between sites).
     point_names, site_names : sequence of str, optional
-        Labels (default ``"1"``, ``"2"``, ...).
+        Ids of the demand points and candidate sites, unique within each (default ``"1"``,
+        ``"2"``, ...). Every output names points and sites by these ids.
     name : str
         Label used in reports.
+    origin_lonlat : (float, float), optional
+        Longitude and latitude (WGS 84 degrees) of the local origin ``(0, 0)``. With it, outputs
+        also give longitude/latitude (a local equirectangular projection, within about 0.1 %
+        over 50 km) and :meth:`SitingResult.to_geojson` needs no origin of its own.
 
     Notes
     -----
     Each point is served by its nearest open station (proximity principle, ties to the lower
     site index); a built station's piles are the cheapest number meeting the wait limit
-    given its load (see :mod:`evcore.siting._kernels`).
+    given its load (see :mod:`evcore.siting._design`).
     """
 
     demand_per_day: np.ndarray
@@ -351,6 +384,9 @@ class SitingInstance:
     point_names: tuple | None = None
     site_names: tuple | None = None
     name: str = ""
+    origin_lonlat: tuple | None = None
+    #: The compiled kernels' arrays, built once per instance by ``evcore.siting._arrays.kernel_arrays``.
+    _kernel_cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self):
         demand = check_nonnegative("demand_per_day", check_finite(
@@ -373,8 +409,9 @@ class SitingInstance:
         max_distance = as_scalar("max_distance_km", self.max_distance_km)
         if np.isnan(max_distance) or max_distance <= 0:
             raise InputError("max_distance_km", f"must be > 0 (inf for no limit), got {max_distance!r}")
-        if self.split not in ("fixed", "optimise"):
-            raise InputError("split", f"must be 'fixed' or 'optimise', got {self.split!r}")
+        check_choice("split", self.split, ("fixed", "optimise"))
+        if not isinstance(self.name, str):
+            raise InputError("name", f"must be text, got {type(self.name).__name__}")
         stations = self.stations
         if stations is not None:
             stations = int(check_integer("stations", as_array("stations", stations, ndim=0), minimum=1))
@@ -393,10 +430,16 @@ class SitingInstance:
                 raise InputError("site_xy_km", "is needed when service_range_km is set (site-to-site distances)")
         point_names = _names("point_names", self.point_names, points)
         site_names = _names("site_names", self.site_names, sites)
+        origin = self.origin_lonlat
+        if origin is not None:
+            lon, lat = (float(v) for v in check_finite("origin_lonlat", as_array("origin_lonlat", origin, shape=(2,))))
+            check_in_range("origin_lonlat", np.array([lon]), -180.0, 180.0)
+            check_in_range("origin_lonlat", np.array([lat]), -85.0, 85.0)
+            origin = (lon, lat)
         freeze_fields(self, demand_per_day=demand, distance_km=distance, land_cost=land,
                       max_distance_km=float(max_distance), stations=stations, point_xy_km=point_xy,
                       site_xy_km=site_xy, service_range_km=service_range, point_names=point_names,
-                      site_names=site_names)
+                      site_names=site_names, origin_lonlat=origin)
 
     @property
     def num_points(self) -> int:
@@ -414,6 +457,34 @@ class SitingInstance:
         diff = self.site_xy_km[:, None, :] - self.site_xy_km[None, :, :]
         return np.sqrt((diff ** 2).sum(axis=2))
 
+    @property
+    def point_ids(self) -> tuple:
+        """Ids of the demand points (``point_names``)."""
+        return self.point_names
+
+    @property
+    def site_ids(self) -> tuple:
+        """Ids of the candidate sites (``site_names``)."""
+        return self.site_names
+
+    def lonlat(self, xy_km, origin_lonlat=None) -> np.ndarray:
+        """Longitude/latitude (degrees, WGS 84) of local ``xy_km`` (shape (k, 2)).
+
+        Uses ``origin_lonlat`` (or the instance's) for the local origin; a local
+        equirectangular projection (111.320 km per degree of longitude at the equator times
+        cos(latitude), 110.574 km per degree of latitude).
+        """
+        origin = self.origin_lonlat if origin_lonlat is None else origin_lonlat
+        if origin is None:
+            raise InputError("origin_lonlat", "the instance's coordinates are local km without a geographic "
+                             "origin; pass origin_lonlat=(longitude, latitude) of the local point (0, 0)")
+        lon0, lat0 = (float(v) for v in check_finite("origin_lonlat", as_array("origin_lonlat", origin, shape=(2,))))
+        check_in_range("origin_lonlat", np.array([lat0]), -85.0, 85.0)
+        xy = check_finite("xy_km", as_array("xy_km", xy_km, ndim=2))
+        lat = lat0 + xy[:, 1] / 110.574
+        lon = lon0 + xy[:, 0] / (111.320 * np.cos(np.radians(lat0)))
+        return np.column_stack([lon, lat])
+
     def with_changes(self, **changes) -> "SitingInstance":
         """A copy with some fields replaced (``parameters`` may be given as a dict of changes)."""
         if isinstance(changes.get("parameters"), dict):
@@ -422,135 +493,25 @@ class SitingInstance:
 
 
 def _names(field_name: str, names, count: int) -> tuple:
+    """Ids: text or integers, one per entry, unique and non-empty (default "1".."count")."""
     if names is None:
         return tuple(str(k + 1) for k in range(count))
-    names = tuple(str(n) for n in names)
+    if isinstance(names, (str, bytes)) or not hasattr(names, "__len__"):
+        raise InputError(field_name, f"must be a sequence of ids, got {type(names).__name__}")
+    names = tuple(names)
     if len(names) != count:
         raise InputError(field_name, f"must have {count} entries, got {len(names)}")
-    return names
-
-
-def _layout(points: int, side_km: float, clusters: int, spread_km: float, rng: np.random.Generator):
-    """Points around ``clusters`` district centres inside a square of ``side_km`` (km)."""
-    centres = rng.uniform(0.2 * side_km, 0.8 * side_km, size=(clusters, 2))
-    members = rng.integers(0, clusters, size=points)
-    xy = centres[members] + rng.normal(0.0, spread_km, size=(points, 2))
-    return np.clip(xy, 0.0, side_km)  # stay inside the study area (a layout choice, not data)
-
-
-def _land_cost(xy: np.ndarray, side_km: float, rng: np.random.Generator, area_m2: float) -> np.ndarray:
-    """Land price falling with distance from the centre: 0.2-0.8 (10^4 yuan/m²) times the plot area."""
-    centre = np.array([side_km / 2, side_km / 2])
-    radius = np.linalg.norm(xy - centre, axis=1) / (side_km / 2)
-    price_per_m2 = 0.2 + 0.6 * np.exp(-2.0 * radius) * rng.uniform(0.8, 1.2, size=len(xy))
-    return price_per_m2 * area_m2
-
-
-def _distances(xy_a: np.ndarray, xy_b: np.ndarray) -> np.ndarray:
-    return np.sqrt(((xy_a[:, None, :] - xy_b[None, :, :]) ** 2).sum(axis=2))
-
-
-def changchun_case(seed: int = 0, *, demand_path=None, parameters: SitingParameters | None = None,
-                   max_distance_km: float = np.inf, stations: int | None = None,
-                   split: str = "fixed", station_area_m2: float = 300.0) -> SitingInstance:
-    """The Changchun case of §3: 50 demand points that are also the 50 candidate sites.
-
-    Demands are Table 9 of seed 004, read from ``demand_path`` (by default the shared file
-    ``../shared/data/changchun_demand_points.csv`` beside a source checkout). The paper publishes no coordinates, so a plausible layout is generated with
-    ``seed``: nine district centres (the study area's districts, Table 5) in the middle 60 %
-    of a square of 3,219 km² (56.7 km side), points scattered around them (σ = 4 km); land
-    cost falls from 0.8 to 0.2 (10^4 yuan/m²) with distance from the centre, for a
-    ``station_area_m2`` plot. The layout is synthetic: it makes the case runnable, it does not
-    reproduce the paper's map.
-
-    With the paper's own parameters (t1 = 6 h, t2 = 1 h, We = 20 h) Table 9's 33,177
-    vehicles/day offer about 2,790 Erlangs of slow and 1,190 of fast charging: any plan needs
-    thousands of piles to keep the M/M/c waits finite, far above the paper's 150 piles.
-
-    Parameters
-    ----------
-    seed : int
-        Layout seed.
-    demand_path : path-like, optional
-        CSV with columns ``point, daily_charging_demand_vehicles``.
-    parameters : SitingParameters, optional
-    max_distance_km, stations, split
-        As in :class:`SitingInstance`.
-    station_area_m2 : float
-        ``s_j``, the same for every site (m²).
-    """
-    demand = _changchun_demand(demand_path)
-    rng = np.random.default_rng(seed)
-    side = float(np.sqrt(CHANGCHUN_AREA_KM2))
-    xy = _layout(len(demand), side, clusters=9, spread_km=4.0, rng=rng)
-    return SitingInstance(
-        demand_per_day=demand, distance_km=_distances(xy, xy),
-        land_cost=_land_cost(xy, side, rng, station_area_m2),
-        parameters=parameters or SitingParameters(), max_distance_km=max_distance_km,
-        stations=stations, split=split, point_xy_km=xy, site_xy_km=xy, name=f"changchun(seed={seed})")
-
-
-def _changchun_demand(path) -> np.ndarray:
-    from pathlib import Path
-
-    if path is None:
-        default = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "changchun_demand_points.csv"
-        if not default.exists():
-            raise InputError("demand_path", f"the Changchun demand table (Table 9 of seed 004) was not found at "
-                             f"{default.resolve()}; pass demand_path=... (CSV: point,daily_charging_demand_vehicles)")
-        path = default
-    path = Path(path)
-    if not path.exists():
-        raise InputError("demand_path", f"no such file: {path}")
-    rows = [line.strip().split(",") for line in path.read_text().splitlines() if line.strip()]
-    header, body = rows[0], rows[1:]
-    if header[:2] != ["point", "daily_charging_demand_vehicles"]:
-        raise InputError("demand_path", f"expected columns point,daily_charging_demand_vehicles, got {header}")
-    points = np.array([int(r[0]) for r in body])
-    if not np.array_equal(points, np.arange(1, len(body) + 1)):
-        raise InputError("demand_path", "points must be numbered 1..n in order", first_index(
-            points != np.arange(1, len(body) + 1)))
-    return np.array([float(r[1]) for r in body])
-
-
-def random_case(points: int, seed: int = 0, *, sites: int | None = None, side_km: float = 60.0,
-                demand_range=(50, 400), parameters: SitingParameters | None = None,
-                max_distance_km: float = np.inf, stations: int | None = None,
-                split: str = "fixed", station_area_m2: float = 300.0) -> SitingInstance:
-    """A random siting instance: clustered points in a ``side_km`` square, integer demands.
-
-    Candidate sites are the first ``sites`` points (all points by default), as in the paper
-    where demand points double as candidates.
-
-    Parameters
-    ----------
-    points : int
-        Number of demand points (``>= 1``).
-    seed : int
-        Seed of everything random.
-    sites : int, optional
-        Number of candidate sites (``<= points``).
-    side_km : float
-        Side of the square study area.
-    demand_range : (int, int)
-        Daily vehicles per point, uniform integers in ``[low, high]``.
-    """
-    points = int(check_integer("points", as_array("points", points, ndim=0), minimum=1))
-    sites = points if sites is None else int(check_integer("sites", as_array("sites", sites, ndim=0), minimum=1))
-    if sites > points:
-        raise InputError("sites", f"must be <= points ({points}), got {sites}")
-    low, high = (int(v) for v in check_nonnegative("demand_range", as_array("demand_range", demand_range,
-                                                                              shape=(2,))))
-    if high < low:
-        raise InputError("demand_range", f"high must be >= low, got {(low, high)}")
-    side_km = float(check_positive("side_km", as_array("side_km", side_km, ndim=0)))
-    rng = np.random.default_rng(seed)
-    xy = _layout(points, side_km, clusters=max(1, points // 8), spread_km=side_km / 8, rng=rng)
-    demand = rng.integers(low, high + 1, size=points).astype(float)
-    site_xy = xy[:sites]
-    return SitingInstance(
-        demand_per_day=demand, distance_km=_distances(xy, site_xy),
-        land_cost=_land_cost(site_xy, side_km, rng, station_area_m2),
-        parameters=parameters or SitingParameters(), max_distance_km=max_distance_km,
-        stations=stations, split=split, point_xy_km=xy, site_xy_km=site_xy,
-        name=f"random(points={points}, sites={sites}, seed={seed})")
+    out = []
+    for index, name in enumerate(names):
+        if isinstance(name, (bool, np.bool_)) or not isinstance(name, (str, int, np.integer)):
+            raise InputError(field_name, f"ids must be text or integers, got {name!r}", index)
+        text = str(name)
+        if not text.strip():
+            raise InputError(field_name, "ids must not be empty", index)
+        out.append(text)
+    seen = {}
+    for index, text in enumerate(out):
+        if text in seen:
+            raise InputError(field_name, f"id {text!r} appears twice (entries {seen[text]} and {index})", index)
+        seen[text] = index
+    return tuple(out)
