@@ -189,10 +189,15 @@ class _Search:
         hyp = (self.branch_lo_v, self.branch_hi_v)
         best = None
         for attempt in range(2):
+            solved = True
             try:
                 u_c = self.solve_point(center, ref)
             except SolverError:
-                u_c = None
+                solved = False
+                # no power flow at the centre (beyond collapse, or none nearby): the outer radius and its bounds
+                # hold about any state, not only a solution (the residual enters them), so a reference's state
+                # still gives an outer-only enclosure that can exclude the box
+                u_c = ref.u if need_all else None
             enc = None if u_c is None else enclose(self.red, ref, lo, hi, center, u_c, rows, hypothesis=hyp,
                                                    need_all=need_all, prior=prior)
             self.enclosures += 1
@@ -201,7 +206,7 @@ class _Search:
             self.enclosure_failures += 1
             if best is None or (enc is not None and enc.krawczyk):
                 best = enc if enc is not None else best
-            if attempt == 0 and u_c is not None and np.abs(ref.n - center).sum() > 0 and self.may_add_reference():
+            if attempt == 0 and solved and np.abs(ref.n - center).sum() > 0 and self.may_add_reference():
                 # Krawczyk (and the uniqueness of the operating point) may hold with a preconditioner at the centre
                 ref = self.new_reference(center, u_c)
             else:
@@ -216,16 +221,15 @@ class _Search:
         meeting the voltage limits (``all_solutions``) violates a limit by more than the margin."""
         rows = np.union1d(rows_up, rows_low)
         enc, ref = self.enclosure(n, n, n, rows, ref, prior=prior)
-        if enc is None:
-            return "undecided", None
-        pos = {r: i for i, r in enumerate(enc.rows)}
+        pos = {r: i for i, r in enumerate(rows)}
         iu = np.array([pos[r] for r in rows_up], dtype=np.int64)
         il = np.array([pos[r] for r in rows_low], dtype=np.int64)
-        up_ok = enc.upper0[iu] <= self.q_upper[rows_up] - self.q_margin[rows_up]
-        low_ok = enc.lower0[il] >= self.q_lower[rows_low] + self.q_margin[rows_low]
-        if enc.existence and up_ok.all() and low_ok.all():
-            return "feasible", enc
-        if not enc.all_solutions:
+        if enc is not None:
+            up_ok = enc.upper0[iu] <= self.q_upper[rows_up] - self.q_margin[rows_up]
+            low_ok = enc.lower0[il] >= self.q_lower[rows_low] + self.q_margin[rows_low]
+            if enc.existence and up_ok.all() and low_ok.all():
+                return "feasible", enc
+        if enc is None or not enc.all_solutions:
             enc, ref = self.enclosure(n, n, n, rows, ref, need_all=True, prior=prior)
             if enc is None:
                 return "undecided", None
@@ -289,7 +293,29 @@ class _Search:
             ups.append(np.full(len(il), np.inf))
         if not blocks_n:
             return None
-        return (np.vstack(blocks_n), np.vstack(blocks_t), np.concatenate(lows), np.concatenate(ups))
+        return self._without_tiny(np.vstack(blocks_n), np.vstack(blocks_t), np.concatenate(lows),
+                                  np.concatenate(ups), relax=not inner)
+
+    #: HiGHS treats matrix entries of magnitude <= small_matrix_value (1e-9) as 0; with counts in the hundreds
+    #: that shifts a row by more than the certificate margin, so such entries are removed here with their
+    #: largest effect over the counts (``0 <= n, t <= Nmax``) moved into the row's bound.
+    TINY = 1e-8
+
+    def _without_tiny(self, A_n, A_t, lows, ups, relax):
+        nmax = np.asarray(self.inst.max_chargers, dtype=float)
+        tiny_n = np.abs(A_n) <= self.TINY
+        tiny_t = np.abs(A_t) <= self.TINY
+        if not (tiny_n.any() or tiny_t.any()):
+            return A_n, A_t, lows, ups
+        # t = |n - c| enters the MILP twice (t = p + m, both in [0, Nmax]): its entries count twice
+        shift = (np.where(tiny_n, np.abs(A_n), 0.0) @ nmax + 2.0 * (np.where(tiny_t, np.abs(A_t), 0.0) @ nmax))
+        shift *= 1.0 + 1e-12
+        A_n = np.where(tiny_n, 0.0, A_n)
+        A_t = np.where(tiny_t, 0.0, A_t)
+        sign = 1.0 if relax else -1.0  # outer rows relaxed (a relaxation stays one), inner rows tightened
+        lows = np.where(np.isfinite(lows), lows - sign * shift, lows)
+        ups = np.where(np.isfinite(ups), ups + sign * shift, ups)
+        return A_n, A_t, lows, ups
 
     def split(self, node, enc, critical, hi=None):
         lo = node.lo
