@@ -453,7 +453,8 @@ class _Search:
                           * self.row_scale[low_rows])
             cut_up.append(np.full(len(il), np.inf))
             A = np.vstack(cut_A)
-            res = self.milp.solve(lo, hi, cuts=(A, np.zeros_like(A), np.concatenate(cut_lo), np.concatenate(cut_up)))
+            res = self.milp.solve(lo, hi, cuts=self._without_tiny(A, np.zeros_like(A), np.concatenate(cut_lo),
+                                                                  np.concatenate(cut_up), relax=False))
             self.milps += 1
             if res is None or res["n"] is None or np.array_equal(res["n"], n):
                 break
