@@ -144,3 +144,32 @@ def _radius_case(inst, seed):
                 assert (value <= high_box + tol).all() and (value >= low_box - tol).all()
                 tested += 1
     return tested
+
+
+@pytest.mark.parametrize("base_name", ["demo", "ieee13"])
+def test_transfer_caps_hold_for_every_operating_point_within_the_limits(base_name):
+    """Caps of wye and delta charger branches: no power flow meeting the voltage limits and the operating
+    condition carries more chargers than the cap (counts along each candidate, others at 0 or at random)."""
+    from evcore.grid.placement._enclosure import transfer_caps
+
+    base = demo_feeder() if base_name == "demo" else ieee13_feeder()
+    rng = np.random.default_rng(11)
+    tested = capped = 0
+    for seed in range(600, 612):
+        inst = random_corner_instance(base, seed)
+        search = _Search(inst, margin=1e-8, gap=0.0, time_limit=None, max_nodes=None, reporter=None)
+        K = inst.n_candidates
+        big = np.full(K, 80.0)  # counts far beyond the instance's parking limits: where the caps bite
+        caps = transfer_caps(search.red, np.zeros(K), big, search.branch_lo_v, search.branch_hi_v)
+        capped += int((caps < big).sum())
+        for k in range(K):
+            others = np.where(rng.random(K) < 0.5, 0.0, rng.integers(0, 4, K).astype(float))
+            top = int(min(80.0, np.floor(caps[k]) + 2)) if np.isfinite(caps[k]) else 12
+            for count in range(max(1, top - 6), top + 1):
+                n = others.copy()
+                n[k] = count
+                check = check_placement(inst, n, tolerance_pu=1e-12)
+                if _hypothesis_met(inst, check):
+                    tested += 1
+                    assert (n <= caps + 1e-9).all(), (seed, n, caps)
+    assert tested >= 20 and capped >= 1

@@ -473,8 +473,8 @@ def transfer_caps(red: Reduction, lo, hi, branch_lo_v, branch_hi_v):
 
     Every solution with branch voltage magnitudes in ``[branch_lo_v, branch_hi_v]`` (V; the voltage limits of
     wye branches at monitored nodes, ``0`` / the sum of the nodes' upper limits elsewhere) has bounded branch
-    currents ``|i_b| <= imax_b`` (OpenDSS's load models are bounded; chargers ``|sigma| n / m``). For a wye
-    charger branch ``b`` of candidate ``k``, ``u_b + W_bb i_b = u0_b - sum_{b' != b} W_bb' i_b' =: E_b`` and
+    currents ``|i_b| <= imax_b`` (OpenDSS's load models are bounded; chargers ``|sigma| n / m``). For a charger
+    branch ``b`` of candidate ``k`` (wye or delta: ``u_b`` is its branch voltage), ``u_b + W_bb i_b = u0_b - sum_{b' != b} W_bb' i_b' =: E_b`` and
     ``i_b = conj(sigma n_k) / conj(u_b)``; multiplying by ``conj(u_b)`` and taking real parts,
     ``m^2 + n_k Re(W_bb conj(sigma)) <= m |E_b|`` with ``m = |u_b|``. The candidate's other branches grow with
     ``n_k`` too (``|W_bb'| |sigma'| n_k / m_lo``), which gives
@@ -499,7 +499,10 @@ def transfer_caps(red: Reduction, lo, hi, branch_lo_v, branch_hi_v):
     same = k_of[:, None] == k_of[None, :]  # charger branches of one candidate
     for j, b in enumerate(range(nb, red.M)):
         k = k_of[j]
-        if red.branch_to[b] >= 0 or m_lo[b] <= 0:
+        # delta (phase-to-phase) branches obey the same identity in their own branch voltage: the reduced
+        # network's variables are branch voltages, and the hypothesis bounds them (operating condition below,
+        # the sum of the two nodes' upper limits above)
+        if m_lo[b] <= 0 or not np.isfinite(m_hi[b]):
             continue
         others = np.ones(red.M, dtype=bool)
         others[b] = False
