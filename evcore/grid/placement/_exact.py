@@ -227,18 +227,43 @@ class _Search:
         if enc is not None:
             up_ok = enc.upper0[iu] <= self.q_upper[rows_up] - self.q_margin[rows_up]
             low_ok = enc.lower0[il] >= self.q_lower[rows_low] + self.q_margin[rows_low]
-            if enc.existence and up_ok.all() and low_ok.all():
+            if enc.existence and up_ok.all() and low_ok.all() and self.operating_condition(enc, n) == "met":
                 return "feasible", enc
         if enc is None or not enc.all_solutions:
             enc, ref = self.enclosure(n, n, n, rows, ref, need_all=True, prior=prior)
             if enc is None:
                 return "undecided", None
+        if self.operating_condition(enc, n) == "broken":
+            # every solution meeting the hypothesis (which includes the operating condition) lies in the disc,
+            # and no point of the disc meets the condition: no such solution exists
+            return "infeasible", np.zeros(0, dtype=np.int64)
         up_bad = enc.lower0[iu] > self.q_upper[rows_up] + self.q_margin[rows_up]
         low_bad = enc.upper0[il] < self.q_lower[rows_low] - self.q_margin[rows_low]
         if up_bad.any() or low_bad.any():
             viol = np.concatenate([np.asarray(rows_up)[up_bad], np.asarray(rows_low)[low_bad]])
             return "infeasible", viol
         return "undecided", None
+
+    def operating_condition(self, enc, n):
+        """The instance's operating condition (chargers in operation and constant-power loads keep
+        ``terminal_vmin_pu`` of their base-case terminal voltage) over the enclosure's disc at the point ``n``:
+        ``"met"`` when every point of the disc meets it with the margin, ``"broken"`` when no point of the disc
+        meets it for some branch, else ``"open"``. Branch voltages are the reduced model's variables."""
+        red = self.red
+        nb = red.n_base
+        need = np.concatenate([np.asarray(self.inst._load_vmin_v, float), np.asarray(self.inst._charger_vmin_v, float)])
+        active = need > 0
+        active[nb:] &= np.asarray(n, dtype=float)[red.charger_candidate] > 0
+        if not active.any():
+            return "met"
+        m = np.abs(enc.u_c)[active]
+        r = np.asarray(enc.radius, dtype=float)[active] * (1.0 + 1e-12)
+        need = need[active]
+        if np.any(m + r < need * (1.0 - self.margin)):
+            return "broken"
+        if np.all(m - r >= need * (1.0 + self.margin)):
+            return "met"
+        return "open"
 
     def offer(self, n, ref, rows_up, rows_low, prior=None):
         """Check a candidate point; make it the incumbent if certified, verified and better."""
