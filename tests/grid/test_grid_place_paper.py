@@ -120,3 +120,17 @@ def test_native_kernels_match_their_twins():
     A1, l1, u1 = mccormick_rows(model, lo1, hi1, engine="native")
     A2, l2, u2 = mccormick_rows(model, lo1, hi1, engine="reference")
     assert (A1 != A2).nnz == 0 and np.array_equal(l1, l2) and np.array_equal(u1, u2)
+
+
+def test_baseline_infeasibility_claim_is_not_an_evcore_proof():
+    """The seed's method declaring its relaxation empty (seen on the downtown case, where evcore certifies a
+    verified optimum) is kept as its claim; only evcore's own siting MILP turns infeasibility into an error."""
+    inst = random_instance(demo_feeder(), 2)
+    raw = dict(status="infeasible", chargers=None, bound=-math.inf, nodes=0, proven_infeasible=True,
+               reason="the bilinear model's McCormick relaxation is empty (the seed's claim)")
+    for method in ("paper", "scip"):
+        result = finalize(inst, dict(raw), method, 1e-4, 0.1)
+        assert result.status == "infeasible" and not result.verified
+        assert result.certificate["method_proven_infeasible"] and not result.certificate["proven_infeasible"]
+    with pytest.raises(InfeasibleError):
+        finalize(inst, dict(raw), "exact", 1e-4, 0.1)

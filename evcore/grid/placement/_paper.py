@@ -206,7 +206,11 @@ def solve_paper(instance, *, gap=1e-4, time_limit=None, max_nodes=None, reporter
         if incumbent is not None:
             return dict(status="optimal", chargers=incumbent, bound=inc_value, nodes=0, lps=counter["lps"],
                         milps=0, sbt_seconds=time.perf_counter() - t0)
-        raise
+        # the model's relaxation is empty: the seed's method claims infeasibility (for its own model, with its
+        # assumed voltage boxes); evcore does not take it as a proof (see _solve.finalize)
+        return dict(status="infeasible", chargers=None, bound=-math.inf, nodes=0, proven_infeasible=True,
+                    reason="the bilinear model's McCormick relaxation is empty (the seed's claim)",
+                    lps=counter["lps"], milps=0, sbt_seconds=time.perf_counter() - t0)
     sbt_seconds = time.perf_counter() - t0
     node_limit = max_nodes if max_nodes is not None else max_nodes_sbb
     heap = [(-np.inf, 0, lo, hi)]

@@ -118,8 +118,18 @@ def finalize(instance, raw, method, gap, wall_time) -> PlacementResult:
     claimed = raw["status"]
     n = raw.get("chargers")
     if n is None and claimed == "infeasible" and raw.get("proven_infeasible", False):
-        raise InfeasibleError(raw.get("reason", "no placement meets the siting rows, the demand and every grid "
-                                                "limit"), raw.get("solver_status"))
+        if method == "exact":
+            raise InfeasibleError(raw.get("reason", "no placement meets the siting rows, the demand and every grid "
+                                                    "limit"), raw.get("solver_status"))
+        # a baseline's infeasibility holds for its own model (assumed voltage boxes, McCormick, tolerances), not
+        # evcore's: only evcore's siting MILP may turn it into an InfeasibleError; otherwise the claim is kept
+        # (method_status, certificate["method_proven_infeasible"]) and the status says no answer was found
+        from ._milp import SitingMilp
+
+        if SitingMilp(inst).solve(np.zeros(K), np.asarray(inst.max_chargers, dtype=float)) is None:
+            raise InfeasibleError("no placement meets the siting rows (parking limits, demand, budget, "
+                                  "anti-clustering)", raw.get("solver_status"))
+        raw = dict(raw, proven_infeasible=False, method_proven_infeasible=True)
     violations = ()
     verified = False
     check = None
