@@ -40,7 +40,7 @@ def _run(base, seeds):
         inst = random_corner_instance(base, seed)
         best, best_n = brute_force(inst)
         try:
-            result = place(inst, gap=0.0, max_iterations=400)
+            result = place(inst, gap=0.0, max_iterations=200)
         except InfeasibleError:
             assert best is None, (seed, "proven infeasible but the enumeration found", best_n, best)
             continue
@@ -82,8 +82,8 @@ def _hypothesis_met(inst, check):
 @pytest.mark.parametrize("base_name", ["demo", "ieee13"])
 def test_outer_radius_holds_every_operating_point_within_the_limits(base_name):
     base = demo_feeder() if base_name == "demo" else ieee13_feeder()
-    tested = sum(_radius_case(random_corner_instance(base, 500 + seed), seed) for seed in range(8))
-    assert tested >= 20
+    tested = sum(_radius_case(random_corner_instance(base, 500 + seed), seed) for seed in range(6))
+    assert tested >= 15
 
 
 def _radius_case(inst, seed):
@@ -97,7 +97,7 @@ def _radius_case(inst, seed):
     u0 = red.solve(np.zeros(K), red.u0)
     ref = Reference(red, u0, np.zeros(K))
     tested = 0
-    for _ in range(8):
+    for _ in range(6):
         lo = np.floor(rng.uniform(0, 0.6, K) * nmax)
         hi = np.minimum(nmax, lo + rng.integers(0, int(nmax.max()) + 1, K))
         c = np.round(lo + rng.uniform(0, 1, K) * (hi - lo))
@@ -155,7 +155,7 @@ def test_transfer_caps_hold_for_every_operating_point_within_the_limits(base_nam
     base = demo_feeder() if base_name == "demo" else ieee13_feeder()
     rng = np.random.default_rng(11)
     tested = capped = 0
-    for seed in range(600, 612):
+    for seed in range(600, 609):
         inst = random_corner_instance(base, seed)
         search = _Search(inst, margin=1e-8, gap=0.0, time_limit=None, max_nodes=None, reporter=None)
         K = inst.n_candidates
