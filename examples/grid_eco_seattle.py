@@ -12,6 +12,19 @@ not legible in our copy: the script sweeps it and reports which radii give the s
 counts (downtown 9 stations / 157 chargers, residential 3 / 160). For the radius reproducing the seed (or the
 first radius) it writes the map of candidates and chosen sites, the voltage profile before and after and the
 transformer loading, and every run's table.
+
+What the sweep finds (voltage limits only, ``--no-transformer-limits``; priorities from evcore's sensitivity sweep,
+every run certified optimal and power-flow verified unless noted; measured 2026-12-03 on the shared 2-core machine):
+
+* downtown: the seed's 9 stations appear for radii 99-105 m (9 stations / 159 chargers, objective 6.353672);
+  97 m and below give 10 stations (163-183 chargers), 107 m and above 7 or fewer; no radius gives 157 chargers
+  (the 2-charger difference is within what other eq. 9 priorities would move). 200 m and above: the siting rows
+  alone are infeasible (demand 71).
+* residential: 0-50 m: 4 stations / 205; 75 and 100 m: 5 / 191 (not closed in 300 s, gap 0.9-1.2 %); 110 m:
+  4 / 191; 125-250 m: 2 / 157; 300 m and above: proven infeasible. No radius gives the seed's 3 / 160.
+* with the service-transformer limits (the default here): downtown is proven infeasible (a service transformer
+  already over its rating is held to its base-case current and most candidates feed it); residential 0 m is
+  certified with the same placement as without them.
 """
 
 import argparse
