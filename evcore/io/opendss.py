@@ -171,7 +171,64 @@ def solve(path, regulator_taps=None, tolerance=1e-10, max_iterations=100, max_co
 
 
 def read(path, regulator_taps=None, *, max_control_iterations=None) -> OpenDSSFeeder:
-    """Compile an OpenDSS master file and return ``(document, report)`` (see the module docstring)."""
+    """Compile an OpenDSS master file and return ``(document, report)`` (see the module docstring).
+
+    The compile runs in a forked child process: OpenDSS's C library aborts the whole process on some
+    malformed files (``free(): invalid pointer`` on a line such as ``... lengtnand.ld1 ...``), and a user's
+    typo must end in an :class:`InputError`, not in a dead interpreter.
+    """
+    engine()  # a missing extra is reported here, in this process
+    _check_path(path)
+    return _isolated(_read, path, regulator_taps, max_control_iterations)
+
+
+def _isolated(function, *args):
+    """``function(*args)`` in a forked child; its result or exception comes back; a crash is an InputError."""
+    import multiprocessing
+    import pickle
+    import signal
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: run in process
+        return function(*args)
+    receive, send = context.Pipe(duplex=False)
+
+    def child():
+        receive.close()
+        try:
+            payload = ("ok", function(*args))
+        except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the parent
+            payload = ("error", exc)
+        try:
+            send.send_bytes(pickle.dumps(payload))
+        except Exception as exc:  # an exception that does not pickle
+            send.send_bytes(pickle.dumps(("error", RuntimeError(f"{type(payload[1]).__name__}: {exc}"))))
+        send.close()
+        os._exit(0)
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+    try:
+        data = receive.recv_bytes()
+    except EOFError:
+        data = None
+    finally:
+        receive.close()
+        process.join()
+    if data is None:
+        code = process.exitcode
+        why = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+        raise InputError(str(args[0]), f"OpenDSS crashed while compiling it ({why}): check the file's syntax "
+                                        "near the last line OpenDSS reported above")
+    kind, value = pickle.loads(data)
+    if kind == "error":
+        raise value
+    return value
+
+
+def _read(path, regulator_taps=None, max_control_iterations=None) -> OpenDSSFeeder:
     report = dict(source=str(path), notes=[], regulated_transformers=[], refused=[])
     dss = _compile(path, regulator_taps, max_control_iterations=max_control_iterations, report=report)
     circuit = dss.ActiveCircuit
