@@ -26,6 +26,10 @@ Inputs are named tuples (:class:`Problem`, :class:`Candidates`, :class:`State`,
 :class:`Settings`, :class:`Limits`): the arrays in them are the whole state of a run, so a call
 that returns to report progress continues exactly where it stopped. Plain-Python twins:
 :mod:`evcore.assign._best_reference`.
+
+(Past 600 lines on purpose: the three neighbourhoods, the penalty update and path relinking all read and
+update the same per-step candidate and member lists; kept in one file, the search reads as the one
+algorithm it is, in the order of a step.)
 """
 
 from __future__ import annotations
