@@ -18,6 +18,9 @@ it (``from_glm``, ``from_opendss``, ``from_json``): imports point one way, grid 
 
 Reference: seed 002, §III-B, eqs. (11)-(15) (current-voltage formulation over a three-phase
 equivalent circuit).
+
+(Past 600 lines: the validated dataclass, its load edits (scaled, added) and the readers' entry points are
+one instance's contract; split, each part would reach into the others' private checks.)
 """
 
 from __future__ import annotations
