@@ -106,6 +106,14 @@ def test_readme_keeps_the_two_commands_on_top_and_names_no_checkout_files():
     assert "shared/data" not in text, "README examples must not rely on the project's reference-data folder"
 
 
+def test_scripts_the_readme_names_exist():
+    text = README.read_text(encoding="utf-8")
+    named = set(re.findall(r"\b((?:benchmarks|examples)/[\w.-]+\.py)\b", text))
+    assert any(n.startswith("benchmarks/") for n in named)
+    missing = sorted(n for n in named if not (README.parent / n).is_file())
+    assert not missing, f"README names scripts that do not exist: {missing}"
+
+
 def test_every_readme_snippet_runs_in_an_empty_folder(tmp_path):
     found = snippets(README.read_text(encoding="utf-8"))
     kinds = {kind for kind, _, _ in found}
