@@ -63,7 +63,8 @@ def _check_path(path):
         raise InputError("path", f"must be a path to an OpenDSS master file, got {type(path).__name__}")
     path = Path(path).resolve()
     if not path.is_file():
-        raise InputError(str(path), "no OpenDSS file there")
+        raise InputError(str(path), "no OpenDSS file there (the IEEE test feeders ship with OpenDSS: "
+                                    "github.com/dss-extensions/electricdss-tst, sourceforge.net/projects/electricdss)")
     return path
 
 
