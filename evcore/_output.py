@@ -36,6 +36,7 @@ def note(text: str) -> None:
 
 
 def write_json(data, path) -> Path:
+    """Write ``data`` (dicts, lists, numpy arrays and scalars) as indented JSON; return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(to_jsonable(data), indent=2) + "\n")
@@ -54,6 +55,7 @@ def rows_to_csv(rows: list[dict]) -> str:
 
 
 def write_csv(rows: list[dict], path) -> Path:
+    """Write a list of dicts (one per row, same keys) as CSV with a header; return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(rows_to_csv(rows))

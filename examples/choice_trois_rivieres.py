@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evcore._output import write_csv
+from evcore.io import write_csv
 from evcore.choice import read_trois_rivieres, solve
 from evcore.plotting import new_figure, save_figure
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evcore._output import write_csv, write_json
+from evcore.io import write_csv, write_json
 from evcore.errors import InfeasibleError
 from evcore.grid import Feeder, PlacementInstance, place
 from evcore.grid.placement.analysis import plot_sites, plot_transformer_loading, plot_voltage_change

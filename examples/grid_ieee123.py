@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evcore._output import write_csv, write_json
+from evcore.io import write_csv, write_json
 from evcore.grid import Feeder, compare_engines, power_flow, sensitivity_sweep
 from evcore.grid._opendss import opendss_solve
 from evcore.grid.analysis import plot_grid_impact, plot_voltage_profile, voltage_rows

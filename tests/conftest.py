@@ -1,5 +1,14 @@
 """Test-session hooks shared by every part."""
 
+import os
+
+from hypothesis import settings
+
+# Property tests are derandomized: CI sees the same inputs on every run (a failure is reproducible, never
+# flaky). EVCORE_FUZZ_RANDOM=1 explores new inputs, for hunting locally.
+settings.register_profile("evcore", derandomize=not os.environ.get("EVCORE_FUZZ_RANDOM"), deadline=None)
+settings.load_profile("evcore")
+
 
 def pytest_terminal_summary(terminalreporter):
     try:

@@ -138,3 +138,15 @@ def test_missing_optional_engine_is_one_line_naming_the_extra(tmp_path):
     no_traceback(completed)
     assert completed.returncode == 2, completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1 and "evcore[opendss]" in completed.stderr
+
+
+@pytest.mark.parametrize("argv, origin", [
+    (["assign", "{tmp}/gap1.txt"], "OR-Library"),
+    (["choice", "--hm14", "{tmp}/hm14.data", "--stations", "2"], "Haase"),
+    (["grid", "pf", "{tmp}/feeder.glm"], "github.com/gridlab-d"),
+    (["grid", "pf", "{tmp}/feeder.json"], "Feeder.to_json"),
+], ids=["gap", "hm14", "glm", "feeder-json"])
+def test_a_missing_outside_file_says_where_such_files_come_from(argv, origin, tmp_path, capsys):
+    """Issue 12.5: paths for what evcore may not ship, with an error that says where such files come from."""
+    returned, _, err = in_process([a.format(tmp=tmp_path) for a in argv], capsys)
+    assert returned == 2 and origin in err and "Traceback" not in err, err

@@ -371,3 +371,18 @@ def test_quiet_flag_silences_progress_and_is_restored(capsys):
     assert main(["-q", "queue", "mmc", "-c", "2", "--arrival-rate", "1", "--service-rate", "1"]) == 0
     assert not progress.is_quiet()  # a library user in the same process gets lines again
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("package", ["joint", "choice", "grid", "assign", "siting"])
+def test_every_method_package_has_the_one_solve_shape(package):
+    """``solve(instance, method=..., *, time_limit, max_iterations, seed, progress, **options)`` (issue 13.2)."""
+    import importlib
+    import inspect
+
+    solve = importlib.import_module(f"evcore.{package}").solve
+    params = inspect.signature(solve).parameters
+    names = list(params)
+    assert names[:2] == ["instance", "method"]
+    for keyword in ("time_limit", "max_iterations", "seed", "progress"):
+        assert params[keyword].kind is inspect.Parameter.KEYWORD_ONLY and params[keyword].default in (None, False)
+    assert any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())

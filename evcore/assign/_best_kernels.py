@@ -26,6 +26,10 @@ Inputs are named tuples (:class:`Problem`, :class:`Candidates`, :class:`State`,
 :class:`Settings`, :class:`Limits`): the arrays in them are the whole state of a run, so a call
 that returns to report progress continues exactly where it stopped. Plain-Python twins:
 :mod:`evcore.assign._best_reference`.
+
+(Past 600 lines on purpose: the three neighbourhoods, the penalty update and path relinking all read and
+update the same per-step candidate and member lists; kept in one file, the search reads as the one
+algorithm it is, in the order of a step.)
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from ..heuristics import random_below
 from ..heuristics.clock import now, now_jit
 from ._kernels import CAPACITY_TOLERANCE, compute_loads, total_cost
 
@@ -58,8 +63,6 @@ VALUE_SLOTS = 3
 # Columns of the trace.
 TRACE_ITERATION, TRACE_SECONDS, TRACE_OBJECTIVE = range(3)
 TRACE_COLUMNS = 3
-
-_MULTIPLIER = np.uint64(0x2545F4914F6CDD1D)
 
 
 class Problem(NamedTuple):
@@ -188,24 +191,8 @@ class Limits(NamedTuple):
     gap: float  # stop once best - bound <= gap * max(|best|, 1e-12)
 
 
-# --- random numbers (xorshift64*: tiny, reproducible, with a Python twin) -----------------------
-
-
-@njit(cache=True)
-def random_next(rng):
-    """Advance the xorshift64* state ``rng`` (uint64, shape (1,)) and return 64 random bits."""
-    x = rng[0]
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    rng[0] = x
-    return x * _MULTIPLIER
-
-
-@njit(cache=True)
-def random_below(rng, count):
-    """Uniform integer in ``[0, count)`` (``count >= 1``)."""
-    return np.int64((random_next(rng) >> np.uint64(11)) % np.uint64(count))
+# Random numbers: the shared explicit-state xorshift64* of evcore.heuristics (``random_below(rng, n)``;
+# plain twin ``evcore.heuristics.RandomStream``).
 
 
 # --- feasibility and penalised-value bookkeeping ------------------------------------------------

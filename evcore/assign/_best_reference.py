@@ -9,29 +9,21 @@ from __future__ import annotations
 
 import math
 
+from ..heuristics import RandomStream
 from ._reference import loads_reference, penalized_value_reference
 
-_MASK = (1 << 64) - 1
 _TIE = 1e-9
 _CAPACITY_TOLERANCE = 1e-9
 
 
-class XorShiftReference:
-    """xorshift64* with a Python-int state (``random_next`` / ``random_below``)."""
+class XorShiftReference(RandomStream):
+    """The kernels' generator state as a twin stream (``below(n)`` is ``random_below(rng, n)``)."""
 
     def __init__(self, state: int):
-        self.state = state & _MASK
-
-    def next(self) -> int:
-        x = self.state
-        x ^= x >> 12
-        x ^= (x << 25) & _MASK
-        x ^= x >> 27
-        self.state = x
-        return (x * 0x2545F4914F6CDD1D) & _MASK
+        super().__init__(state=state)
 
     def below(self, count: int) -> int:
-        return (self.next() >> 11) % count
+        return self.random_below(count)
 
 
 def candidates_reference(allowed, reduced_cost, cost, threshold, max_candidates):

@@ -108,7 +108,18 @@ def demo(out_dir: Path) -> dict:
     return {
         "headline": "60 EVs to 10 stations: " + ", ".join(
             f"{m} {r.objective:.2f}" for m, r in results.items()) + f" (HiGHS optimum {optimum:.2f})",
-        "lines": [f"{m}: {'reaches the optimum' if abs(r.objective - optimum) <= 1e-6 * max(1, optimum) else 'gap ' + format((r.objective - optimum) / optimum, '.3%')} in {r.wall_time:.2f} s"
+        "lines": [f"{m}: {'reaches the optimum' if abs(r.objective - optimum) <= 1e-6 * max(1, optimum) else 'gap ' + format((r.objective - optimum) / optimum, '.3%')} in {_seconds_to(r, optimum):.2f} s"
                   for m, r in results.items() if m != "exact"],
         "files": [str(f) for f in files],
     }
+
+
+def _seconds_to(result, optimum: float) -> float:
+    """Search time (the trace's clock, which starts after the kernels are compiled) at which ``result``
+    first reached ``optimum``; its whole wall time when the trace does not show it."""
+    trace = result.trace
+    if trace is not None and len(trace) and "seconds" in trace.dtype.names:
+        hit = abs(trace["objective"] - optimum) <= 1e-6 * max(1.0, abs(optimum))
+        if hit.any():
+            return float(trace["seconds"][hit.argmax()])
+    return float(result.wall_time)

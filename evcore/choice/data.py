@@ -1,26 +1,8 @@
 """The Trois-Rivières (Québec) charging-station data as a :class:`ChoiceInstance`.
 
 The files are read by :mod:`evcore.io.trois_rivieres`; this module maps them to the model.
-The folder holds (variant ``"Simple"`` or ``"Distance"``):
-
-``ListNodes.json``
-    ``{node id: population}`` for the 317 network nodes (same order and values as the classes).
-``Stations_<variant>.json``
-    A list of candidate sites: ``Location`` (node id), ``MaxOutlets``, ``isLevel3``,
-    ``StartingOutlets`` (outlets standing before year 1; 0 everywhere in this data).
-    Identical for both variants.
-``UserClasses_<variant>.json``
-    A list of user classes, one per node: ``Home``, ``Population``, ``StationChoiceSet``
-    (indices of the sites the class considers), ``StationConstants`` (one per site),
-    ``StationCoefficients`` (``{site: [utility of 0, 1, ..., MaxOutlets outlets]}``),
-    ``OptOutChoiceSet`` and ``OptOutConstants`` (the no-public-station alternatives), and
-    ``FactorOrder``/``FactorScale``/``FactorLoading`` (normal error components of the original
-    simulation model; not used here). The two variants differ only in ``StationConstants``.
-``GrowthFunction_Simple.txt``, ``GrowthFunction_Distance_FixedSolution.txt``
-    JSON ``{"0": {Startpoint, Endpoint, Slope, Intercept}, ...}``: a piecewise-linear map
-    ``g(p) = Slope * p + Intercept`` on ``[Startpoint, Endpoint)`` of the EV share ``p`` of the
-    population from one year to the next. Iterated from ``p = 0`` it gives the year-by-year
-    shares, which are exactly the segments' end points (the last segment is the identity).
+The folder's files and fields are described in :mod:`evcore.io.trois_rivieres`. The two variants
+(``"Simple"``, ``"Distance"``) differ only in ``StationConstants``.
 
 Mapping to the model (the multinomial logit restated in the issue):
 

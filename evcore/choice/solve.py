@@ -32,6 +32,9 @@ Statuses (:mod:`evcore.results`): ``optimal`` when the proven relative gap is at
 :data:`OPTIMALITY_GAP` (1e-5), ``gap_reached`` when it is within the ``gap`` asked for,
 ``time_limit``/``iteration_limit`` when a limit stopped the run (best plan so far, proven gap),
 ``feasible`` when a method returns a plan it cannot bound.
+
+(A little past 600 lines: the method table, the argument checks shared by every method and the
+certificate rules above are kept together, so what "optimal" means is decided in one place.)
 """
 
 from __future__ import annotations

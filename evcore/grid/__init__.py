@@ -53,7 +53,12 @@ from .profile import PowerFlowProfileResult, power_flow_profile
 from .sensitivity import SensitivityResult, compare_engines, grid_impact_index, sensitivity_sweep
 from .placement import CensusDemandResult, PlacementInstance, PlacementResult, census_demand, place
 
+#: The grid package's optimisation under the contract's name: ``evcore.grid.solve(instance, method=...)`` is
+#: :func:`place` (every method package has a ``solve``; power flow and the sweep are analyses, not solves).
+solve = place
+
 __all__ = [
+    "solve",
     "Feeder",
     "BusCoordinates",
     "LOAD_MODELS",

@@ -158,14 +158,13 @@ def _run_sensitivity(args) -> int:
 
 
 def _ieee13_master():
-    """The IEEE 13-node OpenDSS files, if reachable: $EVCORE_IEEE13 or the project's shared data folder."""
+    """The IEEE 13-node OpenDSS master file named by $EVCORE_IEEE13, if it is a file.
+
+    Only an explicit path: a folder found relative to the package would make the demo give
+    other results in a source checkout than after ``pip install .`` (issue 12.5)."""
     env = os.environ.get("EVCORE_IEEE13")
-    candidates = [Path(env)] if env else []
-    root = Path(__file__).resolve().parents[3]
-    candidates.append(root / "shared" / "data" / "feeders" / "ieee13" / "IEEE13Nodeckt.dss")
-    for c in candidates:
-        if c.is_file():
-            return c
+    if env and Path(env).is_file():
+        return Path(env)
     return None
 
 

@@ -240,20 +240,39 @@ def grid_impact_index(voltage_pu, base_voltage_pu, current_a, base_current_a, ra
         raise InputError("penalty_mode", f"must be 'perturbed' or 'increase', got {penalty_mode!r}")
 
     def v_violation(v):
-        return np.maximum(0.0, vmin_pu - v) + np.maximum(0.0, v - vmax_pu)
+        low = np.subtract(vmin_pu, v)
+        np.maximum(low, 0.0, out=low)
+        high = np.subtract(v, vmax_pu)
+        np.maximum(high, 0.0, out=high)
+        low += high  # at most one of the two is non-zero: the sum is exact
+        return low
 
     rating = np.where(np.isnan(rated_current_a), 1.0, rated_current_a)
 
     def i_violation(i):
         return np.where(np.isnan(rated_current_a), 0.0, np.maximum(0.0, i - rating))
 
-    v_pen = v_violation(voltage_pu)
+    voltage_pu = np.asarray(voltage_pu, dtype=float)
+    base_voltage_pu = np.asarray(base_voltage_pu, dtype=float)
+    base_pen = v_violation(base_voltage_pu) if penalty_mode == "increase" else None
+    # VI row by row in blocks that stay in cache (a sweep's K x n magnitudes are tens of MB; whole-array
+    # temporaries would stream them through memory five times); each row's sum is the same as in one piece
+    vi = np.empty(voltage_pu.shape[0])
+    block = max(1, 2 ** 18 // max(1, voltage_pu.shape[1]))
+    for start in range(0, voltage_pu.shape[0], block):
+        v = voltage_pu[start:start + block]
+        v_pen = v_violation(v)
+        if base_pen is not None:
+            v_pen -= base_pen
+            np.maximum(v_pen, 0.0, out=v_pen)
+        dv = np.subtract(v, base_voltage_pu)
+        np.abs(dv, out=dv)
+        v_pen *= penalty
+        dv += v_pen
+        vi[start:start + block] = dv.sum(axis=1)
     over = i_violation(current_a)
     if penalty_mode == "increase":
-        v_pen = np.maximum(0.0, v_pen - v_violation(base_voltage_pu))
         over = np.maximum(0.0, over - i_violation(base_current_a))
-    dv = np.abs(voltage_pu - base_voltage_pu) + penalty * v_pen
-    vi = dv.sum(axis=1)
     di = (np.abs(current_a - base_current_a) + penalty * over) / rating
     ci = di.sum(axis=1) if di.size else np.zeros(voltage_pu.shape[0])
     vi_n = vi / vi.max() if vi.size and vi.max() > 0 else np.zeros_like(vi)
@@ -416,48 +435,57 @@ def sensitivity_sweep(feeder: Feeder, candidates=None, *, rating_kw: float = 7.2
     # the tolerance (full Newton in Python for a candidate that stalls). Linear: one such step, the
     # first-order response to the charger.
     factors = sysm.factor_args(lu)
-    v_all = np.empty((len(nodes), sysm.n), dtype=complex)
     iters = np.zeros(len(nodes), dtype=np.int64)
     converged = np.zeros(len(nodes), dtype=bool)
     args = sysm.network_args(base_kva)
     charger_base = np.ascontiguousarray(sysm.base_v[nodes])
     threads = sweep_threads(workers, len(nodes) * sysm.n) if engine == "exact" else 1
     trace = TraceRecorder(("candidates_done", "seconds"))
-    # Candidates go to C++ in chunks so that the time limit and progress reports apply between them.
-    chunk = max(64, 16 * threads) if (time_limit is not None or report.enabled) else max(len(nodes), 1)
+    # Candidates go to C++ in chunks: the time limit and progress reports apply between them, and each
+    # chunk's complex voltages live in one reused buffer that stays in cache while its magnitudes and
+    # transformer currents are taken (the whole K x n complex array of a large sweep is 16 bytes a value,
+    # page-faulted afresh on every call). Every candidate is solved on its own: chunks change no answer.
+    chunk = min(max(64, 16 * threads), max(len(nodes), 1))
+    buffer = np.empty((chunk, sysm.n), dtype=complex)
+    vm = np.empty((len(nodes), sysm.n))
+    gather = T.shape[0] and (np.diff(T.indptr) > 0).all()
+    im = np.empty((len(nodes), T.shape[0]))
     done = 0
+    stalled_total = 0
     status = OPTIMAL
     while done < len(nodes):
         if time_limit is not None and time.perf_counter() - started > time_limit:
             status = TIME_LIMIT
             break
         sl = slice(done, min(len(nodes), done + chunk))
+        v_chunk = buffer[:sl.stop - sl.start]
         _native().sweep(v_base, *args, *factors, nodes[sl], charger_va, charger_base[sl], tolerance_pu,
-                        max_chord_iterations, threads, engine == "linear", v_all[sl], iters[sl], converged[sl])
+                        max_chord_iterations, threads, engine == "linear", v_chunk, iters[sl], converged[sl])
+        if engine != "linear":
+            stalled = np.flatnonzero(~converged[sl])
+            if stalled.size:  # full Newton for the candidates the chord iterations gave up on
+                stalled_total += stalled.size
+                v_fix, it_fix = _newton_candidates(sysm, nodes[sl][stalled], charger_va, v_base, tolerance_pu,
+                                                   base_kva)
+                v_chunk[stalled] = v_fix
+                iters[sl][stalled] += it_fix
+        np.abs(v_chunk, out=vm[sl])
+        vm[sl] /= sysm.base_v
+        if gather:
+            # gather-multiply-reduce over T's entries (every row has some): no BLAS call, whose threads
+            # can spin for milliseconds on a busy machine for a product this small
+            im[sl] = np.abs(np.add.reduceat(v_chunk[:, T.indices] * T.data, T.indptr[:-1], axis=1))
+        elif T.shape[0]:
+            im[sl] = np.abs((T @ v_chunk.T).T)
         done = sl.stop
         trace.append(candidates_done=done, seconds=time.perf_counter() - started)
         report.report(done, message=f"{done}/{len(nodes)} candidates")
+    if stalled_total:
+        report.report(done, message=f"{stalled_total} candidates solved by full Newton", force=True)
     if done < len(nodes):  # keep the candidates evaluated before the limit
-        names, nodes, v_all, iters, converged = names[:done], nodes[:done], v_all[:done], iters[:done], converged[:done]
+        names, nodes, vm, im, iters = names[:done], nodes[:done], vm[:done], im[:done], iters[:done]
     if engine == "linear":
         iters[:] = 0
-    else:
-        stalled = np.flatnonzero(~converged)
-        if stalled.size:
-            report.report(done, message=f"{stalled.size} candidates left to full Newton", force=True)
-            v_fix, it_fix = _newton_candidates(sysm, nodes[stalled], charger_va, v_base, tolerance_pu, base_kva)
-            v_all[stalled] = v_fix
-            iters[stalled] += it_fix
-
-    vm = np.abs(v_all) / sysm.base_v
-    if T.shape[0] and (np.diff(T.indptr) > 0).all():
-        # gather-multiply-reduce over T's entries (every row has some): no BLAS call, whose threads
-        # can spin for milliseconds on a busy machine for a product this small
-        im = np.abs(np.add.reduceat(v_all[:, T.indices] * T.data, T.indptr[:-1], axis=1))
-    elif T.shape[0]:
-        im = np.abs((T @ v_all.T).T)
-    else:
-        im = np.zeros((len(nodes), 0))
     base_im = np.abs(T @ v_base)
     idx = grid_impact_index(vm, base.magnitude_pu, im, base_im, rating, vmin_pu=vmin_pu, vmax_pu=vmax_pu,
                             penalty=penalty, temperature=temperature, penalty_mode=penalty_mode)

@@ -12,9 +12,6 @@
 - Operators over integer vectors (selection, crossover, mutation, annealing, elite pool), all
   ``@njit(cache=True)``, drawing from the explicit stream; plain twins in ``_reference``.
 - A monotonic clock readable inside kernels: :func:`now_jit` (and :func:`now` from Python).
-
-``evcore.heuristics._kernels`` keeps the older operators that draw from Numba's global
-generator until evcore.siting moves to the explicit stream.
 """
 
 from ._operators import (

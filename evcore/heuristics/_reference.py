@@ -4,8 +4,7 @@
 :mod:`evcore.heuristics._rng`. Each operator twin takes ``rng``, anything with a
 ``random_sample()`` method, and draws the same uniforms in the same order as its kernel: a
 :class:`RandomStream` of seed ``s`` follows the operators of :mod:`evcore.heuristics._operators`
-given ``rng_state(s)``, and a ``numpy.random.RandomState(s)`` follows the legacy global-generator
-operators of :mod:`evcore.heuristics._kernels` after ``seed_rng(s)``.
+given ``rng_state(s)``.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ never imports a method.
 
 from __future__ import annotations
 
+from .._output import write_csv, write_json
 from ._text import Tokens, parse_float, parse_int, read_text
 
-__all__ = ["read_text", "parse_float", "parse_int", "Tokens"]
+# write_json / write_csv: results (``result.to_dict()``, ``result.to_frame()`` rows) to files, the way
+# evcore's own CLI writes them (numpy values made JSON-ready, parent folders created).
+__all__ = ["read_text", "parse_float", "parse_int", "Tokens", "write_json", "write_csv"]

@@ -121,7 +121,8 @@ def _tokenize(path, model, defines, depth, seen):
     source = str(path)
     if depth > MAX_INCLUDE_DEPTH:
         raise InputError(source, f"#include nested deeper than {MAX_INCLUDE_DEPTH} (a cycle?)")
-    text = _strip_comments(read_text(path, what="GridLAB-D model file"), source)
+    text = _strip_comments(read_text(path, what="GridLAB-D model file", origin=(
+        "GridLAB-D models: GridLAB-D's own test files and the PNNL taxonomy feeders, github.com/gridlab-d")), source)
     included = {}
     if "#" in text or "${" in text:
         lines = text.split("\n")

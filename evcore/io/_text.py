@@ -36,14 +36,15 @@ def where(source, line: int | None) -> str:
     return f"{source}:{line}" if line is not None else str(source)
 
 
-def read_text(path, *, what: str = "file") -> str:
+def read_text(path, *, what: str = "file", origin: str | None = None) -> str:
     """Read a text file as UTF-8 (a UTF-8 byte-order mark is skipped).
 
     Raises :class:`InputError` (field: the path) when the path is not a path, the file is
     missing, a folder, not a regular file (a device such as ``/dev/zero`` or a pipe, which
     would never end), unreadable, larger than :data:`MAX_TEXT_BYTES`, binary (NUL bytes),
     UTF-16/32, or not valid UTF-8. An empty file gives ``""`` (the reader says what it expected;
-    :class:`Tokens` says the file is empty).
+    :class:`Tokens` says the file is empty). ``origin`` tells a user whose file is missing where such
+    files come from (added to that message).
     """
     source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
     if not isinstance(source, str):
@@ -53,7 +54,7 @@ def read_text(path, *, what: str = "file") -> str:
     try:
         status = os.stat(source)
     except FileNotFoundError:
-        raise InputError(source, f"no such {what}") from None
+        raise InputError(source, f"no such {what}" + (f" ({origin})" if origin else "")) from None
     except (OSError, ValueError) as exc:
         raise InputError(source, f"cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
     if stat.S_ISDIR(status.st_mode):

@@ -41,7 +41,8 @@ def read(path_or_dict) -> dict:
         raise InputError("path", f"must be a path to a feeder JSON file or a dict, got {type(path_or_dict).__name__}")
     source = os.fspath(path_or_dict)
     if not Path(source).exists():
-        raise InputError(source, "no feeder file there")
+        raise InputError(source, "no feeder file there (evcore's feeder JSON: Feeder.to_json writes one from a "
+                                 "GLM or OpenDSS feeder; evcore ships a demo feeder, evcore/grid/data/demo_feeder.json)")
     text = read_text(source, what="feeder JSON file")
     try:
         doc = json.loads(text, parse_float=_finite_float, parse_constant=_no_constant)

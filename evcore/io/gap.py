@@ -29,6 +29,10 @@ from ._text import Tokens, read_text, where
 
 __all__ = ["GAPData", "read", "write", "MAX_PAIRS"]
 
+#: Where GAP files come from (said when one is missing).
+ORIGIN = ("OR-Library's GAP files: people.brunel.ac.uk/~mastjjb/jeb/orlib/gapinfo.html; "
+          "evcore.io.gap.write or evcore.assign.write_orlib_gap writes one")
+
 #: Largest agents x jobs a file may declare (the largest public GAP sets have 80 x 1,600).
 MAX_PAIRS = 10**8
 
@@ -93,7 +97,7 @@ def read(path) -> list[GAPData]:
         Unreadable, binary or UTF-16 file; a token that is not a finite number; sizes that are
         not positive integers; too few or too many numbers (file:line named).
     """
-    text = read_text(path, what="file")
+    text = read_text(path, what="file", origin=ORIGIN)
     source = os.fspath(path)
     name = Path(source).name
     tokens = Tokens(text, source)

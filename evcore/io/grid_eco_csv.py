@@ -52,7 +52,8 @@ class GridEcoCandidates(NamedTuple):
 
 def read(path) -> GridEcoCandidates:
     """Read a Grid-ECO candidate CSV; every problem raises :class:`InputError` naming file, line and column."""
-    text = read_text(path, what="candidate CSV file")
+    text = read_text(path, what="candidate CSV file", origin=(
+        "Grid-ECO candidate tables: the paper's Seattle data; the columns are listed in evcore.io.grid_eco_csv"))
     source = str(path)
     rows = list(csv.reader(io.StringIO(text)))
     # skip blank lines, keep their numbers for messages

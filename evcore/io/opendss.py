@@ -13,7 +13,8 @@ Refused with an :class:`~evcore.errors.InputError`: a second Vsource, power-conv
 not model (generators, PV systems, storage, ...), bus names OpenDSS accepted but that cannot be intended (a
 space, ``=`` or a parenthesis in a bus name: an unbalanced parenthesis in ``Bus1=`` makes OpenDSS swallow the
 rest of the line and default the element's values), nodes without a voltage base, and control loops that do
-not settle even after raising OpenDSS's control-iteration limit.
+not settle even after raising OpenDSS's iteration limits (its power-flow iterations per solution,
+``MaxIterations``, and its control iterations; IEEE 8500 needs the first raised: the report says so).
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ import numpy as np
 from ..errors import InputError, require
 
 __all__ = ["read", "solve", "sweep", "engine", "OpenDSSFeeder", "TAP_STEP_PU", "MAX_TAP_STEPS",
-           "DEFAULT_MAX_CONTROL_ITERATIONS"]
+           "DEFAULT_MAX_CONTROL_ITERATIONS", "DEFAULT_MAX_ITERATIONS"]
 
 #: Regulator tap step and range (the usual 32-step, +-10 % regulator).
 TAP_STEP_PU = 0.00625
 MAX_TAP_STEPS = 16
-#: Highest control-iteration limit the reader raises OpenDSS's to when controls do not settle.
+#: Limits the reader raises OpenDSS's to when a snapshot with the file's own limits does not converge:
+#: control iterations (OpenDSS's default 10) and power-flow iterations per solution (``MaxIterations``, 15).
 DEFAULT_MAX_CONTROL_ITERATIONS = 100
+DEFAULT_MAX_ITERATIONS = 100
 
 _UNIT_TO_KM = {0: 1.0, 1: 1.609344, 2: 0.3048, 3: 1.0, 4: 1e-3, 5: 0.0003048, 6: 2.54e-5, 7: 1e-5, 8: 1e-6}
 _BAD_BUS = re.compile(r"[\s=()\[\]]")
@@ -60,7 +63,8 @@ def _check_path(path):
         raise InputError("path", f"must be a path to an OpenDSS master file, got {type(path).__name__}")
     path = Path(path).resolve()
     if not path.is_file():
-        raise InputError(str(path), "no OpenDSS file there")
+        raise InputError(str(path), "no OpenDSS file there (the IEEE test feeders ship with OpenDSS: "
+                                    "github.com/dss-extensions/electricdss-tst, sourceforge.net/projects/electricdss)")
     return path
 
 
@@ -76,8 +80,8 @@ def _compile(path, regulator_taps, tolerance=None, max_iterations=None, max_cont
         os.chdir(cwd)
 
 
-def _compile_in(path, regulator_taps, tolerance, max_iterations, max_control_iterations, report):
-    path = _check_path(path)
+def _compile_circuit(path, regulator_taps, tolerance, max_iterations, max_control_iterations):
+    """Compile ``path``, fix the taps and set the solution limits; return the engine (not solved yet)."""
     dss = engine()
     dss.Text.Command = "clear"
     try:
@@ -108,33 +112,60 @@ def _compile_in(path, regulator_taps, tolerance, max_iterations, max_control_ite
         dss.Text.Command = "set controlmode=off"
     if tolerance is not None:
         dss.Text.Command = f"set tolerance={tolerance!r}"
-    if max_iterations is not None:
-        dss.Text.Command = f"set maxiterations={int(max_iterations)}"
     solution = circuit.Solution
-    limit = solution.MaxControlIterations
+    if max_iterations is not None:
+        solution.MaxIterations = _positive_int(max_iterations, "max_iterations")
     if max_control_iterations is not None:
-        if isinstance(max_control_iterations, bool) or not isinstance(max_control_iterations, (int, np.integer)) \
-                or max_control_iterations < 1:
-            raise InputError("max_control_iterations", f"must be a positive integer, got {max_control_iterations!r}")
-        solution.MaxControlIterations = int(max_control_iterations)
-        limit = int(max_control_iterations)
+        solution.MaxControlIterations = _positive_int(max_control_iterations, "max_control_iterations")
+    return dss
+
+
+def _positive_int(value, field):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(field, f"must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _compile_in(path, regulator_taps, tolerance, max_iterations, max_control_iterations, report):
+    path = _check_path(path)
+    dss = _compile_circuit(path, regulator_taps, tolerance, max_iterations, max_control_iterations)
+    solution = dss.ActiveCircuit.Solution
     solution.Solve()
     raised = None
-    if not solution.Converged and max_control_iterations is None and limit < DEFAULT_MAX_CONTROL_ITERATIONS:
-        # OpenDSS's default (15) is too low for some feeders (IEEE 8500 needs about 20): raise it and retry
-        raised = DEFAULT_MAX_CONTROL_ITERATIONS
-        solution.MaxControlIterations = raised
+    if not solution.Converged and max_iterations is None and max_control_iterations is None:
+        # The file's limits were too low. In a snapshot OpenDSS runs up to MaxControlIterations control steps
+        # (default 10), each a power flow of up to MaxIterations iterations (default 15); IEEE 8500 stops at
+        # its second control step because that power flow needs more than 15 (its own Run_8500Node.dss sets
+        # MaxIterations=20). Raise both and compile again, so that the controls settle from the file's
+        # initial state as OpenDSS would with the higher limits (a re-solve would continue from the
+        # half-settled taps of the failed run).
+        raised = dict(max_iterations=solution.MaxIterations, max_control_iterations=solution.MaxControlIterations,
+                      control_iterations=solution.ControlIterations, iterations=solution.Iterations)
+        dss = _compile_circuit(path, regulator_taps, tolerance, DEFAULT_MAX_ITERATIONS,
+                               DEFAULT_MAX_CONTROL_ITERATIONS)
+        solution = dss.ActiveCircuit.Solution
         solution.Solve()
     if not solution.Converged:
-        raise InputError(str(path), f"OpenDSS did not converge while settling its controls (control-iteration "
-                                    f"limit {solution.MaxControlIterations}); fix the taps (regulator_taps=) or "
-                                    "raise max_control_iterations")
+        raise InputError(str(path), f"OpenDSS did not converge while settling its controls (stopped at control "
+                                    f"iteration {solution.ControlIterations} of at most "
+                                    f"{solution.MaxControlIterations}, {solution.Iterations} power-flow iterations "
+                                    f"with at most {solution.MaxIterations} per solution); fix the taps "
+                                    "(regulator_taps=) or raise max_iterations / max_control_iterations")
     if report is not None:
         report["control_iterations"] = int(solution.ControlIterations)
         report["max_control_iterations"] = int(solution.MaxControlIterations)
+        report["iterations"] = int(solution.Iterations)
+        report["max_iterations"] = int(solution.MaxIterations)
         if raised is not None:
-            report["notes"].append(f"OpenDSS's control-iteration limit {limit} was too low to settle the controls; "
-                                   f"raised to {raised} (it needed {solution.ControlIterations})")
+            report["raised_limits"] = dict(raised, raised_to=dict(max_iterations=int(solution.MaxIterations),
+                                           max_control_iterations=int(solution.MaxControlIterations)))
+            report["notes"].append(
+                f"OpenDSS did not converge with the file's limits (MaxIterations {raised['max_iterations']} "
+                f"power-flow iterations per solution, control-iteration limit {raised['max_control_iterations']}): "
+                f"it stopped at control iteration {raised['control_iterations']} after {raised['iterations']} "
+                f"power-flow iterations. Raised to MaxIterations {solution.MaxIterations} and control-iteration "
+                f"limit {solution.MaxControlIterations} and compiled again: the controls settled in "
+                f"{solution.ControlIterations} control iterations ({solution.Iterations} power-flow iterations)")
     return dss
 
 
@@ -170,10 +201,73 @@ def solve(path, regulator_taps=None, tolerance=1e-10, max_iterations=100, max_co
     return names, volts, _node_bases(circuit, names)
 
 
-def read(path, regulator_taps=None, *, max_control_iterations=None) -> OpenDSSFeeder:
-    """Compile an OpenDSS master file and return ``(document, report)`` (see the module docstring)."""
+def read(path, regulator_taps=None, *, max_iterations=None, max_control_iterations=None) -> OpenDSSFeeder:
+    """Compile an OpenDSS master file and return ``(document, report)`` (see the module docstring).
+
+    ``max_iterations`` (OpenDSS's power-flow iterations per solution) and ``max_control_iterations`` set
+    OpenDSS's limits for the snapshot that settles the controls. Left ``None``, the file's own limits are used
+    and, if the snapshot does not converge with them, both are raised to 100 and the file compiled again; the
+    report's ``notes`` and ``raised_limits`` say so (``iterations``/``control_iterations`` what it took).
+
+    The compile runs in a forked child process: OpenDSS's C library aborts the whole process on some
+    malformed files (``free(): invalid pointer`` on a line such as ``... lengtnand.ld1 ...``), and a user's
+    typo must end in an :class:`InputError`, not in a dead interpreter.
+    """
+    engine()  # a missing extra is reported here, in this process
+    _check_path(path)
+    return _isolated(_read, path, regulator_taps, max_iterations, max_control_iterations)
+
+
+def _isolated(function, *args):
+    """``function(*args)`` in a forked child; its result or exception comes back; a crash is an InputError."""
+    import multiprocessing
+    import pickle
+    import signal
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: run in process
+        return function(*args)
+    receive, send = context.Pipe(duplex=False)
+
+    def child():
+        receive.close()
+        try:
+            payload = ("ok", function(*args))
+        except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the parent
+            payload = ("error", exc)
+        try:
+            send.send_bytes(pickle.dumps(payload))
+        except Exception as exc:  # an exception that does not pickle
+            send.send_bytes(pickle.dumps(("error", RuntimeError(f"{type(payload[1]).__name__}: {exc}"))))
+        send.close()
+        os._exit(0)
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    send.close()
+    try:
+        data = receive.recv_bytes()
+    except EOFError:
+        data = None
+    finally:
+        receive.close()
+        process.join()
+    if data is None:
+        code = process.exitcode
+        why = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit code {code}"
+        raise InputError(str(args[0]), f"OpenDSS crashed while compiling it ({why}): check the file's syntax "
+                                        "near the last line OpenDSS reported above")
+    kind, value = pickle.loads(data)
+    if kind == "error":
+        raise value
+    return value
+
+
+def _read(path, regulator_taps=None, max_iterations=None, max_control_iterations=None) -> OpenDSSFeeder:
     report = dict(source=str(path), notes=[], regulated_transformers=[], refused=[])
-    dss = _compile(path, regulator_taps, max_control_iterations=max_control_iterations, report=report)
+    dss = _compile(path, regulator_taps, max_iterations=max_iterations,
+                   max_control_iterations=max_control_iterations, report=report)
     circuit = dss.ActiveCircuit
     element = circuit.ActiveCktElement
     node_names = [s.lower() for s in circuit.YNodeOrder]

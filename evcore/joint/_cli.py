@@ -473,6 +473,13 @@ def demo(out_dir: Path) -> dict:
                   f"{'none' if s['certified_gap'] is None else format(s['certified_gap'], '.2e')}, "
                   f"gap to HiGHS {s['gap_to_highs']:.2e}, {s['seconds']} s" for s in solvers]
         + [f"R = {r['range_km']:g} km ({pairs[r['range_km']]} zone pairs within R): total {r['total_cost']:.6g}" + (
-            "" if r["reduction_pct"] is None else f" ({r['reduction_pct']:.2f}% less)") for r in rows],
+            "" if r["reduction_pct"] is None else f" ({_less(r['reduction_pct'])})") for r in rows],
         "files": [str(f) for f in files],
     }
+
+
+def _less(percent: float) -> str:
+    """``"4.19% less"``; a change below the solver's tolerance (e.g. -2e-7 %) reads as no change."""
+    if abs(percent) < 0.005:
+        return "no change"
+    return f"{percent:.2f}% less" if percent > 0 else f"{-percent:.2f}% more"

@@ -142,7 +142,7 @@ def test_scenario_tree_fields(field, data):
 def test_growth_tree(base, branching, mean, sd, seed):
     def accept(tree):
         return (_tree_is_sound(tree) and _is_real(mean) and _is_real(sd) and sd >= 0
-                and (seed is None or _is_count(seed)) and tree.demand.shape[1] == NODES)
+                and (seed is None or _is_count(seed)) and tree.demand.shape[1] == np.size(base))
 
     assert_refused_or_valid(PART, choice.growth_tree, base, branching, growth_mean=mean, growth_sd=sd, seed=seed,
                             accept=accept)

@@ -5,9 +5,10 @@ import pytest
 
 from evcore.errors import InputError
 from evcore.grid import Feeder
-from evcore.grid.sensitivity import compare_engines, grid_impact_index, sensitivity_sweep
+from evcore.grid._cli import DEMO_FEEDER
+from evcore.grid.sensitivity import candidate_nodes, compare_engines, grid_impact_index, sensitivity_sweep
 
-from _grid_feeders import CASES, need_feeders, need_opendss
+from _grid_feeders import CASES, GLM_CASES, need_feeders, need_grid_eco, need_opendss
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +107,28 @@ def test_time_limit_keeps_the_candidates_done(ieee13, capsys):
     assert cut.status == "time_limit"
     assert len(cut.candidates) < len(full.candidates) and cut.voltage_pu.shape == (len(cut.candidates),
                                                                                     feeder.n_nodes)
+
+
+def test_chunks_and_full_newton_fallback_change_no_answer():
+    """The sweep hands candidates to C++ in chunks (64 at a time here) and solves those the chord iterations give
+    up on by full Newton: a candidate's row is the same in any chunk, alone or among others, and the fallback
+    (forced by one chord iteration) lands on the same operating point."""
+    need_grid_eco()
+    path, taps, _ = GLM_CASES["downtown"]
+    feeder = Feeder.from_glm(path, regulator_taps=taps)
+    every = list(candidate_nodes(feeder))[:150]
+    whole = sensitivity_sweep(feeder, every, workers=1)
+    assert whole.trace.shape[0] == 3  # 64 + 64 + 22
+    for part in (every[:5], every[60:70], every[140:]):
+        alone = sensitivity_sweep(feeder, part, workers=1)
+        rows = [every.index(c) for c in part]
+        np.testing.assert_array_equal(alone.voltage_pu, whole.voltage_pu[rows])
+        np.testing.assert_array_equal(alone.transformer_current_a, whole.transformer_current_a[rows])
+    newton = sensitivity_sweep(feeder, every[60:70], workers=1, max_chord_iterations=1)
+    assert np.abs(newton.voltage_pu - whole.voltage_pu[60:70]).max() <= 1e-8
+    demo = Feeder.from_json(DEMO_FEEDER)
+    exact = sensitivity_sweep(demo, rating_kw=500.0)
+    forced = sensitivity_sweep(demo, rating_kw=500.0, max_chord_iterations=1)
+    assert forced.iterations < exact.iterations  # Newton's steps replaced the chord iterations given up on
+    assert np.abs(exact.voltage_pu - forced.voltage_pu).max() <= 1e-8
+    np.testing.assert_allclose(forced.gi, exact.gi, atol=1e-8)

@@ -1,8 +1,7 @@
 """Generic search operators against their plain-Python twins, draw for draw.
 
-Both flavours are checked: the explicit-state operators (``_operators``, drawing from an
-``rng_state`` array, twin stream :class:`RandomStream`) and the legacy global-generator ones
-(``_kernels``, twin stream ``numpy.random.RandomState``) that siting still uses.
+The explicit-state operators (``_operators``) draw from an ``rng_state`` array; their twin stream is
+:class:`RandomStream`.
 """
 
 import math
@@ -10,25 +9,13 @@ import math
 import numpy as np
 import pytest
 
-from evcore.heuristics import _kernels as legacy
 from evcore.heuristics import _operators as ops
 from evcore.heuristics import _reference as ref
 from evcore.heuristics import RandomStream, rng_state
 
 
-class Legacy:
-    """The global-generator operators under one interface."""
-
-    def __init__(self, seed):
-        legacy.seed_rng(seed)
-        self.twin = np.random.RandomState(seed)
-
-    def __getattr__(self, name):
-        return getattr(legacy, name)
-
-
 class Stream:
-    """The explicit-state operators, with the state bound (same interface as Legacy)."""
+    """The explicit-state operators, with the state bound ."""
 
     def __init__(self, seed):
         self.rng = rng_state(seed)
@@ -41,10 +28,10 @@ class Stream:
         return lambda *args: function(self.rng, *args)
 
 
-FLAVOURS = {"stream": Stream, "legacy": Legacy}
+FLAVOURS = {"stream": Stream}
 
 
-def twin_rng(seed, flavour="legacy"):
+def twin_rng(seed, flavour="stream"):
     """(operators with their generator seeded, twin stream producing the same uniforms)."""
     k = FLAVOURS[flavour](seed)
     return k, k.twin

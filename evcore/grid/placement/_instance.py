@@ -191,6 +191,8 @@ class PlacementInstance:
         if len(set(ids)) != K:
             dup = next(i for i, s in enumerate(ids) if ids.count(s) > 1)
             raise InputError("ids", f"{ids[dup]!r} appears more than once", dup)
+        if self.max_chargers is None:
+            raise InputError("max_chargers", f"is required: the parking limit Nmax of each of the {K} candidates")
         nmax = _vector("max_chargers", self.max_chargers, K, integer=True)
         nmin = _vector("min_chargers", self.min_chargers, K, 1, integer=True)
         if (nmin < 0).any():
