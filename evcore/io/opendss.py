@@ -232,6 +232,9 @@ def _isolated(function, *args):
 
     def child():
         receive.close()
+        import faulthandler
+
+        faulthandler.disable()  # a crash here is reported by the parent; no Python stack dump on stderr
         try:
             payload = ("ok", function(*args))
         except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the parent
