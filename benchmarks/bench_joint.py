@@ -99,10 +99,11 @@ def _start_solve_peak():
         return None
 
 
-def run_isolated(task, wall_limit):
+def run_isolated(task, wall_limit, target=None):
+    """``target(queue, task)`` (default :func:`_child`) in a fresh process; its result dict, or why it has none."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    process = ctx.Process(target=_child, args=(queue, task))
+    process = ctx.Process(target=target or _child, args=(queue, task))
     started = time.perf_counter()
     process.start()
     process.join(wall_limit)
@@ -360,20 +361,7 @@ def _run_city_task(task, wall_limit, busy, env=None):
     os.environ.update(env or {})
     try:
         with _BusyCore(busy):
-            ctx = mp.get_context("spawn")
-            queue = ctx.Queue()
-            process = ctx.Process(target=_city_child, args=(queue, task))
-            started = time.perf_counter()
-            process.start()
-            process.join(wall_limit)
-            if process.is_alive():
-                process.terminate()
-                process.join()
-                return dict(ok=False, error=f"killed after {wall_limit:.0f} s", seconds=time.perf_counter() - started)
-            try:
-                return queue.get(timeout=5)
-            except Exception:
-                return dict(ok=False, error=f"process ended with code {process.exitcode} (out of memory?)")
+            return run_isolated(task, wall_limit, target=_city_child)
     finally:
         for k, v in saved.items():
             if v is None:
