@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 import time
 from pathlib import Path
@@ -284,60 +285,113 @@ def _time_to(result, threshold: float) -> float:
     return float(trace["seconds"][hits[0]]) if hits.size else float("nan")
 
 
-def section_families(time_limit: float, set_name: str, types, sizes, per_size: int, loads, update: bool) -> None:
+def _loadavg() -> float:
+    with open("/proc/loadavg") as handle:
+        return float(handle.read().split()[0])
+
+
+def _percent_above(value: float, reference: float) -> float:
+    """100 (value - reference) / reference; inf when no feasible value was found."""
+    if not np.isfinite(value):
+        return float("inf")
+    return 100.0 * (value - reference) / abs(reference)
+
+
+def _summary(values) -> tuple[float, float]:
+    """(median, worst) of gaps or times; nan stands for 'never' and counts as worst."""
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return float("nan"), float("nan")
+    never = ~np.isfinite(values)
+    median = float(np.median(np.where(never, np.inf, values)))
+    worst = float("inf") if never.any() else float(np.max(values))
+    return median, worst
+
+
+def section_families(time_limit: float, set_name: str, types, sizes, per_size: int, loads, update: bool,
+                     json_path: str | None = None, options: dict | None = None) -> None:
+    """Run ``best`` on every generated instance (``loads`` passes: "idle", "loaded"), then report.
+
+    Per instance: gap to the best value known for it (the reference file and every run of
+    this call), gap to the certified lower bound, the seconds at which the run first came
+    within 0.5 % of the best known, and the 1-minute load average when the run ended.
+    """
+    import json
+
+    options = options or {}
     instances = gap_set(set_name, types=types, sizes=sizes, per_size=per_size)
     reference = load_reference()
-    results = {}
+    results, load_average = {}, {}
     for load in loads:
         for name, instance in instances:
             context = _BusyCore() if load == "loaded" else _nothing()
             with context:
-                result = solve_best(instance, time_limit=time_limit, seed=0, gap=0.0)
+                result = solve_best(instance, time_limit=time_limit, seed=0, gap=0.0, **options)
+                load_average[load, name] = _loadavg()
             results[load, name] = result
-            if note_value(reference, instance, result.objective, f"bench {load} {time_limit:g} s"):
-                print(f"  (new best known for {name}: {result.objective})", flush=True)
-            print(f"{load:7s} {name:14s} objective {result.objective:10.0f}  bound {result.bound}  "
-                  f"{result.iterations} moves  load {open('/proc/loadavg').read().split()[0]}", flush=True)
+            value = result.objective if result.feasible else float("inf")
+            if note_value(reference, instance, value, f"bench {load} {time_limit:g} s", result.bound, "LP"):
+                print(f"  (new best known for {name}: {value})", flush=True)
+            print(f"{load:7s} {name:14s} objective {value:10.0f}  bound {result.bound}  "
+                  f"{result.iterations} moves  load {load_average[load, name]:.2f}", flush=True)
     if update:
         save_reference(reference)
-    rows, summary = [], []
+    rows, records = [], []
     for name, instance in instances:
         entry = reference.get(name, {})
-        best_known = min(v for v in [entry.get("best")] + [results[load, name].objective for load in loads]
-                         if v is not None)
-        bound = max(v for v in [entry.get("bound"), results[loads[0], name].bound] if v is not None)
-        row = [name, int(round(best_known)), int(round(bound))]
+        known = [entry.get("best")] + [results[load, name].objective for load in loads
+                                       if results[load, name].feasible]
+        known = [v for v in known if v is not None and np.isfinite(v)]
+        best_known = min(known) if known else float("nan")
+        bounds = [v for v in [entry.get("bound")] + [results[load, name].bound for load in loads]
+                  if v is not None and np.isfinite(v)]
+        bound = max(bounds) if bounds else float("nan")
+        row = [name, best_known, bound]
         for load in loads:
             result = results[load, name]
-            row += [100 * (result.objective - best_known) / best_known, 100 * (result.objective - bound) / result.objective,
-                    _time_to(result, 1.005 * best_known)]
+            value = result.objective if result.feasible else float("inf")
+            record = {"instance": name, "type": name[0].upper(), "agents": instance.agents, "jobs": instance.jobs,
+                      "load": load, "objective": value, "best_known": best_known, "bound": bound,
+                      "gap_pct": _percent_above(value, best_known),
+                      "to_bound_pct": (100.0 * (value - bound) / value) if np.isfinite(value) else float("inf"),
+                      "seconds_to_0.5pct": _time_to(result, 1.005 * best_known),
+                      "iterations": result.iterations, "wall_time": result.wall_time,
+                      "loadavg": load_average[load, name]}
+            records.append(record)
+            row += [record["gap_pct"], record["to_bound_pct"], record["seconds_to_0.5pct"], record["loadavg"]]
         rows.append(row)
     header = ["instance", "best known", "bound"]
     for load in loads:
-        header += [f"{load} gap %", f"{load} to bound %", f"{load} s to 0.5%"]
+        header += [f"{load} gap %", f"{load} to bound %", f"{load} s to 0.5%", f"{load} loadavg"]
     print_table(f"Generated families ({set_name} set), best, {time_limit:g} s per instance", header, rows)
-    by_group = {}
-    for row, (name, instance) in zip(rows, instances):
-        by_group.setdefault((name[0].upper(), instance.agents, instance.jobs), []).append(row)
-    for (kind, agents, jobs), group in sorted(by_group.items()):
-        line = [kind, f"{agents}x{jobs}", len(group)]
-        for k, load in enumerate(loads):
-            gaps = np.array([r[3 + 3 * k] for r in group])
-            to_bound = np.array([r[4 + 3 * k] for r in group])
-            times = np.array([r[5 + 3 * k] for r in group])
-            line += [float(np.median(gaps)), float(np.max(gaps)), float(np.max(to_bound)),
-                     float(np.nanmedian(times)) if np.isfinite(times).any() else float("nan")]
+    summary = []
+    groups = sorted({(r["type"], r["agents"], r["jobs"]) for r in records}, key=lambda g: (g[0], g[2], g[1]))
+    for kind, agents, jobs in groups:
+        line = [kind, f"{agents}x{jobs}"]
+        for load in loads:
+            group = [r for r in records if (r["type"], r["agents"], r["jobs"], r["load"]) == (kind, agents, jobs, load)]
+            line += [len(group), *_summary([r["gap_pct"] for r in group]),
+                     _summary([r["to_bound_pct"] for r in group])[1], *_summary([r["seconds_to_0.5pct"] for r in group]),
+                     float(np.max([r["loadavg"] for r in group]))]
         summary.append(line)
-    header = ["type", "agents x jobs", "n"]
+    header = ["type", "agents x jobs"]
     for load in loads:
-        header += [f"{load} median gap %", f"{load} worst gap %", f"{load} worst to bound %", f"{load} s to 0.5%"]
-    print_table("Per type and size (gap to the best known value; 'to bound' certifies the gap to the optimum)",
+        header += [f"{load} n", f"{load} median gap %", f"{load} worst gap %", f"{load} worst to bound %",
+                   f"{load} median s to 0.5%", f"{load} worst s to 0.5%", f"{load} max loadavg"]
+    print_table("Per type and size (gap to the best known value; 'to bound' bounds the gap to the optimum)",
                 header, summary)
     for load in loads:
-        for kind in sorted({name[0].upper() for name, _ in instances}):
-            gaps = [r[3 + 3 * loads.index(load)] for r, (name, _) in zip(rows, instances) if name[0].upper() == kind]
-            print(f"{load} type {kind}: median {np.median(gaps):.3f} %, worst {np.max(gaps):.3f} % over "
-                  f"{len(gaps)} instances")
+        for kind in sorted({r["type"] for r in records}):
+            group = [r for r in records if r["type"] == kind and r["load"] == load]
+            median, worst = _summary([r["gap_pct"] for r in group])
+            t_median, t_worst = _summary([r["seconds_to_0.5pct"] for r in group])
+            loadavg = [r["loadavg"] for r in group]
+            print(f"{load} type {kind}: gap to best known median {median:.3f} %, worst {worst:.3f} %; "
+                  f"within 0.2 %: {sum(r['gap_pct'] <= 0.2 for r in group)}/{len(group)}; s to 0.5 % median "
+                  f"{t_median:.2f}, worst {t_worst:.2f}; load average {min(loadavg):.2f}-{max(loadavg):.2f} "
+                  f"({len(group)} instances)")
+    if json_path:
+        Path(json_path).write_text(json.dumps(records, indent=1, default=float))
 
 
 class _nothing:
@@ -361,6 +415,8 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=60.0, help="families: seconds per instance")
     parser.add_argument("--loads", default="idle,loaded", help="families: 'idle', 'loaded' or both")
     parser.add_argument("--no-update", action="store_true", help="families: do not record new best values")
+    parser.add_argument("--json", default=None, help="families: also write every run as JSON")
+    parser.add_argument("--options", default="{}", help="families: best's options as JSON (default: none)")
     parser.add_argument("--make-reference", action="store_true",
                         help="families: first improve gap_reference.json (long best runs, HiGHS, bounds)")
     parser.add_argument("--reference-seconds", type=float, default=300.0)
@@ -378,7 +434,7 @@ def main() -> None:
             make_reference(gap_set(args.set, types=types, sizes=sizes, per_size=args.per_size),
                            args.reference_seconds, args.reference_highs_seconds, args.reference_seeds)
         section_families(args.time_limit, args.set, types, sizes, args.per_size, args.loads.split(","),
-                         not args.no_update)
+                         not args.no_update, args.json, json.loads(args.options))
         sections = [name for name in sections if name != "families"]
         if not sections:
             return
