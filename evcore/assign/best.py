@@ -69,6 +69,9 @@ TRACE_ROWS = 4096
 OPTIMAL_GAP = 1e-4
 #: Default of the ``gap`` option (stop once the proven relative gap is this small).
 DEFAULT_GAP = 1e-4
+#: From this many jobs on, the default ``max_candidates`` is FOCUS_CANDIDATES (else every agent).
+FOCUS_FROM_JOBS = 200
+FOCUS_CANDIDATES = 5
 #: Unit roundoff of float64.
 _U = np.finfo(np.float64).eps / 2
 
@@ -99,8 +102,12 @@ class BestParameters:
     elite_size : int
         Elite assignments kept for path relinking (default 10).
     max_candidates : int or None
-        Agents each job may move to: those of smallest LP reduced cost (``None``, default:
-        all agents; a heuristic focus that can exclude the optimum when small).
+        Agents each job may move to: those of smallest LP reduced cost (a heuristic focus that
+        can exclude the optimum when small). ``None`` (default): every agent below
+        ``FOCUS_FROM_JOBS`` (200) jobs, the ``FOCUS_CANDIDATES`` (5) best from there on, where a
+        step over all agents costs about ``jobs ** 2`` evaluations (measured on the generated
+        "tune" set of types D/E, 200-1,600 jobs, 15 s: the focus gave 2.5-11x more moves and a
+        value as good or better on 8 of 10 instances, at most 0.01 % worse on the other two).
     sample_agents : int or None
         Agents whose jobs each step examines, drawn at random, besides every overloaded agent
         (``None``, default: all agents). Cuts the cost of a step on instances with many agents.
@@ -420,7 +427,10 @@ def solve_best(instance: GAPInstance, *, time_limit: float | None = None, max_it
     reduced_cost = relaxation.reduced_cost if fixing else np.zeros((agents, jobs))
     problem = kernels.make_problem(instance.kernel_cost(), instance.resource, instance.capacity, instance.allowed,
                                    reduced_cost)
-    max_candidates = agents if settings.max_candidates is None else min(settings.max_candidates, agents)
+    if settings.max_candidates is None:
+        max_candidates = agents if jobs < FOCUS_FROM_JOBS else min(FOCUS_CANDIDATES, agents)
+    else:
+        max_candidates = min(settings.max_candidates, agents)
     if not np.any(reduced_cost):
         max_candidates = agents  # no LP information to rank agents by: no focus
     candidates = kernels.make_candidates(problem, np.inf, max_candidates)
