@@ -226,6 +226,32 @@ def test_same_answer_with_one_or_two_numba_threads():
     assert one == two
 
 
+def test_focus_from_200_jobs_is_the_default_and_thread_count_free():
+    """max_candidates=None means every agent below FOCUS_FROM_JOBS jobs and FOCUS_CANDIDATES from there on."""
+    options = dict(seed=2, max_iterations=400, gap=0.0)
+    small = random_instance(3, agents=8, jobs=60, tightness=0.9)
+    default, every = solve_best(small, **options), solve_best(small, max_candidates=8, **options)
+    np.testing.assert_array_equal(default.assignment, every.assignment)
+    large = random_instance(4, agents=8, jobs=best.FOCUS_FROM_JOBS, tightness=0.9)
+    default = solve_best(large, **options)
+    focused = solve_best(large, max_candidates=best.FOCUS_CANDIDATES, **options)
+    np.testing.assert_array_equal(default.assignment, focused.assignment)
+    assert default.feasible and large.is_feasible(default.assignment)
+    code = """
+        import json, numpy as np
+        from evcore.assign import GAPInstance
+        from evcore.assign.best import solve_best
+        rng = np.random.default_rng(6)
+        cost = rng.integers(10, 50, (8, 240)).astype(float)
+        resource = rng.integers(5, 25, (8, 240)).astype(float)
+        capacity = np.floor(0.9 * resource.sum(axis=1) / 8)
+        result = solve_best(GAPInstance(cost, resource, capacity), seed=4, max_iterations=1500, gap=0.0)
+        print(json.dumps([result.objective, result.assignment.tolist()]))
+    """
+    assert run_in_subprocess(code, env={"NUMBA_NUM_THREADS": "1"}) == run_in_subprocess(
+        code, env={"NUMBA_NUM_THREADS": "2"})
+
+
 def test_solve_gap_dispatches_to_best():
     result = solve_gap(random_instance(1), method="best", time_limit=2.0, max_iterations=2000)
     assert result.method == "best" and result.feasible
