@@ -13,6 +13,20 @@
    busy (an unrelated ``while True`` process). ``--make-reference`` runs long ``best`` runs and
    HiGHS to improve the reference values first.
 
+   Run of 2026-12-03 (``--sections families --types D,E --time-limit 60``, report set, one
+   instance per type and size, max_candidates focus of 5 from 200 jobs on; machine shared with
+   other helpers, 1-min load average 3.0-6.1 "idle", 3.3-6.8 with the busy core). "Best known"
+   is the better of this run's two values (no independent reference: the published files are not
+   here), so the gaps to it only compare idle and loaded; the certified figure is the gap to the
+   best lower bound (LP, or the knapsack Lagrangian of ``certified_bound`` up to 900 jobs;
+   with the busy core: D median 0.15 %, worst 0.81 %; E median 0.10 %, worst 0.44 %; within
+   0.2 % of the bound: D 9/15, E 11/15, idle and loaded):
+
+   - D: gap to best known median 0 / 0 %, worst 0 / 0.144 % (idle / loaded); to the certified
+     bound idle median 0.15 %, worst 0.70 % (20x100); s to 0.5 % median 0.42 / 0.76, worst 4.2 / 10.2.
+   - E: gap to best known median 0 / 0 %, worst 0 / 0.043 %; to the certified bound idle median
+     0.08 %, worst 0.43 % (40x400); s to 0.5 % median 0.26 / 0.42, worst 9.7 / 21.5.
+
 1. OR-Library gap1-gap12 (60 problems, 1 s per method and problem): problems solved to the
    published optimum, mean and max gap, max time.
 2. OR-Library types A-C (chu1997, 18 problems, 10 s per method and problem): gap to the
