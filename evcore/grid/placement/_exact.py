@@ -56,6 +56,7 @@ from ._blas import blas_threads
 from ._enclosure import enclose
 from ._milp import SitingMilp
 from ._network import Reduction, Reference
+from ._primal import linearised_dive
 from ._verify import check_placement
 
 __all__ = ["solve_exact", "DEFAULT_MARGIN"]
@@ -390,8 +391,11 @@ class _Search:
         if root is None:
             return self.finish(infeasible_siting=True)
         ref = self.new_reference(np.zeros(K))
-        # a first incumbent and a reference near it: sequential linearisation from the siting optimum
-        hint, ref = self.primal_heuristic(lo, hi, up_rows, low_rows, ref, np.zeros(K))
+        # a first incumbent: a linearised dive judged by the reduced power flow (cheap per round), then, if
+        # it found none, sequential linearisation on point enclosures from the siting optimum
+        hint, ref = linearised_dive(self, lo, hi, ref)
+        if self.incumbent is None:
+            hint, ref = self.primal_heuristic(lo, hi, up_rows, low_rows, ref, np.zeros(K))
         if self.incumbent is not None:
             hint = self.incumbent.copy()
         try:
