@@ -204,9 +204,14 @@ def run(instance, method, time_limit):
         return dict(method=method, seconds=time.perf_counter() - started, cpu=time.process_time() - cpu,
                     status="infeasible (proven)", nodes=None, gap=None, verified=None, objective=None,
                     note=str(exc)[:60])
+    first = res.certificate.get("first_incumbent_seconds")
+    note = res.method_status
+    if method == "exact":
+        note = (f"{note}; reduction {res.certificate.get('reduction_seconds', math.nan):.1f} s, first incumbent "
+                + ("none" if first is None else f"{first:.1f} s after it"))
     return dict(method=method, seconds=res.wall_time, cpu=time.process_time() - cpu, status=res.status,
                 nodes=res.nodes, gap=res.gap, verified=res.verified,
-                objective=res.objective if math.isfinite(res.objective) else None, note=res.method_status)
+                objective=res.objective if math.isfinite(res.objective) else None, note=note)
 
 
 def main():
@@ -250,7 +255,7 @@ def main():
                              r["objective"], r["note"]])
                 print(f"{label:14s} {method:6s} {r['status']:20s} {r['seconds']:9.2f} s (cpu {r['cpu']:8.2f} s)  "
                       f"nodes {r['nodes']}  "
-                      f"gap {r['gap']}  verified {r['verified']}  objective {r['objective']}", flush=True)
+                      f"gap {r['gap']}  verified {r['verified']}  objective {r['objective']}  ({r['note']})", flush=True)
             ex = got.get("exact")
             for base in ("paper", "scip"):
                 b = got.get(base)

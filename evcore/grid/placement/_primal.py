@@ -90,14 +90,14 @@ def linearised_dive(search, lo, hi, ref, *, rounds=25, buffer_pu=2e-6, chunk=204
     is_low = q_lo > 0
     cuts_A, cuts_lo, cuts_up = [], [], []
 
-    def add_cuts(rows, q_r, g, n):
+    def add_cuts(rows, q_r, g, n, up, low):
         for j, r in enumerate(rows):
             s = scale[r]
-            if is_up[r]:
+            if up[j]:
                 cuts_A.append(g[j] * s)
                 cuts_lo.append(-np.inf)
                 cuts_up.append((q_hi[r] - buffer[r] - q_r[j] + g[j] @ n) * s)
-            if is_low[r]:
+            if low[j]:
                 cuts_A.append(g[j] * s)
                 cuts_lo.append((q_lo[r] + buffer[r] - q_r[j] + g[j] @ n) * s)
                 cuts_up.append(np.inf)
@@ -110,12 +110,14 @@ def linearised_dive(search, lo, hi, ref, *, rounds=25, buffer_pu=2e-6, chunk=204
         rows = limited[c0:c0 + chunk]
         q_r, g = magnitude_gradients(red, ref, ref.u, n0, rows)
         move = np.abs(g) @ np.maximum(reach, np.asarray(hi, float) - n0)
-        risky = ((q_r + move > q_hi[rows] - buffer[rows]) & is_up[rows]) | \
-                ((q_r - move < q_lo[rows] + buffer[rows]) & is_low[rows])
+        risky_up = (q_r + move > q_hi[rows] - buffer[rows]) & is_up[rows]
+        risky_low = (q_r - move < q_lo[rows] + buffer[rows]) & is_low[rows]
+        risky = risky_up | risky_low
         if risky.any():
-            add_cuts(rows[risky], q_r[risky], g[risky], n0)
+            add_cuts(rows[risky], q_r[risky], g[risky], n0, risky_up[risky], risky_low[risky])
             at_risk.extend(rows[risky].tolist())
-    log.info("dive: %d of %d limited quantities may bind in the box", len(at_risk), len(limited))
+    log.info("dive: %d of %d limited quantities may bind in the box (%d cuts)", len(at_risk), len(limited),
+             len(cuts_A))
     up_rows = np.flatnonzero(is_up)
     low_rows = np.flatnonzero(is_low)
     n_last = None
@@ -164,5 +166,5 @@ def linearised_dive(search, lo, hi, ref, *, rounds=25, buffer_pu=2e-6, chunk=204
         for c0 in range(0, len(rows), chunk):
             part = rows[c0:c0 + chunk]
             q_r, g = magnitude_gradients(red, ref, u, n, part)
-            add_cuts(part, q_r, g, n)
+            add_cuts(part, q_r, g, n, np.isin(part, bad_up), np.isin(part, bad_low))
     return n_last, ref
