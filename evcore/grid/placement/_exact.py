@@ -17,8 +17,9 @@ Every node of the search is a box ``lo <= n <= hi`` of integer charger counts. F
 3. each outer optimum is checked point-wise (an enclosure of the single point, width ~1e-12): if every limit
    holds with the certificate margin it is a certified placement; the *inner* MILP (every limit written with
    the pointwise upper bound: a restriction) proposes another;
-4. every new incumbent is re-checked by the full power flow (:mod:`._verify`); a primal heuristic (sequential
-   linearisation) gives the first one;
+4. every new incumbent is re-checked by the full power flow (:mod:`._verify`); the first one comes from a
+   linearised dive judged by the reduced power flow (:mod:`._primal`), or, if it finds none, from sequential
+   linearisation on point enclosures;
 5. boxes whose bound does not beat the incumbent by the gap are pruned, the others split (the candidate whose
    width times impact on the critical limits is largest, at its midpoint; ``{0}`` vs ``[Nmin, hi]`` first).
 
@@ -56,6 +57,7 @@ from ._blas import blas_threads
 from ._enclosure import enclose
 from ._milp import SitingMilp
 from ._network import Reduction, Reference
+from ._primal import linearised_dive
 from ._verify import check_placement
 
 __all__ = ["solve_exact", "DEFAULT_MARGIN"]
@@ -89,7 +91,10 @@ def build_reduction(instance):
 class _Search:
     def __init__(self, instance, *, margin, gap, time_limit, max_nodes, reporter, max_references=64):
         self.inst = instance
+        t0 = time.perf_counter()
         self.red = build_reduction(instance)
+        self.reduction_seconds = time.perf_counter() - t0
+        self.first_incumbent_seconds = None
         self.milp = SitingMilp(instance)
         self.margin = margin
         self.gap = gap
@@ -279,6 +284,8 @@ class _Search:
         if not check["ok"]:
             log.warning("certified point failed the power-flow check: %s", check["violations"][:3])
             return "check_failed"
+        if self.incumbent is None:
+            self.first_incumbent_seconds = self.elapsed()
         self.incumbent = n.copy()
         self.incumbent_value = value
         self.incumbent_check = check
@@ -390,8 +397,11 @@ class _Search:
         if root is None:
             return self.finish(infeasible_siting=True)
         ref = self.new_reference(np.zeros(K))
-        # a first incumbent and a reference near it: sequential linearisation from the siting optimum
-        hint, ref = self.primal_heuristic(lo, hi, up_rows, low_rows, ref, np.zeros(K))
+        # a first incumbent: a linearised dive judged by the reduced power flow (cheap per round), then, if
+        # it found none, sequential linearisation on point enclosures from the siting optimum
+        hint, ref = linearised_dive(self, lo, hi, ref)
+        if self.incumbent is None:
+            hint, ref = self.primal_heuristic(lo, hi, up_rows, low_rows, ref, np.zeros(K))
         if self.incumbent is not None:
             hint = self.incumbent.copy()
         try:
@@ -628,7 +638,8 @@ class _Search:
                     nodes=self.nodes, check=self.incumbent_check, unresolved=self.unresolved,
                     enclosures=self.enclosures, enclosure_failures=self.enclosure_failures, milps=self.milps,
                     references=len(self.references), trace=self.trace.array(),
-                    error_estimate=self.red.error_estimate_relative, infeasible_siting=infeasible_siting)
+                    error_estimate=self.red.error_estimate_relative, infeasible_siting=infeasible_siting,
+                    reduction_seconds=self.reduction_seconds, first_incumbent_seconds=self.first_incumbent_seconds)
 
 
 def solve_exact(instance, *, margin=DEFAULT_MARGIN, gap=1e-4, time_limit=None, max_nodes=None, reporter=None):
