@@ -595,10 +595,12 @@ class _Run:
         instance, layout = self.instance, self.layout
         milp = base_model(instance, layout, self.stations)
         equal = float(np.ptp(instance.revenue)) == 0.0
+        start_plan = self.greedy_plan()
         plan, bound, status, rounds, cuts = solve_scip_lazy(instance, layout, milp, submodular=equal,
                                                             time_limit=self.remaining(), gap=self.gap,
                                                             reporter=self.reporter, verbose=verbose,
-                                                            stations=self.stations, max_nodes=self.max_iterations)
+                                                            stations=self.stations, max_nodes=self.max_iterations,
+                                                            start_plan=start_plan)
         stopped = None if status in ("optimal", "feasible") else status
         # SCIP's dual bound (of a relaxation: the planes are safe), with a margin for its tolerances.
         bound = self.master_bound(milp, bound)
