@@ -358,7 +358,11 @@ def _run_city_task(task, wall_limit, busy, env=None):
     import os
 
     saved = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
+    for k, v in (env or {}).items():  # None: unset (libgomp's own default)
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
     try:
         with _BusyCore(busy):
             return run_isolated(task, wall_limit, target=_city_child)
@@ -453,14 +457,18 @@ def section_cities(names, conditions, gap, time_limit, highs_solvers, highs_limi
     return out
 
 
-def section_threads(city, iterations, conditions, cache_dir):
-    """The splitting for a fixed number of iterations: 1 thread, 2 threads (OpenMP waits passive, as evcore
-    sets it, and libgomp's default spinning) and evcore's policy, idle and with a core busy."""
+def section_threads(city, iterations, conditions, cache_dir, spincounts=()):
+    """The splitting for a fixed number of iterations: 1 thread, 2 threads (OpenMP waits passive, libgomp's
+    default spinning, and each bounded spin of ``spincounts``, as ``GOMP_SPINCOUNT``) and evcore's policy
+    (with evcore's default wait), idle and with a core busy."""
     import joint_cities
 
     path = _city_file(joint_cities.by_name(city), cache_dir)
-    configs = [("1 thread", 1, {}), ("2 threads, passive waits", 2, {}),
-               ("2 threads, libgomp default", 2, {"OMP_WAIT_POLICY": ""}), ("policy (evcore._threads)", None, {})]
+    configs = [("1 thread", 1, {}), ("2 threads, passive waits", 2, {"OMP_WAIT_POLICY": "PASSIVE"}),
+               ("2 threads, libgomp default", 2, {"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": None})]
+    configs += [(f"2 threads, GOMP_SPINCOUNT={n}", 2, {"OMP_WAIT_POLICY": None, "GOMP_SPINCOUNT": str(n)})
+                for n in spincounts]
+    configs += [("policy (evcore._threads)", None, {})]
     out = {}
     rows = []
     for condition in conditions:
@@ -500,6 +508,7 @@ def main(argv=None):
     parser.add_argument("--cache-dir", default="/tmp/evcore_joint_cities", help="where the built cities are kept")
     parser.add_argument("--threads-city", default="c80-r3")
     parser.add_argument("--threads-iterations", type=int, default=400)
+    parser.add_argument("--spincounts", default="", help="threads section: also 2 threads with these GOMP_SPINCOUNTs")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     results = {}
@@ -528,7 +537,8 @@ def main(argv=None):
                                            args.highs_time_limit, args.pdlp_time_limit,
                                            set(args.references.split(",")), args.cache_dir)
     if "threads" in sections:
-        results["threads"] = section_threads(args.threads_city, args.threads_iterations, conditions, args.cache_dir)
+        results["threads"] = section_threads(args.threads_city, args.threads_iterations, conditions, args.cache_dir,
+                                             [int(n) for n in args.spincounts.split(",") if n.strip()])
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2, default=str))
 

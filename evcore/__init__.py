@@ -29,6 +29,7 @@ import importlib
 from . import _threads
 
 _threads.configure_openmp()  # before any OpenMP runtime loads: waiting threads sleep, never spin
+_threads.prime()  # the first thread-count decision then needs no 0.1 s sampling sleep
 
 __version__ = "0.1.0"
 

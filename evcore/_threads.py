@@ -61,7 +61,7 @@ import time
 from contextlib import contextmanager
 
 __all__ = ["BUSY_SLACK", "RECHECK_SECONDS", "usable_cores", "busy_elsewhere", "threads_for", "available_threads",
-           "ThreadGovernor", "kernel_threads", "configure_openmp"]
+           "ThreadGovernor", "kernel_threads", "configure_openmp", "prime"]
 
 #: Share of a core other processes may use while it still counts as free (per core).
 BUSY_SLACK = 0.15
@@ -78,7 +78,7 @@ def configure_openmp() -> None:
 
     Effective only before an OpenMP runtime is loaded into the process; a note is logged otherwise.
     """
-    if "OMP_WAIT_POLICY" in os.environ:
+    if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ:  # the user's choice
         return
     os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
     if _openmp_loaded():
@@ -185,18 +185,32 @@ _LAST: list = []  # the latest sample of this process (one element), reused when
 def busy_elsewhere(window: float = SAMPLE_SECONDS) -> float:
     """Cores of this process's affinity that other processes kept busy recently.
 
-    Uses the time since the previous call when that is between ``window`` and 5 seconds ago;
+    Uses the time since the previous sample (this process's previous measurement, or :func:`prime` at
+    import) when that is at most 5 seconds ago, waiting for the rest of ``window`` when it is younger;
     otherwise sleeps ``window`` seconds to measure. 0.0 where it cannot be measured.
     """
     now = _sample()
     if now is None:
         return 0.0
     previous = _LAST[0] if _LAST else None
-    if previous is None or not window <= now.wall - previous.wall <= 5.0:
+    age = now.wall - previous.wall if previous is not None else math.inf
+    if age < window:  # a sample younger than the window (e.g. primed at import): wait only the rest
+        time.sleep(window - age)
+        now = _sample()
+    elif age > 5.0:
         time.sleep(window)
         previous, now = now, _sample()
     _LAST[:] = [now]
     return _others(previous, now)
+
+
+def prime() -> None:
+    """Take a first sample now (cheap: one read of ``/proc/stat``), so that a first measurement made
+    between :data:`SAMPLE_SECONDS` and 5 seconds later needs no sleep. Called when evcore is imported."""
+    if not _LAST:
+        sample = _sample()
+        if sample is not None:
+            _LAST[:] = [sample]
 
 
 def threads_for(free_cores: float, usable: int) -> int:

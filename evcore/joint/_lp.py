@@ -138,7 +138,7 @@ def recover_flows(instance, capacity_kw, *, threads=None):
     capacity_kw : array_like, shape (zones,)
         Capacities (kW) under which every slot must be served.
     threads : int, optional
-        Worker threads (default: the machine's cores, at most 8).
+        Worker threads (default: the cores other processes leave free, :mod:`evcore._threads`; at most 8).
 
     Returns
     -------
@@ -171,9 +171,9 @@ def slot_flows_kw(demand_kw, flow_cost_per_kw, recurrences, origin, destination,
     (pairs,), recurrences (slots,), arc ends (pairs,), capacities (zones,); returns flows (slots, pairs) kW,
     and with ``with_prices`` also the capacity rows' duals (slots, zones), the price of a kW of c_i in slot t
     (a subgradient of the total flow cost is minus their sum over slots)."""
-    import os
     from concurrent.futures import ThreadPoolExecutor
 
+    from .._threads import available_threads
     from ..solvers import Resolver
 
     slots, zones = demand_kw.shape
@@ -205,7 +205,7 @@ def slot_flows_kw(demand_kw, flow_cost_per_kw, recurrences, origin, destination,
             except InfeasibleError as exc:
                 raise InfeasibleError(f"slot {t} cannot be served with these capacities", exc.status) from None
 
-    workers = max(1, min(int(threads or os.cpu_count() or 1), 8, busy.size))
+    workers = max(1, min(available_threads(threads, work=busy.size * n), 8, busy.size))
     if workers == 1:
         solve_slots(busy)
     else:

@@ -156,6 +156,32 @@ def test_restricted_plan_is_feasible_and_no_worse_than_the_optimum(delays):
     assert cost == pytest.approx(check["total_cost"], rel=1e-12)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("max_columns", [10**9, 60, 0])
+def test_certify_from_flows_is_feasible_and_above_the_optimum(seed, max_columns, monkeypatch):
+    """Uncapped instances: the restricted LP near perturbed flows (whole, shrunk to fewer slots, or too large
+    and skipped) then the slots' exact flows give a feasible plan that costs at least the optimum."""
+    from evcore.joint import _driver, _repair
+    from evcore.joint._arrays import kernel_arrays
+    from evcore.joint._blocks import BlockLayout
+
+    instance = random_instance(seed, zones=7, slots=12)
+    central = solve(instance, "highs")
+    a = kernel_arrays(instance)
+    assert not (a.capped or a.budget_binds or a.has_delays)
+    rng = np.random.default_rng(seed)
+    flows = central.flows * instance.power_per_ev_kw * rng.uniform(0.9, 1.0, central.flows.shape)
+    original = _repair.restricted_plan
+    monkeypatch.setattr(_driver, "restricted_plan", lambda a, f, **kw: original(a, f, **{**kw, "max_columns": max_columns}))
+    capacity = 1.05 * a.demand_kw.max(axis=0)
+    lower, upper, plan = _driver.certify(a, None, capacity, BlockLayout(a, 1), flows)
+    assert lower == -np.inf
+    assert upper >= central.total_cost * (1 - 1e-9)
+    plan_flows = np.concatenate(plan.flow_parts, axis=1) / instance.power_per_ev_kw
+    check = instance.evaluate(plan.capacity_kw, plan_flows)
+    assert check["capacity_kw"] <= 1e-6 and check["total_cost"] == pytest.approx(upper, rel=1e-9)
+
+
 @pytest.mark.parametrize("options, field", [(dict(check_every=0), "check_every"), (dict(check_every=2.5), "check_every"),
                                             (dict(scheme="newton"), "scheme"), (dict(eta=-1.0), "eta"),
                                             (dict(eta=float("nan")), "eta"), (dict(certify_every=0), "certify_every"),
