@@ -3,6 +3,8 @@
     python benchmarks/bench_choice.py                      # trees + examples (no outside data needed)
     python benchmarks/bench_choice.py --busy               # the same with one core kept busy
     python benchmarks/bench_choice.py --trois-rivieres     # Trois-Rivieres on (2, 2, 2) trees (../shared/data)
+    python benchmarks/bench_choice.py --trois-rivieres --tr-methods best,sgi,scip-lazy --tr-models multi-stage
+    python benchmarks/bench_choice.py --time-limit 30 --no-examples --methods best,sgi   # a shorter tree run
     python benchmarks/bench_choice.py --hm14               # HM14_800_25 sections (../shared/data/mnl)
 
 Sections:
@@ -207,8 +209,10 @@ def _summary(values, done):
     return f"{np.median(values):.3g}{marker}", f"{np.max(values):.3g}{marker}"
 
 
-def section_trees(count: int, seed: int, time_limit: float, models) -> None:
-    methods = ["best", "sgi"] + (["scip-lazy"] if HAVE_SCIP else [])
+def section_trees(count: int, seed: int, time_limit: float, models, methods=None) -> None:
+    methods = methods or ["best", "sgi"] + (["scip-lazy"] if HAVE_SCIP else [])
+    if methods[0] != "best":
+        raise SystemExit("--methods must start with best (the ratios are to best)")
     print(f"\nload average before: {_load()}")
     runs = {method: [] for method in methods}
     rows = []
@@ -245,8 +249,10 @@ def section_trees(count: int, seed: int, time_limit: float, models) -> None:
 
 
 def section_examples() -> None:
-    """The README's and the CLI's choice examples, each timed as a user runs it."""
+    """The README's and the CLI's choice examples as written there, each timed as a user runs it
+    (plus two variants: two-stage, and scip-lazy when installed)."""
     import subprocess
+    import tempfile
 
     from evcore.choice import hm14_instance, random_hm14
 
@@ -259,28 +265,35 @@ def section_examples() -> None:
         rows.append([label, time.perf_counter() - started, time.process_time() - cpu,
                      getattr(result, "status", ""), getattr(result, "method", "")])
 
+    hm14 = hm14_instance(random_hm14(customers=200, candidates=25, seed=0), beta=1.0, alpha=0.1)
     city = synthetic_city(40, 8, types=2, years=3, branching=(2, 2), seed=0)
-    timed("README: solve(random HM14 200x25, stations=5)",
-          lambda: solve(hm14_instance(random_hm14(200, 25, seed=0), beta=1.0, alpha=0.1), stations=5))
+    timed("README: solve(HM14 200x25 beta 1 alpha 0.1, stations=5)",
+          lambda: solve(hm14, stations=5, time_limit=10))
     timed("README: synthetic_city(40, 8, types=2, years=3, (2, 2)) multi-stage",
-          lambda: solve(city.instance, model="multi-stage"))
-    timed("README: the same, two-stage", lambda: solve(city.instance, model="two-stage"))
+          lambda: solve(city.instance, model="multi-stage", time_limit=10))
+    timed("README: solve(HM14 200x25, 'sgi', stations=5)", lambda: solve(hm14, "sgi", stations=5, time_limit=10))
+    timed("(variant) the city, two-stage", lambda: solve(city.instance, model="two-stage"))
     if HAVE_SCIP:
-        timed("README: the same, deterministic, scip-lazy", lambda: solve(city.instance, method="scip-lazy"))
-    for argv in (["choice", "--users", "40", "--sites", "8", "--years", "3", "--branching", "2,2", "--model",
-                  "multi-stage"],
-                 ["choice", "--users", "40", "--sites", "8", "--years", "3", "--branching", "2,2", "--model",
-                  "two-stage"]):
-        started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "evcore", *argv], capture_output=True, text=True)
-        rows.append(["CLI: evcore " + " ".join(argv), time.perf_counter() - started, float("nan"),
-                     "exit 0" if done.returncode == 0 else f"exit {done.returncode}", "(process, with imports)"])
+        timed("(variant) the city, deterministic, scip-lazy", lambda: solve(city.instance, method="scip-lazy"))
+    with tempfile.TemporaryDirectory() as folder:
+        for argv in (["choice", "--write-hm14", "hm14.data", "--customers", "100", "--candidates", "20", "--seed", "0"],
+                     ["choice", "--hm14", "hm14.data", "--beta", "2", "--alpha", "0.1", "--stations", "5",
+                      "--time-limit", "10"],
+                     ["choice", "--users", "40", "--sites", "8", "--years", "3", "--branching", "2,2", "--model",
+                      "multi-stage", "--time-limit", "10"],
+                     ["choice", "--users", "40", "--sites", "8", "--years", "3", "--branching", "2,2", "--model",
+                      "two-stage"]):
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "evcore", *argv], capture_output=True, text=True, cwd=folder)
+            rows.append(["CLI: evcore " + " ".join(argv), time.perf_counter() - started, float("nan"),
+                         "exit 0" if done.returncode == 0 else f"exit {done.returncode}", "(process, with imports)"])
     print_table("README and CLI examples of choice (target: 10 s each)",
                 ["example", "wall s", "CPU s", "status", "method"], rows)
     print(f"load average after: {_load()}")
 
 
-def section_trois_rivieres(time_limit: float, branching: tuple, everything: bool, seeds=(0, 1, 2)) -> None:
+def section_trois_rivieres(time_limit: float, branching: tuple, everything: bool, seeds=(0, 1, 2),
+                           methods=None, models=None) -> None:
     from dataclasses import replace
 
     from evcore.choice import growth_tree, read_trois_rivieres
@@ -291,8 +304,10 @@ def section_trois_rivieres(time_limit: float, branching: tuple, everything: bool
         return
     print(f"\nload average before: {_load()}")
     years = len(branching) + 1
-    methods = ["best"] + (["sgi"] + (["scip-lazy"] if HAVE_SCIP else []) if everything else [])
-    models = ("two-stage", "multi-stage") if everything else ("multi-stage",)
+    if methods is None:
+        methods = ["best"] + (["sgi"] + (["scip-lazy"] if HAVE_SCIP else []) if everything else [])
+    if models is None:
+        models = ("two-stage", "multi-stage") if everything else ("multi-stage",)
     rows, times = [], {(model, method): [] for model in models for method in methods}
     for variant in ("Simple", "Distance"):
         base = read_trois_rivieres(folder, variant, years=years, budgets=(550.0, 300.0, 250.0, 500.0)[:years])
@@ -325,6 +340,9 @@ def main() -> None:
     parser.add_argument("--trois-rivieres", action="store_true", help="only: Trois-Rivieres on growth trees")
     parser.add_argument("--tr-branching", default="2,2,2", help="Trois-Rivieres tree branching (default 2,2,2)")
     parser.add_argument("--tr-all", action="store_true", help="Trois-Rivieres: also two-stage, SGI and SCIP-lazy")
+    parser.add_argument("--tr-methods", help="Trois-Rivieres: these methods (e.g. best,sgi,scip-lazy)")
+    parser.add_argument("--tr-models", help="Trois-Rivieres: these models (e.g. multi-stage)")
+    parser.add_argument("--methods", help="tree set: these methods (default best,sgi and scip-lazy if installed)")
     parser.add_argument("--hm14", action="store_true", help="only: the HM14_800_25 sections")
     parser.add_argument("--cases", type=int, default=9, help="HM14 cases, spread over the 81 (81: all)")
     parser.add_argument("--sgi-all", action="store_true", help="only: evcore's best on all 81 HM14 cases")
@@ -338,7 +356,9 @@ def main() -> None:
         print(f"one core kept busy by process {busy.pid}")
     try:
         if args.trois_rivieres:
-            section_trois_rivieres(args.time_limit, tuple(int(b) for b in args.tr_branching.split(",")), args.tr_all)
+            section_trois_rivieres(args.time_limit, tuple(int(b) for b in args.tr_branching.split(",")), args.tr_all,
+                                   methods=args.tr_methods.split(",") if args.tr_methods else None,
+                                   models=tuple(args.tr_models.split(",")) if args.tr_models else None)
         elif args.hm14 or args.sgi_all or args.all_method:
             if not MNL.is_dir():
                 sys.exit(f"reference data not found at {MNL}")
@@ -350,7 +370,8 @@ def main() -> None:
         else:
             if not args.no_examples:
                 section_examples()
-            section_trees(args.count, args.seed, args.time_limit, tuple(args.models.split(",")))
+            section_trees(args.count, args.seed, args.time_limit, tuple(args.models.split(",")),
+                          args.methods.split(",") if args.methods else None)
     finally:
         if busy is not None:
             busy.kill()

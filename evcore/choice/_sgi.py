@@ -16,6 +16,8 @@ binary points (subgradient inequalities), added only where an incumbent violates
 from __future__ import annotations
 
 import dataclasses
+import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -390,3 +392,81 @@ def with_cuts(model: Model, cuts: list[Cuts]) -> Model:
         constraint_matrix=sp.vstack([model.constraint_matrix, *(c.matrix for c in cuts)], format="csr"),
         row_lower=np.concatenate([model.row_lower, *(c.lower for c in cuts)]),
         row_upper=np.concatenate([model.row_upper, *(c.upper for c in cuts)]))
+
+
+@dataclass
+class MasterRounds:
+    """Outcome of :func:`master_rounds`.
+
+    ``x``: the last master's solution (None when no round produced one); ``bound``: the
+    smallest MIP dual bound of the masters (objective units, no margin; ``inf`` when none);
+    ``rounds``: one ``(round, time.perf_counter() at its end, bound so far, planes added)`` per
+    master solved; ``stopped``: None when a master's solution violated no plane, else
+    ``"time_limit"`` or ``"iteration_limit"``.
+    """
+
+    x: np.ndarray | None
+    bound: float
+    rounds: list
+    stopped: str | None
+
+
+def start_point(separator: "SGISeparator", plan: np.ndarray) -> np.ndarray:
+    """A master point at a binary ``plan`` (sites, types, groups): x, and theta = h(plan) / scale
+    shrunk by 1e-9 (every safe plane holds at a binary plan with theta = h, by construction)."""
+    layout = separator.layout
+    x = np.moveaxis(np.asarray(plan, float), -1, 0).reshape(-1)
+    rates = _planes.revenue_rate(separator.data, x.reshape(layout.groups, layout.pairs))  # (groups, users)
+    scale = separator.scale
+    theta = np.where(scale > 0, rates[layout.node_group] / np.where(scale > 0, scale, 1.0), 0.0)
+    return np.concatenate([x, np.clip(theta * (1.0 - 1e-9), 0.0, 1.0).reshape(-1)])
+
+
+def master_rounds(model: Model, separator: "SGISeparator", options, *, deadline: float | None,
+                  max_rounds: int) -> MasterRounds:
+    """The SGI master re-solved as a MILP, planes added at each incumbent, until none is violated.
+
+    Each round is a fresh HiGHS run given what remains of the time limit, started from the best
+    plan so far. Not :func:`evcore.solvers.cut_loop`, which keeps one HiGHS object and adds the
+    object's cumulative run time to each run's limit: HiGHS 1.16 compares a *MIP*'s
+    ``time_limit`` with the current run's time only (an LP's with the cumulative time), so a
+    late round ran for the whole limit again (``sgi`` at a 3 s limit took 5 s). A fresh model
+    per round costs milliseconds; the incumbent carried over is the best plan, with exact theta.
+
+    Raises InfeasibleError when the first master is infeasible; SolverError (``outcome`` set)
+    when the first round hits a limit before HiGHS has any point.
+    """
+    from ..errors import SolverError
+    from ..solvers import solve as solve_model
+
+    x, bound, rounds, stopped = None, math.inf, [], "iteration_limit"
+    planes = 0
+    for number in range(1, max_rounds + 1):
+        start = None if separator.best_plan is None else start_point(separator, separator.best_plan)
+        remaining = None if deadline is None else deadline - time.perf_counter()
+        if remaining is not None and remaining <= 0 and x is not None:
+            stopped = "time_limit"
+            break
+        run_options = dataclasses.replace(options, time_limit=None if remaining is None else max(remaining, 1e-3))
+        try:
+            result = solve_model(model, run_options, start=start)
+        except SolverError as error:
+            if x is None or getattr(error, "outcome", None) is None:
+                raise
+            stopped = "time_limit" if error.outcome == "time_limit" else "iteration_limit"
+            break
+        x = result.x
+        if result.mip_bound is not None and math.isfinite(result.mip_bound):
+            bound = min(bound, float(result.mip_bound))
+        cuts = separator(x.copy())
+        added = 0 if cuts is None else cuts.num_rows
+        planes += added
+        rounds.append((number, time.perf_counter(), bound, planes))
+        if result.status != "optimal":
+            stopped = "time_limit" if result.status == "time_limit" else "iteration_limit"
+            break
+        if added == 0:
+            stopped = None
+            break
+        model = with_cuts(model, [cuts])
+    return MasterRounds(x=x, bound=bound, rounds=rounds, stopped=stopped)

@@ -57,7 +57,8 @@ from ..solvers import SolverOptions, cut_loop
 from ..solvers import solve as solve_model
 from . import _kernels
 from ._planes import plane_data
-from ._sgi import Layout, SGISeparator, base_model, layout_for, plan_problem, plan_values, with_cuts
+from ._sgi import (Layout, SGISeparator, base_model, layout_for, master_rounds, plan_problem, plan_values,
+                   with_cuts)
 from .model import ChoiceInstance
 
 __all__ = ["ChoiceResult", "solve", "perfect_information_bound", "OPTIMALITY_GAP"]
@@ -299,7 +300,8 @@ def solve(instance: ChoiceInstance, method: str = "best", *legacy, time_limit: f
     gap = check_gap(options.pop("gap", 1e-6))
     if gap < 1e-9:
         raise InputError("gap", f"must be at least 1e-9, got {gap!r}")
-    ensure_compiled(_kernels)  # before the clock: a time limit measures the search, not Numba
+    if method in ("best", "search"):
+        ensure_compiled(_kernels)  # before the clock: a time limit measures the search, not Numba
     started = time.perf_counter()
     reporter = progress_reporter(progress, f"choice.{method}", time_limit=time_limit, max_iterations=max_iterations,
                                  started=started)
@@ -510,10 +512,13 @@ class _Run:
             seeded = with_cuts(milp, lp_separator.history)
         separator = SGISeparator(instance, layout, submodular=method == "submodular", stations=self.stations,
                                  reporter=self.reporter, tolerance=1e-8)
-        remaining = self.remaining()
+        greedy = self.greedy_plan()
+        if greedy is not None:
+            separator.offer(greedy)  # the first master starts from it
+        deadline = None if self.time_limit is None else self.started + self.time_limit
         try:
-            loop = cut_loop(seeded, separator, options, max_rounds=self.max_iterations or 500,
-                            time_limit=None if remaining is None else max(remaining, 1e-3), tolerance=1e-9)
+            loop = master_rounds(seeded, separator, options, deadline=deadline,
+                                 max_rounds=self.max_iterations or 500)
         except InfeasibleError:
             raise InfeasibleError("no plan keeps the planning rules (budgets, the number of stations, stations "
                                   "standing before year 1): the master is infeasible") from None
@@ -525,19 +530,14 @@ class _Run:
                                "iteration_limit", iterations=0, size=self.size_of(milp), certificate="none")
         # One trace row per MILP round, in revenue (the masters' bounds are in objective units
         # and carry no margin yet); ``cuts`` counts the planes in the master so far.
-        elapsed, planes = 0.0, lp_separator.cuts_added
-        for r in loop.rounds:
-            elapsed += r.wall_time
-            planes += r.rows_added
-            self.trace.append(iteration=r.round, seconds=elapsed, objective=math.nan,
-                              bound=self.master_bound(milp, r.bound), gap=math.nan, cuts=planes)
-        separator(loop.x)  # score the final incumbent too
-        stopped = {"optimal": None, "round_limit": "iteration_limit", "time_limit": "time_limit"}.get(
-            loop.status, "iteration_limit")
-        # HiGHS's MIP dual bound of the last master (a relaxation: its rows are safe planes), with
+        for number, ended, bound, planes in loop.rounds:
+            self.trace.append(iteration=number, seconds=ended - self.started, objective=math.nan,
+                              bound=self.master_bound(milp, bound), gap=math.nan,
+                              cuts=planes + lp_separator.cuts_added)
+        # HiGHS's MIP dual bound of the masters (relaxations: their rows are safe planes), with
         # a margin for the tolerances of its LPs.
         bound = self.master_bound(milp, loop.bound)
-        return self.finish(method, separator.best_plan, bound, stopped, iterations=len(loop.rounds),
+        return self.finish(method, separator.best_plan, bound, loop.stopped, iterations=len(loop.rounds),
                            cuts=separator.cuts_added + lp_separator.cuts_added, size=self.size_of(milp),
                            certificate="HiGHS MIP bound")
 
@@ -595,10 +595,12 @@ class _Run:
         instance, layout = self.instance, self.layout
         milp = base_model(instance, layout, self.stations)
         equal = float(np.ptp(instance.revenue)) == 0.0
+        start_plan = self.greedy_plan()
         plan, bound, status, rounds, cuts = solve_scip_lazy(instance, layout, milp, submodular=equal,
                                                             time_limit=self.remaining(), gap=self.gap,
                                                             reporter=self.reporter, verbose=verbose,
-                                                            stations=self.stations, max_nodes=self.max_iterations)
+                                                            stations=self.stations, max_nodes=self.max_iterations,
+                                                            start_plan=start_plan)
         stopped = None if status in ("optimal", "feasible") else status
         # SCIP's dual bound (of a relaxation: the planes are safe), with a margin for its tolerances.
         bound = self.master_bound(milp, bound)
