@@ -8,8 +8,8 @@ these variations on top, all deterministic functions of the spec:
 - ``caps``: capacity caps ``Cmax_i = 0.75 * beta max_t a_ti`` on the quarter of zones with the highest
   location cost (the centre), so that part of their peak must be assigned elsewhere;
 - ``budget="binding"``: ``B`` halfway between the smallest investment that serves every EV and the
-  investment of the budget-free optimum (both found by evcore's splitting), so that the budget binds
-  and the optimum changes;
+  investment of the budget-free optimum (both found by evcore's splitting), rounded to 3 significant
+  digits (up), so that the budget binds and the optimum changes;
 - ``delays``: travel delays ``tau_ij = round(d_ij / 20 km/h / 15 min)`` slots (EVs sent to a zone 4 km
   away arrive one slot later), wrapping around the week.
 
@@ -21,6 +21,7 @@ defaults were chosen on (other seeds, smaller cities). Nothing was tuned on ``RE
 
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import dataclass
 
@@ -101,7 +102,11 @@ def make_city(spec: CitySpec):
         # the smallest investment serving every EV (assignment free of charge); its plan is feasible, so
         # its cost is at least the true minimum
         needed = solve_splitting(instance.replace(cost_per_ev_km=0.0), gap=1e-2).total_cost
-        instance = instance.replace(budget=needed + 0.5 * max(free - needed, 0.0))
+        # rounded up to 3 significant digits, so that the city does not move with the splitting's exact plans
+        # (a better plan at the same certified gap would otherwise make another budget, another city)
+        budget = needed + 0.5 * max(free - needed, 0.0)
+        unit = 10.0 ** (math.floor(math.log10(budget)) - 2)
+        instance = instance.replace(budget=math.ceil(budget / unit) * unit)
     return instance
 
 

@@ -272,8 +272,8 @@ def run(a, executor, options: EngineOptions, *, gap, time_limit, max_iterations,
                 state.best_lower = max(state.best_lower, lower)
                 # The plan side costs many small LPs (about a third of a run when done at every sharpening)
                 # and once near the optimum it seldom moves while the bound creeps up: after a sharpening
-                # that did not lower the best plan's cost by a tenth of the target, skip 1, 2, 4 ... of them
-                # (never more than 8); it is never skipped when the bound already certifies it.
+                # that did not lower the best plan's cost by a tenth of the target, skip 1, 3, then 4 of
+                # them (never more, as a late plan can still be the one the bound certifies).
                 if _relative_gap(state.best_upper, state.best_lower) > gap and state.upper_wait == 0:
                     parts = executor.map(Block.candidate_flows)  # the repair re-optimises around them
                     flows = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
@@ -282,7 +282,7 @@ def run(a, executor, options: EngineOptions, *, gap, time_limit, max_iterations,
                     if upper < state.best_upper:
                         state.best_upper, state.best_plan = upper, plan
                     state.upper_misses = 0 if improved else state.upper_misses + 1
-                    state.upper_wait = min(2 ** state.upper_misses - 1, 8)
+                    state.upper_wait = min(2 ** state.upper_misses - 1, 4)
                 elif state.upper_wait > 0:
                     state.upper_wait -= 1
                 state.certified_at = checks
