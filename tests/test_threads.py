@@ -12,14 +12,14 @@ from evcore import _threads
 from evcore.errors import InputError
 
 
-def test_openmp_waits_passively_by_default():
-    code = "import os, evcore; print(os.environ['OMP_WAIT_POLICY'])"
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+def test_openmp_spins_briefly_by_default_and_the_users_choice_stays():
+    code = "import os, evcore; print(os.environ.get('GOMP_SPINCOUNT'), os.environ.get('OMP_WAIT_POLICY'))"
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")}
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          check=True).stdout.strip() == "PASSIVE"
-    env["OMP_WAIT_POLICY"] = "ACTIVE"  # the user's choice stays
+                          check=True).stdout.split() == [str(_threads.SPIN_COUNT), "None"]
+    env["OMP_WAIT_POLICY"] = "PASSIVE"  # the user's choice stays, and no spin count is added
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          check=True).stdout.strip() == "ACTIVE"
+                          check=True).stdout.split() == ["None", "PASSIVE"]
 
 
 @pytest.mark.parametrize("free, usable, expected", [(2.0, 2, 2), (1.9, 2, 2), (1.8, 2, 1), (1.0, 2, 1), (0.0, 2, 1),
