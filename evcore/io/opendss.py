@@ -263,6 +263,8 @@ def _isolated(function, *args):
                                         "near the last line OpenDSS reported above")
     kind, value = pickle.loads(data)
     if kind == "error":
+        if type(value).__module__.startswith("dss"):  # the engine's own error on this file, at any stage
+            raise InputError(str(args[0]), f"OpenDSS failed on it: {value}") from value
         raise value
     return value
 
